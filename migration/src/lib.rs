@@ -1,0 +1,15 @@
+//! Schema migrations only; seed data is loaded by the service (`followup migrate`, start-up).
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_registry;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_registry::Migration)]
+    }
+}

@@ -1,0 +1,134 @@
+//! The command line: `followup serve | migrate | keys | openapi`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use entity::api_key::Role;
+
+use crate::config::Settings;
+use crate::services::{api_keys, audit::Actor};
+use crate::startup::{Application, prepare_database};
+use crate::{db, domain, openapi, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "followup",
+    version,
+    about = "Follow-up Actions Survey service of the WCO ROCB Asia/Pacific"
+)]
+pub struct Cli {
+    /// Configuration file (.toml, .yaml or .yml); environment variables override it.
+    #[arg(long, global = true, env = "FOLLOWUP_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve,
+    /// Apply schema migrations and load reference data, then exit.
+    Migrate,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a key and print its secret (shown once).
+    Create {
+        /// admin, editor, viewer or partner.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Who or what will use the key.
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id, as `keys list` shows it.
+        id: i32,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| "must be one of admin, editor, viewer, partner".to_owned())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Openapi = cli.command {
+        print!("{}", openapi::to_json(&openapi::document()));
+        return Ok(());
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    let output = match cli.command {
+        Command::Serve => telemetry::LogOutput::Stdout,
+        _ => telemetry::LogOutput::Stderr,
+    };
+    telemetry::init(&settings.log_level, settings.log_format, output);
+    match cli.command {
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
+        Command::Migrate => {
+            let db = db::connect(&settings.database()).await?;
+            prepare_database(&db).await?;
+            println!("database is up to date");
+        }
+        Command::Keys(command) => {
+            let db = db::connect(&settings.database()).await?;
+            prepare_database(&db).await?;
+            run_keys(&db, command).await?;
+        }
+        Command::Openapi => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+async fn run_keys(db: &sea_orm::DatabaseConnection, command: KeysCommand) -> anyhow::Result<()> {
+    let actor = Actor::command_line();
+    match command {
+        KeysCommand::Create { role, name } => {
+            let name =
+                domain::required_text(&name, 100).map_err(|e| anyhow::anyhow!("--name {e}"))?;
+            let issued = api_keys::create(db, &actor, name, role).await?;
+            eprintln!(
+                "created key {} ({:?}); store this secret now, it is not shown again:",
+                issued.key.id, issued.key.role
+            );
+            println!("{}", issued.secret);
+        }
+        KeysCommand::List => {
+            let page = crate::pagination::PageRequest {
+                page: 1,
+                per_page: crate::pagination::MAX_PER_PAGE,
+            };
+            for key in api_keys::list(db, page).await?.items {
+                let state = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{:?}\t{}\t{}",
+                    key.id, key.prefix, key.role, state, key.name
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            api_keys::revoke(db, &actor, id).await?;
+            println!("revoked key {id}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Settings: defaults in code, then an optional TOML or YAML file, then environment
+//! variables. This is the only module that reads files or the environment for settings.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml, Yaml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Environment variables read without the `FOLLOWUP_` prefix, for the usual names.
+const PLAIN_ENV: &[&str] = &[
+    "DATABASE_URL",
+    "BIND",
+    "DATA_DIR",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// `postgres://...` or `sqlite://...`; unset means the SQLite file under `data_dir`.
+    pub database_url: Option<SecretString>,
+    pub database_max_connections: u32,
+    pub database_acquire_timeout_secs: u64,
+    /// Where the embedded database and written mail live.
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `followup=debug,info`; `RUST_LOG` overrides it.
+    pub log_level: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may run on after SIGTERM or SIGINT.
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads; unset means one per core.
+    pub http_workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: None,
+            database_max_connections: 10,
+            database_acquire_timeout_secs: 5,
+            data_dir: PathBuf::from("./data"),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            max_body_bytes: 1024 * 1024,
+            shutdown_timeout_secs: 10,
+            http_workers: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (by extension `.toml`, `.yaml` or `.yml`), then environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file {} not found",
+                path.display()
+            );
+            figment = match path.extension().and_then(|e| e.to_str()) {
+                Some("toml") => figment.merge(Toml::file(path)),
+                Some("yaml" | "yml") => figment.merge(Yaml::file(path)),
+                _ => anyhow::bail!(
+                    "configuration file {} must end in .toml, .yaml or .yml",
+                    path.display()
+                ),
+            };
+        }
+        figment
+            .merge(Env::raw().only(PLAIN_ENV))
+            .merge(Env::prefixed("FOLLOWUP_"))
+            .extract()
+            .context("reading the configuration")
+    }
+
+    pub fn database(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            max_connections: self.database_max_connections,
+            acquire_timeout_secs: self.database_acquire_timeout_secs,
+        }
+    }
+}
+
+/// What is needed to open the database.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    url: Option<SecretString>,
+    data_dir: PathBuf,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+impl DatabaseSettings {
+    pub fn new(url: SecretString) -> Self {
+        let defaults = Settings::default();
+        Self {
+            url: Some(url),
+            data_dir: defaults.data_dir,
+            max_connections: defaults.database_max_connections,
+            acquire_timeout_secs: defaults.database_acquire_timeout_secs,
+        }
+    }
+
+    /// The configured URL, or the embedded SQLite file under the data directory.
+    pub fn url(&self) -> SecretString {
+        self.url.clone().unwrap_or_else(|| {
+            let file = self.data_dir.join("followup.db");
+            SecretString::from(format!("sqlite://{}?mode=rwc", file.display()))
+        })
+    }
+
+    /// The directory to create before opening the embedded database.
+    pub fn sqlite_dir(&self) -> Option<PathBuf> {
+        self.url.is_none().then(|| self.data_dir.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn with_nothing_set_the_service_uses_sqlite_under_data() {
+        let settings = Settings::default();
+        assert_eq!(settings.bind, "127.0.0.1:8080");
+        assert_eq!(
+            settings.database().url().expose_secret(),
+            "sqlite://./data/followup.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn a_toml_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("followup.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nlog_format = \"json\"\n").unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        assert_eq!(settings.bind, "0.0.0.0:9000");
+        assert_eq!(settings.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn a_yaml_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("followup.yaml");
+        std::fs::write(&path, "max_body_bytes: 2048\n").unwrap();
+        assert_eq!(Settings::load(Some(&path)).unwrap().max_body_bytes, 2048);
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("followup.toml");
+        std::fs::write(&path, "bnd = \"x\"\n").unwrap();
+        assert!(Settings::load(Some(&path)).is_err());
+    }
+}

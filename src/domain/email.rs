@@ -1,0 +1,48 @@
+use std::str::FromStr;
+
+/// An email address, lower-cased so that one officer is one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let trimmed = value.trim();
+        if trimmed.len() > 254 {
+            return Err("must be at most 254 characters".into());
+        }
+        let parsed = email_address::EmailAddress::from_str(trimmed)
+            .map_err(|_| "must be an email address, e.g. name@customs.gov".to_string())?;
+        if !parsed.domain().contains('.') {
+            return Err("must have a domain with a dot, e.g. customs.gov".into());
+        }
+        Ok(Self(parsed.as_str().to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Email;
+
+    #[test]
+    fn addresses_are_lower_cased() {
+        assert_eq!(
+            Email::parse("Officer@Customs.GOV.my").unwrap().as_str(),
+            "officer@customs.gov.my"
+        );
+    }
+
+    #[test]
+    fn malformed_addresses_are_rejected() {
+        for bad in ["", "no-at-sign", "a@b", "a b@c.org", "@c.org", "a@\0.org"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

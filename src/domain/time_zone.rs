@@ -1,0 +1,39 @@
+use std::str::FromStr;
+
+/// An IANA time zone name such as `Pacific/Tongatapu`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    pub fn parse(name: &str) -> Result<Self, String> {
+        chrono_tz::Tz::from_str(name.trim())
+            .map(Self)
+            .map_err(|_| "must be an IANA time zone name, e.g. Asia/Kuala_Lumpur".into())
+    }
+
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeZone;
+
+    #[test]
+    fn iana_names_parse() {
+        assert_eq!(
+            TimeZone::parse("Asia/Kathmandu").unwrap().name(),
+            "Asia/Kathmandu"
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_rejected() {
+        assert!(TimeZone::parse("Mars/Olympus").is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! One error type for every HTTP response that is not a success: `application/problem+json`
+//! (RFC 9457) with a stable `type`, and for validation a list of failing fields.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{FieldError, InvalidInput};
+use crate::services::ServiceError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error response (RFC 9457 problem details).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:followup:problem:validation",
+    "title": "The request has invalid fields",
+    "status": 422,
+    "detail": "email: must be an email address, e.g. name@customs.gov",
+    "errors": [{"field": "email", "message": "must be an email address, e.g. name@customs.gov"}]
+}))]
+pub struct Problem {
+    /// Stable identifier of the kind of problem; clients branch on it.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// For validation problems: each failing field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        field: Option<String>,
+    },
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, message);
+        Self::BadRequest {
+            detail: format!("{}: {}", error.field, error.message),
+            errors: vec![error],
+        }
+    }
+
+    /// Stable `type` slug and title of each kind.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest { .. } => ("bad-request", "The request is malformed"),
+            Self::Invalid(_) => ("validation", "The request has invalid fields"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            Self::Forbidden(_) => ("forbidden", "This key's role may not do this"),
+            Self::NotFound(_) => ("not-found", "No such resource"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict { .. } => ("conflict", "The request conflicts with stored data"),
+            Self::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
+            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::Unavailable(_) => ("unavailable", "The service is not ready"),
+            Self::Unexpected(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Invalid(InvalidInput(errors)) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            // The cause goes to the log, never to the client.
+            Self::Unexpected(_) => "the server failed to handle the request; it was logged".into(),
+            other => other.to_string(),
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Self::BadRequest { errors, .. } => errors.clone(),
+            Self::Invalid(InvalidInput(errors)) => errors.clone(),
+            Self::Conflict {
+                field: Some(field),
+                detail,
+            } => vec![FieldError::new(field.clone(), detail.clone())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Unexpected(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let (slug, title) = self.kind();
+        let mut response = problem_response(
+            self.status_code(),
+            slug,
+            title,
+            self.detail(),
+            self.field_errors(),
+        );
+        let headers = response.headers_mut();
+        match self {
+            Self::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"followup\""),
+                );
+            }
+            Self::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                    headers.insert(header::ALLOW, value);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound(what) => Self::NotFound(what),
+            ServiceError::Invalid(invalid) => Self::Invalid(invalid),
+            ServiceError::Conflict { field, detail } => Self::Conflict { detail, field },
+            ServiceError::Unexpected(cause) => Self::Unexpected(cause),
+        }
+    }
+}
+
+fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    errors: Vec<FieldError>,
+) -> HttpResponse {
+    let problem = Problem {
+        problem_type: format!("urn:followup:problem:{slug}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(problem)
+}
+
+/// Middleware hook: any error response that did not come from [`ApiError`] (actix's own
+/// 404, 405, 413, a panic guard...) is rewritten as problem+json, so clients see one format.
+pub fn problem_for_foreign_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let title = status.canonical_reason().unwrap_or("Error");
+    let replacement = problem_response(
+        status,
+        &title.to_lowercase().replace(' ', "-"),
+        title,
+        title.to_owned(),
+        Vec::new(),
+    );
+    let (request, _) = response.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, replacement).map_into_right_body(),
+    ))
+}

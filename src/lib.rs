@@ -1,0 +1,17 @@
+//! The Follow-up Actions Survey service of the WCO ROCB Asia/Pacific.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod telemetry;

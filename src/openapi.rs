@@ -1,0 +1,297 @@
+//! The OpenAPI 3.1 document: collected from the route macros, then completed with the
+//! security scheme and the problem responses every operation can give.
+
+use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
+use utoipa_actix_web::AppExt;
+
+use crate::domain::FieldError;
+use crate::error::{PROBLEM_JSON, Problem};
+
+const SECURITY_SCHEME: &str = "api_key";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Follow-up Actions Survey",
+        description = "The follow-up survey of WCO ROCB Asia/Pacific workshop participants: \
+workshops and who attended, survey rounds, personal invitation links, replies, scheduled email \
+and the analytics of the yearly Good Practice Report.\n\n\
+Staff and partner systems authenticate with an API key: `Authorization: Bearer <key>`. \
+Roles: `admin` (everything, including keys and the audit log), `editor` (data, rounds, mailings), \
+`viewer` (reads everything), `partner` (analytics and reports; never names, emails or tokens).\n\n\
+Errors are `application/problem+json` (RFC 9457). Clients branch on `type` \
+(`urn:followup:problem:<kind>`); validation problems list each failing field in `errors`.\n\n\
+Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
+`{items, total, page, per_page}`."
+    ),
+    tags(
+        (name = "administrations", description = "Member customs administrations"),
+        (name = "workshops", description = "Workshops and their fiscal years"),
+        (name = "participants", description = "Officers who attended a workshop"),
+        (name = "api-keys", description = "API keys (admins)"),
+        (name = "audit-log", description = "Every change made by staff (admins)"),
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+    ),
+    components(schemas(Problem, FieldError))
+)]
+struct ApiDoc;
+
+/// The document as served at `/openapi.json`.
+#[derive(Debug, Clone)]
+pub struct ApiDocument {
+    pub json: String,
+}
+
+/// The complete OpenAPI document of the service.
+pub fn document() -> Document {
+    let (_, mut api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    add_problem_responses(&mut api);
+    require_api_key(&mut api);
+    describe_bare_responses(&mut api);
+    api
+}
+
+/// OpenAPI requires a description on every response; a handler's success response often
+/// needs none beyond its schema, so it gets the status's reason phrase.
+fn describe_bare_responses(api: &mut Document) {
+    for item in api.paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    let reason = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
+                        .and_then(|code| code.canonical_reason())
+                        .unwrap_or("Response");
+                    response.description = reason.to_owned();
+                }
+            }
+        }
+    }
+}
+
+/// The document as pretty JSON with a final newline, as committed in `openapi/openapi.json`.
+pub fn to_json(api: &Document) -> String {
+    let mut json = api
+        .to_pretty_json()
+        .expect("an OpenAPI document always serializes");
+    json.push('\n');
+    json
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+fn is_staff_route(path: &str) -> bool {
+    path.starts_with("/v1/")
+}
+
+/// Every `/v1` operation needs an API key.
+fn require_api_key(api: &mut Document) {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        SECURITY_SCHEME,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An API key issued by `followup keys create` or `POST /v1/api-keys`",
+                ))
+                .build(),
+        ),
+    );
+    for (path, item) in api.paths.paths.iter_mut() {
+        if !is_staff_route(path) {
+            continue;
+        }
+        for operation in operations_mut(item) {
+            operation.security = Some(vec![SecurityRequirement::new(
+                SECURITY_SCHEME,
+                Vec::<String>::new(),
+            )]);
+        }
+    }
+}
+
+/// The shared error responses, by status, and when an operation can give them.
+const PROBLEM_RESPONSES: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "Malformed request: unreadable JSON or query parameter",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "No API key, or an unknown or revoked one",
+    ),
+    ("403", "Forbidden", "The key's role does not allow this"),
+    ("404", "NotFound", "No such resource"),
+    ("409", "Conflict", "The request conflicts with stored data"),
+    ("413", "PayloadTooLarge", "The request body is too large"),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The request body is not JSON",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "Fields failed validation; `errors` lists them",
+    ),
+    (
+        "500",
+        "InternalError",
+        "The server failed; the cause is logged",
+    ),
+];
+
+fn add_problem_responses(api: &mut Document) {
+    let components = api.components.get_or_insert_with(Default::default);
+    for (_, name, description) in PROBLEM_RESPONSES {
+        components.responses.insert(
+            (*name).to_owned(),
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(*description)
+                    .content(
+                        PROBLEM_JSON,
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    )
+                    .build(),
+            ),
+        );
+    }
+    for (path, item) in api.paths.paths.iter_mut() {
+        let staff = is_staff_route(path);
+        let has_path_params = path.contains('{');
+        for operation in operations_mut(item) {
+            let has_body = operation.request_body.is_some();
+            let writes = has_body
+                || operation
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with("delete") || id.starts_with("revoke"));
+            for (status, name, _) in PROBLEM_RESPONSES {
+                let applies = match *status {
+                    "400" | "500" => true,
+                    "401" | "403" => staff,
+                    "404" => has_path_params,
+                    "409" => writes,
+                    "413" | "415" | "422" => has_body,
+                    _ => false,
+                };
+                if applies {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+                }
+            }
+        }
+    }
+}
+
+/// The documented routes, to answer 405 with `Allow` for a known path and another method.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_document(api: &Document) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(method, _)| method.to_owned())
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// Methods documented for `path`; empty when no documented path matches.
+    pub fn methods_for(&self, path: &str) -> Vec<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut methods: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        methods.sort();
+        methods.dedup();
+        methods
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_path_lists_its_methods() {
+        let table = RouteTable::from_document(&document());
+        assert_eq!(
+            table.methods_for("/v1/workshops/12"),
+            vec!["DELETE", "GET", "PUT"]
+        );
+        assert!(table.methods_for("/v1/nothing").is_empty());
+    }
+
+    #[test]
+    fn every_staff_operation_requires_a_key_and_documents_401() {
+        let api = document();
+        for (path, item) in api
+            .paths
+            .paths
+            .clone()
+            .iter_mut()
+            .filter(|(p, _)| is_staff_route(p))
+        {
+            for operation in operations_mut(item) {
+                assert!(operation.security.is_some(), "{path}");
+                assert!(operation.responses.responses.contains_key("401"), "{path}");
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Page-at-a-time listing: `?page=2&per_page=50` in, `{items, total, page, per_page}` out.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+use crate::services::Listing;
+
+pub const DEFAULT_PER_PAGE: u64 = 50;
+pub const MAX_PER_PAGE: u64 = 200;
+
+/// Query parameters selecting one page of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
+    pub page: Option<u64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub per_page: Option<u64>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    /// Zero-based index of the page, as SeaORM's paginator counts.
+    pub fn index(self) -> u64 {
+        self.page - 1
+    }
+}
+
+impl TryFrom<PageParams> for PageRequest {
+    type Error = ApiError;
+
+    fn try_from(params: PageParams) -> Result<Self, ApiError> {
+        let page = params.page.unwrap_or(1);
+        let per_page = params.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(ApiError::bad_request(
+                "page",
+                "must be between 1 and 1000000",
+            ));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(ApiError::bad_request(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        Ok(Self { page, per_page })
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Number of items over all pages.
+    pub total: u64,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// Items per page.
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    /// The page of `listing` asked for by `request`, each item turned into its API form.
+    pub fn from_listing<S>(
+        listing: Listing<S>,
+        request: PageRequest,
+        view: impl FnMut(S) -> T,
+    ) -> Self {
+        Self {
+            items: listing.items.into_iter().map(view).collect(),
+            total: listing.total,
+            page: request.page,
+            per_page: request.per_page,
+        }
+    }
+}

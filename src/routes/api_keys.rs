@@ -1,0 +1,150 @@
+//! `/v1/api-keys`: admins issue and revoke the keys staff and partners call with.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::api_key::{self, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, Permission};
+use crate::domain::{InvalidInput, required_text};
+use crate::error::ApiError;
+use crate::extract::{Json, Query};
+use crate::pagination::{Page, PageParams, PageRequest};
+use crate::services::api_keys as service;
+use crate::startup::AppState;
+
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(list_api_keys)
+        .service(create_api_key)
+        .service(get_api_key)
+        .service(revoke_api_key);
+}
+
+/// An API key, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKey {
+    pub id: i32,
+    #[schema(example = "front end")]
+    pub name: String,
+    pub role: Role,
+    /// The first characters of the secret, to tell keys apart.
+    #[schema(example = "fu_Ab3dE")]
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    /// Approximate (to the minute) time the key was last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Set once the key is revoked; a revoked key is refused.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_key::Model> for ApiKey {
+    fn from(model: api_key::Model) -> Self {
+        Self {
+            id: model.id,
+            name: model.name,
+            role: model.role,
+            prefix: model.prefix,
+            created_at: model.created_at,
+            last_used_at: model.last_used_at,
+            revoked_at: model.revoked_at,
+        }
+    }
+}
+
+/// A key to issue.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "WCO partner dashboard", "role": "partner"}))]
+pub struct ApiKeyRequest {
+    /// Who or what will use the key.
+    #[schema(max_length = 100)]
+    pub name: String,
+    pub role: Role,
+}
+
+/// A key just issued. The secret is shown this once and cannot be read again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedApiKey {
+    pub api_key: ApiKey,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// List API keys, oldest first.
+#[utoipa::path(
+    tag = "api-keys",
+    params(PageParams),
+    responses((status = 200, body = Page<ApiKey>))
+)]
+#[get("/api-keys")]
+async fn list_api_keys(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let page = PageRequest::try_from(page)?;
+    let listing = service::list(&state.db, page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, ApiKey::from)))
+}
+
+/// Issue a key; the response holds its secret once.
+#[utoipa::path(
+    tag = "api-keys",
+    request_body = ApiKeyRequest,
+    responses((status = 201, body = IssuedApiKey))
+)]
+#[post("/api-keys")]
+async fn create_api_key(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Json(request): Json<ApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let name = required_text(&request.name, 100).map_err(|m| InvalidInput::field("name", m))?;
+    let issued = service::create(&state.db, &caller.actor(), name, request.role).await?;
+    Ok(super::created(
+        format!("/v1/api-keys/{}", issued.key.id),
+        IssuedApiKey {
+            api_key: issued.key.into(),
+            secret: issued.secret,
+        },
+    ))
+}
+
+/// Read one key (without its secret).
+#[utoipa::path(
+    tag = "api-keys",
+    params(("id" = i32, Path, description = "API key id")),
+    responses((status = 200, body = ApiKey))
+)]
+#[get("/api-keys/{id}")]
+async fn get_api_key(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let key = service::get(&state.db, *id).await?;
+    Ok(HttpResponse::Ok().json(ApiKey::from(key)))
+}
+
+/// Revoke a key at once. The last active admin key cannot be revoked (409).
+#[utoipa::path(
+    tag = "api-keys",
+    params(("id" = i32, Path, description = "API key id")),
+    responses((status = 200, body = ApiKey))
+)]
+#[delete("/api-keys/{id}")]
+async fn revoke_api_key(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let key = service::revoke(&state.db, &caller.actor(), *id).await?;
+    Ok(HttpResponse::Ok().json(ApiKey::from(key)))
+}

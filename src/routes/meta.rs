@@ -1,0 +1,84 @@
+//! Operations endpoints: liveness, readiness, metrics and the OpenAPI document.
+
+use actix_web::{HttpResponse, get, web};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::openapi::ApiDocument;
+use crate::startup::AppState;
+
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(healthz)
+        .service(readyz)
+        .service(metrics)
+        .service(openapi_json);
+}
+
+/// The state of the service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when alive, `ready` when the database answers too.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = &state.db;
+    let ping = db.execute_unprepared("SELECT 1");
+    match tokio::time::timeout(std::time::Duration::from_secs(2), ping).await {
+        Ok(Ok(_)) => Ok(HttpResponse::Ok().json(Health { status: "ready" })),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "readiness check failed");
+            Err(ApiError::Unavailable("the database does not answer"))
+        }
+        Err(_) => Err(ApiError::Unavailable(
+            "the database did not answer within 2 s",
+        )),
+    }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4"))
+)]
+#[get("/metrics")]
+async fn metrics() -> HttpResponse {
+    let handle = crate::telemetry::prometheus();
+    handle.run_upkeep();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(handle.render())
+}
+
+/// This OpenAPI document.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object, content_type = "application/json"))
+)]
+#[get("/openapi.json")]
+async fn openapi_json(document: web::Data<ApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.json.clone())
+}

@@ -1,0 +1,256 @@
+//! `/v1/workshops/{id}/participants`: who attended a workshop, for which administration.
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, Permission};
+use crate::domain::{AdministrationCode, Email, Validator, optional_text, required_text};
+use crate::error::ApiError;
+use crate::extract::{Json, Query};
+use crate::pagination::{Page, PageParams, PageRequest};
+use crate::services::participants::{self as service, ParticipantFilter, ParticipantInput};
+use crate::startup::AppState;
+
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(list_participants)
+        .service(create_participant)
+        .service(get_participant)
+        .service(replace_participant)
+        .service(delete_participant);
+}
+
+/// An officer who attended a workshop.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Participant {
+    pub id: i32,
+    pub workshop_id: i32,
+    #[schema(example = "Aminah Binti Ahmad")]
+    pub name: String,
+    /// Lower-cased; unique within the workshop.
+    #[schema(example = "aminah@customs.gov.my")]
+    pub email: String,
+    pub position: Option<String>,
+    /// Code of the administration the officer represented.
+    #[schema(example = "MY")]
+    pub administration: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<service::Participant> for Participant {
+    fn from(participant: service::Participant) -> Self {
+        let record = participant.record;
+        Self {
+            id: record.id,
+            workshop_id: record.workshop_id,
+            name: record.name,
+            email: record.email,
+            position: record.position,
+            administration: participant.administration_code,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// A participant to add, or the full new state of one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Aminah Binti Ahmad",
+    "email": "aminah@customs.gov.my",
+    "position": "Senior Officer, AEO Unit",
+    "administration": "MY"
+}))]
+pub struct ParticipantRequest {
+    #[schema(max_length = 200)]
+    pub name: String,
+    #[schema(max_length = 254)]
+    pub email: String,
+    #[schema(max_length = 200)]
+    pub position: Option<String>,
+    /// Code of an existing administration.
+    #[schema(max_length = 3)]
+    pub administration: String,
+}
+
+impl TryFrom<ParticipantRequest> for ParticipantInput {
+    type Error = ApiError;
+
+    fn try_from(request: ParticipantRequest) -> Result<Self, ApiError> {
+        let mut v = Validator::default();
+        let name = v.check("name", required_text(&request.name, 200));
+        let email = v.check("email", Email::parse(&request.email));
+        let position = v.check("position", optional_text(request.position.as_deref(), 200));
+        let administration = v.check(
+            "administration",
+            AdministrationCode::parse(&request.administration),
+        );
+        v.finish()?;
+        match (name, email, position, administration) {
+            (Some(name), Some(email), Some(position), Some(administration)) => Ok(Self {
+                name,
+                email,
+                position,
+                administration,
+            }),
+            _ => unreachable!("the validator reported every missing field"),
+        }
+    }
+}
+
+/// Filters of the participant list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParticipantQuery {
+    /// Only participants of this administration (code).
+    #[param(example = "MY", max_length = 3)]
+    pub administration: Option<String>,
+    /// Text contained in the name or email, ignoring case.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+}
+
+impl TryFrom<ParticipantQuery> for ParticipantFilter {
+    type Error = ApiError;
+
+    fn try_from(query: ParticipantQuery) -> Result<Self, ApiError> {
+        let administration = query
+            .administration
+            .as_deref()
+            .map(AdministrationCode::parse)
+            .transpose()
+            .map_err(|message| ApiError::bad_request("administration", message))?;
+        Ok(Self {
+            administration,
+            text: super::query_text("q", query.q)?,
+        })
+    }
+}
+
+/// List a workshop's participants, by administration then name.
+#[utoipa::path(
+    tag = "participants",
+    params(("id" = i32, Path, description = "Workshop id"), ParticipantQuery, PageParams),
+    responses((status = 200, body = Page<Participant>))
+)]
+#[get("/workshops/{id}/participants")]
+async fn list_participants(
+    caller: Caller,
+    state: web::Data<AppState>,
+    workshop_id: web::Path<i32>,
+    Query(query): Query<ParticipantQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let page = PageRequest::try_from(page)?;
+    let listing = service::list(&state.db, *workshop_id, query.try_into()?, page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Participant::from)))
+}
+
+/// Add a participant to a workshop.
+#[utoipa::path(
+    tag = "participants",
+    params(("id" = i32, Path, description = "Workshop id")),
+    request_body = ParticipantRequest,
+    responses((status = 201, body = Participant))
+)]
+#[post("/workshops/{id}/participants")]
+async fn create_participant(
+    caller: Caller,
+    state: web::Data<AppState>,
+    workshop_id: web::Path<i32>,
+    Json(request): Json<ParticipantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let created = service::create(
+        &state.db,
+        &caller.actor(),
+        *workshop_id,
+        request.try_into()?,
+    )
+    .await?;
+    Ok(super::created(
+        format!(
+            "/v1/workshops/{}/participants/{}",
+            created.record.workshop_id, created.record.id
+        ),
+        Participant::from(created),
+    ))
+}
+
+/// Read one participant.
+#[utoipa::path(
+    tag = "participants",
+    params(
+        ("id" = i32, Path, description = "Workshop id"),
+        ("participant_id" = i32, Path, description = "Participant id"),
+    ),
+    responses((status = 200, body = Participant))
+)]
+#[get("/workshops/{id}/participants/{participant_id}")]
+async fn get_participant(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let (workshop_id, id) = path.into_inner();
+    let found = service::get(&state.db, workshop_id, id).await?;
+    Ok(HttpResponse::Ok().json(Participant::from(found)))
+}
+
+/// Replace a participant.
+#[utoipa::path(
+    tag = "participants",
+    params(
+        ("id" = i32, Path, description = "Workshop id"),
+        ("participant_id" = i32, Path, description = "Participant id"),
+    ),
+    request_body = ParticipantRequest,
+    responses((status = 200, body = Participant))
+)]
+#[put("/workshops/{id}/participants/{participant_id}")]
+async fn replace_participant(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, i32)>,
+    Json(request): Json<ParticipantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let (workshop_id, id) = path.into_inner();
+    let updated = service::update(
+        &state.db,
+        &caller.actor(),
+        workshop_id,
+        id,
+        request.try_into()?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Participant::from(updated)))
+}
+
+/// Remove a participant from a workshop.
+#[utoipa::path(
+    tag = "participants",
+    params(
+        ("id" = i32, Path, description = "Workshop id"),
+        ("participant_id" = i32, Path, description = "Participant id"),
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/workshops/{id}/participants/{participant_id}")]
+async fn delete_participant(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let (workshop_id, id) = path.into_inner();
+    service::delete(&state.db, &caller.actor(), workshop_id, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,299 @@
+//! `/v1/workshops`: the events whose participants the survey asks.
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::workshop::{self, Scope};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, Permission};
+use crate::domain::{FiscalYear, Validator, optional_text, required_text};
+use crate::error::ApiError;
+use crate::extract::{Json, Query};
+use crate::pagination::{Page, PageParams, PageRequest};
+use crate::services::workshops::{self as service, WorkshopFilter, WorkshopInput, WorkshopOrder};
+use crate::startup::AppState;
+
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(list_workshops)
+        .service(create_workshop)
+        .service(get_workshop)
+        .service(replace_workshop)
+        .service(delete_workshop);
+}
+
+/// A regional, sub-regional or national workshop.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Workshop {
+    pub id: i32,
+    #[schema(example = "WCO Regional Workshop on AEO")]
+    pub title: String,
+    #[schema(example = "Authorized Economic Operator")]
+    pub topic: String,
+    pub scope: Scope,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// Where it took place; absent for a virtual workshop.
+    pub venue: Option<String>,
+    pub is_virtual: bool,
+    /// Excluded workshops (e.g. accreditation workshops) are never surveyed.
+    pub excluded_from_survey: bool,
+    /// July-June fiscal year holding the start date.
+    #[schema(example = "2019/20")]
+    pub fiscal_year: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<workshop::Model> for Workshop {
+    fn from(model: workshop::Model) -> Self {
+        Self {
+            id: model.id,
+            title: model.title,
+            topic: model.topic,
+            scope: model.scope,
+            start_date: model.start_date,
+            end_date: model.end_date,
+            venue: model.venue,
+            is_virtual: model.is_virtual,
+            excluded_from_survey: model.excluded_from_survey,
+            fiscal_year: FiscalYear::from_start_year(model.fiscal_year).to_string(),
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        }
+    }
+}
+
+/// A workshop to create, or the full new state of one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "WCO Regional Workshop on AEO",
+    "topic": "Authorized Economic Operator",
+    "scope": "regional",
+    "start_date": "2019-12-10",
+    "end_date": "2019-12-12",
+    "venue": "Bangkok, Thailand",
+    "is_virtual": false,
+    "excluded_from_survey": false
+}))]
+pub struct WorkshopRequest {
+    #[schema(max_length = 200)]
+    pub title: String,
+    #[schema(max_length = 200)]
+    pub topic: String,
+    pub scope: Scope,
+    pub start_date: NaiveDate,
+    /// On or after `start_date`.
+    pub end_date: NaiveDate,
+    /// Required unless `is_virtual`.
+    #[schema(max_length = 200)]
+    pub venue: Option<String>,
+    #[serde(default)]
+    pub is_virtual: bool,
+    #[serde(default)]
+    pub excluded_from_survey: bool,
+}
+
+impl TryFrom<WorkshopRequest> for WorkshopInput {
+    type Error = ApiError;
+
+    fn try_from(request: WorkshopRequest) -> Result<Self, ApiError> {
+        let mut v = Validator::default();
+        let title = v.check("title", required_text(&request.title, 200));
+        let topic = v.check("topic", required_text(&request.topic, 200));
+        let venue = v.check("venue", optional_text(request.venue.as_deref(), 200));
+        if request.end_date < request.start_date {
+            v.fail("end_date", "must be on or after start_date");
+        }
+        if matches!(venue, Some(None)) && !request.is_virtual {
+            v.fail(
+                "venue",
+                "give a venue, or set is_virtual for a virtual workshop",
+            );
+        }
+        v.finish()?;
+        match (title, topic, venue) {
+            (Some(title), Some(topic), Some(venue)) => Ok(Self {
+                title,
+                topic,
+                scope: request.scope,
+                start_date: request.start_date,
+                end_date: request.end_date,
+                venue,
+                is_virtual: request.is_virtual,
+                excluded_from_survey: request.excluded_from_survey,
+            }),
+            _ => unreachable!("the validator reported every missing field"),
+        }
+    }
+}
+
+/// Sort order of the workshop list; a leading `-` sorts descending.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum WorkshopSort {
+    #[serde(rename = "start_date")]
+    StartDate,
+    #[serde(rename = "-start_date")]
+    StartDateDesc,
+    #[serde(rename = "end_date")]
+    EndDate,
+    #[serde(rename = "-end_date")]
+    EndDateDesc,
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "-title")]
+    TitleDesc,
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+}
+
+impl WorkshopSort {
+    fn order(self) -> (WorkshopOrder, bool) {
+        match self {
+            Self::StartDate => (WorkshopOrder::StartDate, false),
+            Self::StartDateDesc => (WorkshopOrder::StartDate, true),
+            Self::EndDate => (WorkshopOrder::EndDate, false),
+            Self::EndDateDesc => (WorkshopOrder::EndDate, true),
+            Self::Title => (WorkshopOrder::Title, false),
+            Self::TitleDesc => (WorkshopOrder::Title, true),
+            Self::CreatedAt => (WorkshopOrder::CreatedAt, false),
+            Self::CreatedAtDesc => (WorkshopOrder::CreatedAt, true),
+        }
+    }
+}
+
+/// Filters and order of the workshop list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkshopQuery {
+    /// Fiscal year, e.g. `2019/20`.
+    #[param(example = "2019/20", pattern = r"^\d{4}/\d{2}$")]
+    pub fiscal_year: Option<String>,
+    pub scope: Option<Scope>,
+    pub excluded_from_survey: Option<bool>,
+    /// Text contained in the title, topic or venue, ignoring case.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Default `start_date`.
+    #[param(inline)]
+    pub sort: Option<WorkshopSort>,
+}
+
+impl TryFrom<WorkshopQuery> for WorkshopFilter {
+    type Error = ApiError;
+
+    fn try_from(query: WorkshopQuery) -> Result<Self, ApiError> {
+        let fiscal_year = query
+            .fiscal_year
+            .as_deref()
+            .map(FiscalYear::parse)
+            .transpose()
+            .map_err(|message| ApiError::bad_request("fiscal_year", message))?;
+        let (order, descending) = query.sort.unwrap_or(WorkshopSort::StartDate).order();
+        Ok(Self {
+            fiscal_year,
+            scope: query.scope,
+            excluded_from_survey: query.excluded_from_survey,
+            text: super::query_text("q", query.q)?,
+            order,
+            descending,
+        })
+    }
+}
+
+/// List workshops.
+#[utoipa::path(
+    tag = "workshops",
+    params(WorkshopQuery, PageParams),
+    responses((status = 200, body = Page<Workshop>))
+)]
+#[get("/workshops")]
+async fn list_workshops(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Query(query): Query<WorkshopQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadRegistry)?;
+    let page = PageRequest::try_from(page)?;
+    let listing = service::list(&state.db, query.try_into()?, page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Workshop::from)))
+}
+
+/// Add a workshop.
+#[utoipa::path(
+    tag = "workshops",
+    request_body = WorkshopRequest,
+    responses((status = 201, body = Workshop))
+)]
+#[post("/workshops")]
+async fn create_workshop(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Json(request): Json<WorkshopRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let created = service::create(&state.db, &caller.actor(), request.try_into()?).await?;
+    Ok(super::created(
+        format!("/v1/workshops/{}", created.id),
+        Workshop::from(created),
+    ))
+}
+
+/// Read one workshop.
+#[utoipa::path(
+    tag = "workshops",
+    params(("id" = i32, Path, description = "Workshop id")),
+    responses((status = 200, body = Workshop))
+)]
+#[get("/workshops/{id}")]
+async fn get_workshop(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadRegistry)?;
+    let found = service::get(&state.db, *id).await?;
+    Ok(HttpResponse::Ok().json(Workshop::from(found)))
+}
+
+/// Replace a workshop.
+#[utoipa::path(
+    tag = "workshops",
+    params(("id" = i32, Path, description = "Workshop id")),
+    request_body = WorkshopRequest,
+    responses((status = 200, body = Workshop))
+)]
+#[put("/workshops/{id}")]
+async fn replace_workshop(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    Json(request): Json<WorkshopRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let updated = service::update(&state.db, &caller.actor(), *id, request.try_into()?).await?;
+    Ok(HttpResponse::Ok().json(Workshop::from(updated)))
+}
+
+/// Delete a workshop and its participants.
+#[utoipa::path(
+    tag = "workshops",
+    params(("id" = i32, Path, description = "Workshop id")),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/workshops/{id}")]
+async fn delete_workshop(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    service::delete(&state.db, &caller.actor(), *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,211 @@
+//! Participants of a workshop: one officer per row, an email unique within the workshop.
+
+use entity::{administration, participant};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::audit::{self, Actor, Change};
+use super::{Listing, ServiceError, administrations, now, text_search, workshops};
+use crate::db;
+use crate::domain::{AdministrationCode, Email};
+use crate::pagination::PageRequest;
+
+/// A valid participant.
+#[derive(Debug, Clone)]
+pub struct ParticipantInput {
+    pub name: String,
+    pub email: Email,
+    pub position: Option<String>,
+    pub administration: AdministrationCode,
+}
+
+/// A participant with the code of the administration they represent.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub record: participant::Model,
+    pub administration_code: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ParticipantFilter {
+    pub administration: Option<AdministrationCode>,
+    pub text: Option<String>,
+}
+
+/// Ordered by administration code, then name.
+pub async fn list(
+    db: &DatabaseConnection,
+    workshop_id: i32,
+    filter: ParticipantFilter,
+    page: PageRequest,
+) -> Result<Listing<Participant>, ServiceError> {
+    workshops::get(db, workshop_id).await?;
+    let mut query = participant::Entity::find()
+        .find_also_related(administration::Entity)
+        .filter(participant::Column::WorkshopId.eq(workshop_id));
+    if let Some(code) = filter.administration {
+        query = query.filter(administration::Column::Code.eq(code.as_str()));
+    }
+    if let Some(text) = filter.text {
+        query = query.filter(text_search(
+            &[participant::Column::Name, participant::Column::Email],
+            &text,
+        ));
+    }
+    let paginator = query
+        .order_by_asc(administration::Column::Code)
+        .order_by_asc(participant::Column::Name)
+        .order_by_asc(participant::Column::Id)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator
+        .fetch_page(page.index())
+        .await?
+        .into_iter()
+        .map(|(record, administration)| Participant {
+            record,
+            administration_code: administration.map(|a| a.code).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Listing { items, total })
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    workshop_id: i32,
+    id: i32,
+) -> Result<Participant, ServiceError> {
+    let (record, administration) = participant::Entity::find_by_id(id)
+        .filter(participant::Column::WorkshopId.eq(workshop_id))
+        .find_also_related(administration::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "participant {id} of workshop {workshop_id} does not exist"
+            ))
+        })?;
+    Ok(Participant {
+        record,
+        administration_code: administration.map(|a| a.code).unwrap_or_default(),
+    })
+}
+
+async fn ensure_email_free(
+    db: &impl ConnectionTrait,
+    workshop_id: i32,
+    email: &Email,
+    except_id: Option<i32>,
+) -> Result<(), ServiceError> {
+    let mut query = participant::Entity::find()
+        .filter(participant::Column::WorkshopId.eq(workshop_id))
+        .filter(participant::Column::Email.eq(email.as_str()));
+    if let Some(id) = except_id {
+        query = query.filter(participant::Column::Id.ne(id));
+    }
+    if query.count(db).await? > 0 {
+        return Err(ServiceError::conflict(
+            "email",
+            "another participant of this workshop has this email address",
+        ));
+    }
+    Ok(())
+}
+
+/// The administration a participant names, as a validation failure when it does not exist.
+async fn administration_of(
+    db: &impl ConnectionTrait,
+    code: &AdministrationCode,
+) -> Result<administration::Model, ServiceError> {
+    administrations::get(db, code)
+        .await
+        .map_err(|error| match error {
+            ServiceError::NotFound(message) => {
+                crate::domain::InvalidInput::field("administration", message).into()
+            }
+            other => other,
+        })
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    workshop_id: i32,
+    input: ParticipantInput,
+) -> Result<Participant, ServiceError> {
+    let txn = db::begin(db).await?;
+    workshops::get(&txn, workshop_id).await?;
+    let administration = administration_of(&txn, &input.administration).await?;
+    ensure_email_free(&txn, workshop_id, &input.email, None).await?;
+    let at = now();
+    let record = participant::ActiveModel {
+        workshop_id: Set(workshop_id),
+        administration_id: Set(administration.id),
+        name: Set(input.name),
+        email: Set(input.email.into_inner()),
+        position: Set(input.position),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("participant", record.id, &record),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Participant {
+        record,
+        administration_code: administration.code,
+    })
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    workshop_id: i32,
+    id: i32,
+    input: ParticipantInput,
+) -> Result<Participant, ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = get(&txn, workshop_id, id).await?.record;
+    let administration = administration_of(&txn, &input.administration).await?;
+    ensure_email_free(&txn, workshop_id, &input.email, Some(id)).await?;
+    let mut active: participant::ActiveModel = before.clone().into();
+    active.administration_id = Set(administration.id);
+    active.name = Set(input.name);
+    active.email = Set(input.email.into_inner());
+    active.position = Set(input.position);
+    active.updated_at = Set(now());
+    let record = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated("participant", id, &before, &record),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Participant {
+        record,
+        administration_code: administration.code,
+    })
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    workshop_id: i32,
+    id: i32,
+) -> Result<(), ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = get(&txn, workshop_id, id).await?.record;
+    participant::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, actor, Change::deleted("participant", id, &before)).await?;
+    txn.commit().await?;
+    Ok(())
+}

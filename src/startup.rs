@@ -1,0 +1,112 @@
+//! Building the HTTP application: binds its listener first (port 0 picks a free one, as
+//! tests do), then serves until stopped. SIGTERM and SIGINT stop it gracefully.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::config::Settings;
+use crate::error::problem_for_foreign_errors;
+use crate::extract::BodyLimit;
+use crate::openapi::{self, ApiDocument, RouteTable};
+use crate::services::seed;
+use crate::{db, middleware, routes};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the configured database, migrates and seeds it, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database()).await?;
+        prepare_database(&db).await?;
+        Self::build_with_database(&settings, db)
+    }
+
+    /// Binds the listener over an already prepared database.
+    pub fn build_with_database(
+        settings: &Settings,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        crate::telemetry::prometheus(); // install the recorder before the first request
+
+        let document = openapi::document();
+        let route_table = web::Data::new(RouteTable::from_document(&document));
+        let api_document = web::Data::new(ApiDocument {
+            json: openapi::to_json(&document),
+        });
+        let state = web::Data::new(AppState { db });
+        let body_limit = settings.max_body_bytes;
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_errors))
+                .wrap(from_fn(middleware::observe))
+                .app_data(state.clone())
+                .app_data(api_document.clone())
+                .app_data(route_table.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(BodyLimit(body_limit))
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .into_app()
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])),
+                )
+                .route("/docs", web::get().to(redirect_to_docs))
+                .default_service(web::to(routes::fallback))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if let Some(workers) = settings.http_workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(port, "listening");
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT; in-flight requests get the shutdown timeout to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Schema migrations, then reference data; both idempotent.
+pub async fn prepare_database(db: &DatabaseConnection) -> anyhow::Result<()> {
+    db::migrate(db).await?;
+    let added = seed::administrations(db).await?;
+    if added > 0 {
+        tracing::info!(added, "seeded member administrations");
+    }
+    Ok(())
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}

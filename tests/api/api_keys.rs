@@ -1,0 +1,176 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{Backend, participant_body, spawn_app, workshop_body};
+
+async fn a_request_without_a_key_gets_401_problem(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reply = app.send(app.client.get(app.url("/v1/workshops"))).await;
+    assert_eq!(
+        reply.headers["www-authenticate"],
+        "Bearer realm=\"followup\""
+    );
+    reply.expect_problem(401);
+    let reply = app
+        .send(
+            app.client
+                .get(app.url("/v1/workshops"))
+                .header("authorization", "Basic abc"),
+        )
+        .await;
+    reply.expect_problem(401);
+    app.send(app.request_as("fu_not-a-real-key", Method::GET, "/v1/workshops"))
+        .await
+        .expect_problem(401);
+}
+
+async fn an_admin_issues_a_key_whose_secret_works_and_is_stored_hashed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let issued = app
+        .post(
+            "/v1/api-keys",
+            &json!({"name": "front end", "role": "editor"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let secret = issued["secret"].as_str().unwrap();
+    assert!(secret.starts_with("fu_") && secret.len() >= 40);
+    assert_eq!(issued["api_key"]["prefix"], &secret[..8]);
+    let id = issued["api_key"]["id"].as_i64().unwrap();
+
+    app.send(app.request_as(secret, Method::GET, "/v1/workshops"))
+        .await
+        .expect(200);
+    let read = app.get(&format!("/v1/api-keys/{id}")).await.expect(200);
+    assert!(
+        !read.text.contains(secret),
+        "the secret is never shown again"
+    );
+
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let stored = entity::api_key::Entity::find()
+        .filter(entity::api_key::Column::Id.eq(id as i32))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(stored.key_hash, secret);
+    assert_eq!(
+        stored.key_hash,
+        followup::services::api_keys::digest(secret)
+    );
+    assert!(!stored.key_hash.contains(&secret[3..]));
+}
+
+async fn roles_are_enforced_on_every_kind_of_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let workshop = app
+        .create_workshop(&workshop_body("AEO", "2019-12-10", "2019-12-12"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.create_participant(workshop, &participant_body("A", "a@customs.gov.my", "MY"))
+        .await;
+    let participants = format!("/v1/workshops/{workshop}/participants");
+    let editor = app.key_for("editor").await;
+    let viewer = app.key_for("viewer").await;
+    let partner = app.key_for("partner").await;
+    let new_workshop = workshop_body("New", "2020-01-01", "2020-01-02");
+
+    // (key, method, path, expected status)
+    let cases: Vec<(&str, Method, &str, u16)> = vec![
+        (&editor, Method::GET, "/v1/workshops", 200),
+        (&editor, Method::POST, "/v1/workshops", 201),
+        (&editor, Method::GET, &participants, 200),
+        (&editor, Method::GET, "/v1/api-keys", 403),
+        (&editor, Method::GET, "/v1/audit-log", 403),
+        (&viewer, Method::GET, "/v1/workshops", 200),
+        (&viewer, Method::GET, &participants, 200),
+        (&viewer, Method::POST, "/v1/workshops", 403),
+        (&viewer, Method::GET, "/v1/api-keys", 403),
+        (&partner, Method::GET, "/v1/workshops", 200),
+        (&partner, Method::GET, "/v1/administrations", 200),
+        (&partner, Method::GET, &participants, 403),
+        (&partner, Method::POST, "/v1/workshops", 403),
+        (&partner, Method::GET, "/v1/audit-log", 403),
+    ];
+    for (key, method, path, expected) in cases {
+        let mut request = app.request_as(key, method.clone(), path);
+        if method == Method::POST {
+            request = request.json(&new_workshop);
+        }
+        let reply = app.send(request).await;
+        assert_eq!(
+            reply.status.as_u16(),
+            expected,
+            "{method} {path}: {}",
+            reply.text
+        );
+        if expected == 403 {
+            reply.expect_problem(403);
+        }
+    }
+}
+
+async fn a_revoked_key_is_refused_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let issued = app
+        .post("/v1/api-keys", &json!({"name": "temp", "role": "viewer"}))
+        .await
+        .expect(201)
+        .body;
+    let secret = issued["secret"].as_str().unwrap();
+    let id = issued["api_key"]["id"].as_i64().unwrap();
+    app.send(app.request_as(secret, Method::GET, "/v1/workshops"))
+        .await
+        .expect(200);
+    let revoked = app
+        .delete(&format!("/v1/api-keys/{id}"))
+        .await
+        .expect(200)
+        .body;
+    assert!(revoked["revoked_at"].is_string());
+    app.send(app.request_as(secret, Method::GET, "/v1/workshops"))
+        .await
+        .expect_problem(401);
+}
+
+async fn the_last_admin_key_cannot_be_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let keys = app.get("/v1/api-keys").await.expect(200).body;
+    let admin_id = keys["items"][0]["id"].as_i64().unwrap();
+    app.delete(&format!("/v1/api-keys/{admin_id}"))
+        .await
+        .expect_problem(409);
+    let second = app.key_for("admin").await;
+    app.send(app.request_as(&second, Method::DELETE, &format!("/v1/api-keys/{admin_id}")))
+        .await
+        .expect(200);
+    app.get("/v1/workshops").await.expect_problem(401);
+}
+
+async fn a_bad_key_request_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fields = app
+        .post("/v1/api-keys", &json!({"name": "", "role": "root"}))
+        .await
+        .expect_problem(422);
+    assert_eq!(fields, vec!["role"]);
+    let fields = app
+        .post("/v1/api-keys", &json!({"name": "  ", "role": "viewer"}))
+        .await
+        .expect_problem(422);
+    assert_eq!(fields, vec!["name"]);
+    app.get("/v1/api-keys/424242").await.expect_problem(404);
+    assert_eq!(app.get("/v1/api-keys").await.expect(200).body["total"], 1);
+}
+
+on_both_databases!(
+    a_request_without_a_key_gets_401_problem,
+    an_admin_issues_a_key_whose_secret_works_and_is_stored_hashed,
+    roles_are_enforced_on_every_kind_of_route,
+    a_revoked_key_is_refused_at_once,
+    the_last_admin_key_cannot_be_revoked,
+    a_bad_key_request_is_refused,
+);

@@ -1,0 +1,186 @@
+//! The `followup` binary itself: subcommands, configuration, logs and graceful shutdown.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn followup() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_followup"));
+    for variable in [
+        "DATABASE_URL",
+        "BIND",
+        "DATA_DIR",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
+        "RUST_LOG",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["keys", "--help"],
+        vec!["keys", "create", "--help"],
+        vec!["openapi", "--help"],
+    ] {
+        let output = followup().args(&args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn the_openapi_command_prints_the_committed_document() {
+    let output = followup().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let committed = include_str!("../../openapi/openapi.json");
+    assert!(
+        printed == committed,
+        "openapi/openapi.json is out of date: run `cargo run -q -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[test]
+fn keys_are_created_listed_and_revoked_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = followup()
+            .env("DATA_DIR", data.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let secret = run(&["keys", "create", "--role", "admin", "--name", "first admin"]);
+    assert!(secret.trim().starts_with("fu_"));
+    assert!(
+        data.path().join("followup.db").exists(),
+        "SQLite under DATA_DIR by default"
+    );
+    run(&["keys", "create", "--role", "viewer", "--name", "reader"]);
+    let listed = run(&["keys", "list"]);
+    assert!(listed.contains("first admin") && listed.contains("reader"));
+    assert!(!listed.contains(secret.trim()), "secrets are never listed");
+    run(&["keys", "revoke", "2"]);
+    assert!(run(&["keys", "list"]).contains("revoked"));
+
+    let refused = followup()
+        .env("DATA_DIR", data.path())
+        .args(["keys", "create", "--role", "root", "--name", "x"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+}
+
+#[test]
+fn migrate_reads_a_configuration_file_and_the_environment_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = dir.path().join("from-file");
+    let from_env = dir.path().join("from-env");
+    let config = dir.path().join("followup.toml");
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", from_file.display().to_string()),
+    )
+    .unwrap();
+
+    let output = followup()
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(from_file.join("followup.db").exists());
+
+    let output = followup()
+        .env("DATA_DIR", &from_env)
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(from_env.join("followup.db").exists());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn serve_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = followup()
+        .env("DATA_DIR", data.path())
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("LOG_FORMAT", "json")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let mut request_id = None;
+    for _ in 0..100 {
+        if let Ok(response) = client.get(&url).send().await {
+            request_id = Some(
+                response.headers()["x-request-id"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let request_id = request_id.expect("the service started within 10 s");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(output.status.success(), "exit status {:?}", output.status);
+
+    let logs = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["span"]["request_id"] == request_id.as_str()
+                && line["fields"]["message"] == "request finished"),
+        "{logs}"
+    );
+}

@@ -1,0 +1,334 @@
+//! The harness: `spawn_app(backend)` starts the service on a random port over a fresh
+//! database and hands back a client that speaks its API.
+
+use std::sync::OnceLock;
+
+use entity::api_key::Role;
+use followup::config::Settings;
+use followup::services::{api_keys, audit::Actor};
+use followup::startup::{Application, prepare_database};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// Generates a `postgres` and a `sqlite` test for each named `async fn(Backend)`.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// The PostgreSQL server the tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    hex::encode(rand::rng().random::<[u8; 8]>())
+}
+
+/// A database that exists for one test and is dropped after it.
+pub enum TestDatabase {
+    Postgres { name: String },
+    Sqlite { _dir: tempfile::TempDir },
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> (Self, String) {
+        match backend {
+            Backend::Postgres => {
+                let name = format!("followup_test_{}", random_suffix());
+                let admin = Database::connect(postgres_admin_url())
+                    .await
+                    .expect("PostgreSQL must run for the tests (see README)");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("creating the test database");
+                admin.close().await.ok();
+                let base = postgres_admin_url();
+                let server = base.rsplit_once('/').map_or(base.as_str(), |(s, _)| s);
+                let url = format!("{server}/{name}");
+                (Self::Postgres { name }, url)
+            }
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                (Self::Sqlite { _dir: dir }, url)
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { name } = self {
+            let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            // Drop runs inside the test's runtime; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(postgres_admin_url()).await {
+                        let _ = admin.execute_unprepared(&statement).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A key with the `admin` role, made as the command line makes the first one.
+    pub admin_key: String,
+    pub db: DatabaseConnection,
+    _database: TestDatabase,
+}
+
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: Some(SecretString::from(database_url.to_owned())),
+        http_workers: Some(2),
+        max_body_bytes: 64 * 1024,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    init_test_logging();
+    let (database, url) = TestDatabase::create(backend).await;
+    let mut settings = test_settings(&url);
+    configure(&mut settings);
+    let db = followup::db::connect(&settings.database())
+        .await
+        .expect("connecting to the test database");
+    prepare_database(&db).await.expect("migrating");
+    let application =
+        Application::build_with_database(&settings, db.clone()).expect("building the app");
+    let port = application.port();
+    tokio::spawn(application.run_until_stopped());
+    let admin_key = api_keys::create(
+        &db,
+        &Actor::command_line(),
+        "test admin".into(),
+        Role::Admin,
+    )
+    .await
+    .expect("creating the admin key")
+    .secret;
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        admin_key,
+        db,
+        _database: database,
+    }
+}
+
+/// `TEST_LOG=1` shows the service's logs while debugging a test.
+fn init_test_logging() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            followup::telemetry::init(
+                "debug",
+                followup::config::LogFormat::Text,
+                followup::telemetry::LogOutput::Stderr,
+            );
+        }
+    });
+}
+
+/// A response read whole: status, headers and the body as JSON (or `Null`).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn read(response: Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts a problem+json response of `status` and returns the fields it names.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16) -> Vec<String> {
+        let reply = self.expect(status);
+        assert!(
+            reply.content_type().starts_with("application/problem+json"),
+            "content type {:?}; body: {}",
+            reply.content_type(),
+            reply.text
+        );
+        assert_eq!(reply.body["status"], status);
+        assert!(
+            reply.body["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("urn:followup:problem:")),
+            "{}",
+            reply.text
+        );
+        reply.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A request carrying `key`.
+    pub fn request_as(&self, key: &str, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    pub async fn send(&self, request: RequestBuilder) -> Reply {
+        Reply::read(request.send().await.expect("the request reaches the app")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request_as(&self.admin_key, Method::GET, path))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.request_as(&self.admin_key, Method::DELETE, path))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            self.request_as(&self.admin_key, Method::POST, path)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            self.request_as(&self.admin_key, Method::PUT, path)
+                .json(body),
+        )
+        .await
+    }
+
+    /// Issues a key with `role` through the API and returns its secret.
+    pub async fn key_for(&self, role: &str) -> String {
+        let reply = self
+            .post(
+                "/v1/api-keys",
+                &json!({"name": format!("{role} key"), "role": role}),
+            )
+            .await
+            .expect(201);
+        reply.body["secret"].as_str().expect("a secret").to_owned()
+    }
+
+    pub async fn create_workshop(&self, body: &Value) -> Value {
+        self.post("/v1/workshops", body).await.expect(201).body
+    }
+
+    pub async fn create_participant(&self, workshop_id: i64, body: &Value) -> Value {
+        self.post(&format!("/v1/workshops/{workshop_id}/participants"), body)
+            .await
+            .expect(201)
+            .body
+    }
+}
+
+/// A valid workshop body, varied by title and start date.
+pub fn workshop_body(title: &str, start: &str, end: &str) -> Value {
+    json!({
+        "title": title,
+        "topic": "Authorized Economic Operator",
+        "scope": "regional",
+        "start_date": start,
+        "end_date": end,
+        "venue": "Bangkok, Thailand",
+        "is_virtual": false,
+        "excluded_from_survey": false
+    })
+}
+
+pub fn participant_body(name: &str, email: &str, administration: &str) -> Value {
+    json!({
+        "name": name,
+        "email": email,
+        "position": "Customs Officer",
+        "administration": administration
+    })
+}
