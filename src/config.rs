@@ -85,7 +85,8 @@ impl Settings {
         }
         figment
             .merge(Env::raw().only(PLAIN_ENV))
-            .merge(Env::prefixed("FOLLOWUP_"))
+            // FOLLOWUP_CONFIG names the file itself (see the command line), not a setting.
+            .merge(Env::prefixed("FOLLOWUP_").ignore(&["config"]))
             .extract()
             .context("reading the configuration")
     }

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
 use utoipa_actix_web::AppExt;
 
-use crate::domain::FieldError;
+use crate::domain::{AdministrationCode, Email, FieldError, FiscalYear, TextInput, TimeZone};
 use crate::error::{PROBLEM_JSON, Problem};
 
 const SECURITY_SCHEME: &str = "api_key";
@@ -27,6 +27,7 @@ Errors are `application/problem+json` (RFC 9457). Clients branch on `type` \
 Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
 `{items, total, page, per_page}`."
     ),
+    servers((url = "/", description = "This service")),
     tags(
         (name = "administrations", description = "Member customs administrations"),
         (name = "workshops", description = "Workshops and their fiscal years"),
@@ -35,7 +36,15 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         (name = "audit-log", description = "Every change made by staff (admins)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(
+        Problem,
+        FieldError,
+        TextInput,
+        AdministrationCode,
+        Email,
+        FiscalYear,
+        TimeZone
+    ))
 )]
 struct ApiDoc;
 
@@ -55,7 +64,31 @@ pub fn document() -> Document {
     add_problem_responses(&mut api);
     require_api_key(&mut api);
     describe_bare_responses(&mut api);
+    drop_unreferenced_schemas(&mut api);
     api
+}
+
+/// utoipa inlines the item type of a generic `Page<T>` yet still lists `T` as a component;
+/// drop such components when nothing refers to them.
+fn drop_unreferenced_schemas(api: &mut Document) {
+    loop {
+        let json = serde_json::to_string(&*api).unwrap_or_default();
+        let Some(components) = api.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !json.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// OpenAPI requires a description on every response; a handler's success response often
@@ -120,14 +153,14 @@ fn require_api_key(api: &mut Document) {
         ),
     );
     for (path, item) in api.paths.paths.iter_mut() {
-        if !is_staff_route(path) {
-            continue;
-        }
+        // An empty requirement states "no authentication" for the public operations.
+        let requirement = if is_staff_route(path) {
+            SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new())
+        } else {
+            SecurityRequirement::default()
+        };
         for operation in operations_mut(item) {
-            operation.security = Some(vec![SecurityRequirement::new(
-                SECURITY_SCHEME,
-                Vec::<String>::new(),
-            )]);
+            operation.security = Some(vec![requirement.clone()]);
         }
     }
 }

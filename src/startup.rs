@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::extract::BodyLimit;
 use crate::openapi::{self, ApiDocument, RouteTable};
-use crate::services::seed;
+use crate::services::{api_keys, seed};
 use crate::{db, middleware, routes};
 
 /// What every handler can reach.
@@ -101,6 +101,11 @@ pub async fn prepare_database(db: &DatabaseConnection) -> anyhow::Result<()> {
     let added = seed::administrations(db).await?;
     if added > 0 {
         tracing::info!(added, "seeded member administrations");
+    }
+    if !api_keys::has_active_admin(db).await? {
+        tracing::warn!(
+            "no active admin API key: create one with `followup keys create --role admin --name <you>`"
+        );
     }
     Ok(())
 }

@@ -1,3 +1,6 @@
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::{PartialSchema, ToSchema};
 use std::str::FromStr;
 
 /// An email address, lower-cased so that one officer is one address.
@@ -7,7 +10,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(value: &str) -> Result<Self, String> {
         let trimmed = value.trim();
-        if trimmed.len() > 254 {
+        if value.chars().count() > 254 {
             return Err("must be at most 254 characters".into());
         }
         let parsed = email_address::EmailAddress::from_str(trimmed)
@@ -26,6 +29,20 @@ impl Email {
         self.0
     }
 }
+
+impl PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .max_length(Some(254))
+            .description(Some("Email address; stored lower-case."))
+            .examples(["officer@customs.gov.my"])
+            .into()
+    }
+}
+
+impl ToSchema for Email {}
 
 #[cfg(test)]
 mod tests {

@@ -1,3 +1,6 @@
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
@@ -8,8 +11,8 @@ use chrono::{Datelike, NaiveDate};
 pub struct FiscalYear(i32);
 
 impl FiscalYear {
-    const FIRST: i32 = 1990;
-    const LAST: i32 = 2199;
+    const FIRST: i32 = 2000;
+    const LAST: i32 = 2099;
 
     /// The fiscal year holding `date`.
     pub fn containing(date: NaiveDate) -> Self {
@@ -60,6 +63,21 @@ impl fmt::Display for FiscalYear {
     }
 }
 
+impl PartialSchema for FiscalYear {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(
+                (Self::FIRST..=Self::LAST).map(|year| Self(year).to_string()),
+            ))
+            .description(Some("Fiscal year, July to June, e.g. `2019/20`."))
+            .examples(["2019/20"])
+            .into()
+    }
+}
+
+impl ToSchema for FiscalYear {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +115,7 @@ mod tests {
 
     #[test]
     fn malformed_labels_are_rejected() {
-        for bad in ["2019", "2019/21", "19/20", "2019-20", "abcd/ef", "1800/01"] {
+        for bad in ["2019", "2019/21", "19/20", "2019-20", "abcd/ef", "1999/00", "2100/01"] {
             assert!(FiscalYear::parse(bad).is_err(), "{bad}");
         }
     }

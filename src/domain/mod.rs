@@ -11,6 +11,6 @@ mod validation;
 pub use administration_code::AdministrationCode;
 pub use email::Email;
 pub use fiscal_year::FiscalYear;
-pub use text::{optional_text, required_text};
+pub use text::{MAX_TEXT_CHARS, TextInput, required_text};
 pub use time_zone::TimeZone;
 pub use validation::{FieldError, InvalidInput, Validator};

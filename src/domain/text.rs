@@ -1,36 +1,68 @@
-/// Trims `value` and checks it is present, printable and at most `max_chars` long.
+use serde::Deserialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+/// Longest free text accepted in a single field of the registry.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// JSON Schema form of the text rule below: no control characters but tab and line
+/// breaks, and at least one character that is not white space.
+const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+
+/// Free text as a request carries it, before checking; its schema states the rule exactly,
+/// so clients can check it before sending.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct TextInput(pub String);
+
+impl TextInput {
+    /// The trimmed text, when it obeys the rule.
+    pub fn parse(&self) -> Result<String, String> {
+        required_text(&self.0, MAX_TEXT_CHARS)
+    }
+
+    /// An absent value is `None`; a present one must obey the rule.
+    pub fn parse_optional(value: Option<&Self>) -> Result<Option<String>, String> {
+        value.map(Self::parse).transpose()
+    }
+}
+
+impl PartialSchema for TextInput {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_TEXT_CHARS))
+            .pattern(Some(TEXT_PATTERN))
+            .description(Some(
+                "Text of at most 200 characters, not blank, without control characters \
+                 other than tab and line breaks. Leading and trailing white space is removed.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for TextInput {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Text".into()
+    }
+}
+
+/// Checks `value` is present, printable and at most `max_chars` long; returns it trimmed.
 pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err("must not be empty".into());
-    }
-    check_printable(trimmed, max_chars)?;
-    Ok(trimmed.to_owned())
-}
-
-/// Like [`required_text`], but an absent or blank value is `None`.
-pub fn optional_text(value: Option<&str>, max_chars: usize) -> Result<Option<String>, String> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(trimmed) => {
-            check_printable(trimmed, max_chars)?;
-            Ok(Some(trimmed.to_owned()))
-        }
-    }
-}
-
-fn check_printable(value: &str, max_chars: usize) -> Result<(), String> {
-    // PostgreSQL rejects NUL in text; other control characters are never wanted either.
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+        // PostgreSQL rejects NUL in text; other control characters are never wanted either.
         return Err("must not contain control characters".into());
     }
     if value.chars().count() > max_chars {
         return Err(format!("must be at most {max_chars} characters"));
     }
-    Ok(())
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("must not be blank".into());
+    }
+    Ok(trimmed.to_owned())
 }
 
 #[cfg(test)]
@@ -43,8 +75,9 @@ mod tests {
     }
 
     #[test]
-    fn blank_required_text_is_rejected() {
+    fn blank_text_is_rejected() {
         assert!(required_text("   ", 10).is_err());
+        assert!(required_text("", 10).is_err());
     }
 
     #[test]
@@ -53,13 +86,15 @@ mod tests {
     }
 
     #[test]
-    fn length_counts_characters_not_bytes() {
+    fn length_counts_characters_before_trimming() {
         assert!(required_text("ééé", 3).is_ok());
         assert!(required_text("éééé", 3).is_err());
+        assert!(required_text(" ééé", 3).is_err(), "as the schema's maxLength counts");
     }
 
     #[test]
-    fn blank_optional_text_is_none() {
-        assert_eq!(optional_text(Some("  "), 5).unwrap(), None);
+    fn an_absent_optional_text_is_none() {
+        assert_eq!(TextInput::parse_optional(None).unwrap(), None);
+        assert!(TextInput::parse_optional(Some(&TextInput(" ".into()))).is_err());
     }
 }

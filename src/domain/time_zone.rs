@@ -1,3 +1,6 @@
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 use std::str::FromStr;
 
 /// An IANA time zone name such as `Pacific/Tongatapu`.
@@ -6,7 +9,7 @@ pub struct TimeZone(chrono_tz::Tz);
 
 impl TimeZone {
     pub fn parse(name: &str) -> Result<Self, String> {
-        chrono_tz::Tz::from_str(name.trim())
+        chrono_tz::Tz::from_str(name)
             .map(Self)
             .map_err(|_| "must be an IANA time zone name, e.g. Asia/Kuala_Lumpur".into())
     }
@@ -19,6 +22,20 @@ impl TimeZone {
         self.0.name()
     }
 }
+
+impl PartialSchema for TimeZone {
+    /// Every IANA name the service knows, so clients can offer them and check input.
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
+            .description(Some("IANA time zone name."))
+            .examples(["Asia/Kuala_Lumpur"])
+            .into()
+    }
+}
+
+impl ToSchema for TimeZone {}
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
-use crate::domain::{AdministrationCode, TimeZone, Validator, required_text};
+use crate::domain::{AdministrationCode, TextInput, TimeZone, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::pagination::{Page, PageParams, PageRequest};
@@ -62,13 +62,11 @@ impl From<administration::Model> for Administration {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "MY", "name": "Malaysia", "sub_region": "ASEAN", "time_zone": "Asia/Kuala_Lumpur"}))]
 pub struct AdministrationRequest {
-    /// Two or three letters; stored upper-case.
-    #[schema(max_length = 3)]
+    #[schema(value_type = AdministrationCode)]
     pub code: String,
-    #[schema(max_length = 200)]
-    pub name: String,
+    pub name: TextInput,
     pub sub_region: SubRegion,
-    /// IANA time zone name.
+    #[schema(value_type = TimeZone)]
     pub time_zone: String,
 }
 
@@ -78,7 +76,7 @@ impl TryFrom<AdministrationRequest> for AdministrationInput {
     fn try_from(request: AdministrationRequest) -> Result<Self, ApiError> {
         let mut v = Validator::default();
         let code = v.check("code", AdministrationCode::parse(&request.code));
-        let name = v.check("name", required_text(&request.name, 200));
+        let name = v.check("name", request.name.parse());
         let time_zone = v.check("time_zone", TimeZone::parse(&request.time_zone));
         v.finish()?;
         match (code, name, time_zone) {
@@ -100,8 +98,7 @@ pub struct AdministrationQuery {
     /// Only this sub-region.
     pub sub_region: Option<SubRegion>,
     /// Text contained in the code or name, ignoring case.
-    #[param(max_length = 200)]
-    pub q: Option<String>,
+    pub q: Option<TextInput>,
 }
 
 fn path_code(code: &str) -> Result<AdministrationCode, ApiError> {
@@ -156,7 +153,7 @@ async fn create_administration(
 /// Read one administration.
 #[utoipa::path(
     tag = "administrations",
-    params(("code" = String, Path, description = "Administration code, e.g. MY")),
+    params(("code" = AdministrationCode, Path, description = "Administration code, e.g. MY")),
     responses((status = 200, body = Administration))
 )]
 #[get("/administrations/{code}")]
@@ -173,7 +170,7 @@ async fn get_administration(
 /// Replace an administration (its code may change).
 #[utoipa::path(
     tag = "administrations",
-    params(("code" = String, Path, description = "Administration code, e.g. MY")),
+    params(("code" = AdministrationCode, Path, description = "Administration code, e.g. MY")),
     request_body = AdministrationRequest,
     responses((status = 200, body = Administration))
 )]
@@ -194,7 +191,7 @@ async fn replace_administration(
 /// Delete an administration no participant belongs to.
 #[utoipa::path(
     tag = "administrations",
-    params(("code" = String, Path, description = "Administration code, e.g. MY")),
+    params(("code" = AdministrationCode, Path, description = "Administration code, e.g. MY")),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/administrations/{code}")]

@@ -1,6 +1,6 @@
 //! `/v1/api-keys`: admins issue and revoke the keys staff and partners call with.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use entity::api_key::{self, Role};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
-use crate::domain::{InvalidInput, required_text};
+use crate::domain::{InvalidInput, TextInput};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::pagination::{Page, PageParams, PageRequest};
@@ -60,8 +60,7 @@ impl From<api_key::Model> for ApiKey {
 #[schema(example = json!({"name": "WCO partner dashboard", "role": "partner"}))]
 pub struct ApiKeyRequest {
     /// Who or what will use the key.
-    #[schema(max_length = 100)]
-    pub name: String,
+    pub name: TextInput,
     pub role: Role,
 }
 
@@ -104,7 +103,7 @@ async fn create_api_key(
     Json(request): Json<ApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
-    let name = required_text(&request.name, 100).map_err(|m| InvalidInput::field("name", m))?;
+    let name = request.name.parse().map_err(|m| InvalidInput::field("name", m))?;
     let issued = service::create(&state.db, &caller.actor(), name, request.role).await?;
     Ok(super::created(
         format!("/v1/api-keys/{}", issued.key.id),
@@ -132,19 +131,26 @@ async fn get_api_key(
     Ok(HttpResponse::Ok().json(ApiKey::from(key)))
 }
 
-/// Revoke a key at once. The last active admin key cannot be revoked (409).
+/// Revoke a key at once. Neither the key making the request nor the last active admin
+/// key can be revoked (409). A revoked key stays listed.
 #[utoipa::path(
     tag = "api-keys",
     params(("id" = i32, Path, description = "API key id")),
     responses((status = 200, body = ApiKey))
 )]
-#[delete("/api-keys/{id}")]
+#[post("/api-keys/{id}/revoke")]
 async fn revoke_api_key(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
+    if *id == caller.key_id {
+        return Err(ApiError::Conflict {
+            detail: "a key cannot revoke itself; revoke it with another admin key".into(),
+            field: None,
+        });
+    }
     let key = service::revoke(&state.db, &caller.actor(), *id).await?;
     Ok(HttpResponse::Ok().json(ApiKey::from(key)))
 }

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::domain::TextInput;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::pagination::{Page, PageParams, PageRequest};
@@ -65,10 +66,9 @@ impl From<audit_log::Model> for AuditEntry {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// e.g. `workshop`, `participant`, `api_key`.
-    #[param(max_length = 100)]
-    pub entity_type: Option<String>,
-    #[param(max_length = 100)]
-    pub entity_id: Option<String>,
+    pub entity_type: Option<TextInput>,
+    pub entity_id: Option<TextInput>,
+    #[param(minimum = 1, maximum = 2147483647)]
     pub actor_key_id: Option<i32>,
     /// Entries at or after this time (RFC 3339).
     pub since: Option<DateTime<Utc>>,
@@ -91,6 +91,9 @@ async fn list_audit_log(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAuditLog)?;
     let page = PageRequest::try_from(page)?;
+    if query.actor_key_id.is_some_and(|id| id < 1) {
+        return Err(ApiError::bad_request("actor_key_id", "must be at least 1"));
+    }
     let filter = AuditFilter {
         entity_type: super::query_text("entity_type", query.entity_type)?,
         entity_id: super::query_text("entity_id", query.entity_id)?,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::domain::TextInput;
 use crate::error::ApiError;
 use crate::openapi::RouteTable;
 
@@ -45,9 +46,8 @@ pub async fn fallback(
 
 /// A free-text query parameter: trimmed, blank as absent, and no control characters
 /// (PostgreSQL refuses NUL in text).
-pub fn query_text(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
-    crate::domain::optional_text(value.as_deref(), 200)
-        .map_err(|message| ApiError::bad_request(field, message))
+pub fn query_text(field: &str, value: Option<TextInput>) -> Result<Option<String>, ApiError> {
+    TextInput::parse_optional(value.as_ref()).map_err(|message| ApiError::bad_request(field, message))
 }
 
 /// `201 Created` with the new resource's address.

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
-use crate::domain::{AdministrationCode, Email, Validator, optional_text, required_text};
+use crate::domain::{AdministrationCode, Email, TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::pagination::{Page, PageParams, PageRequest};
@@ -67,14 +67,12 @@ impl From<service::Participant> for Participant {
     "administration": "MY"
 }))]
 pub struct ParticipantRequest {
-    #[schema(max_length = 200)]
-    pub name: String,
-    #[schema(max_length = 254)]
+    pub name: TextInput,
+    #[schema(value_type = Email)]
     pub email: String,
-    #[schema(max_length = 200)]
-    pub position: Option<String>,
+    pub position: Option<TextInput>,
     /// Code of an existing administration.
-    #[schema(max_length = 3)]
+    #[schema(value_type = AdministrationCode)]
     pub administration: String,
 }
 
@@ -83,9 +81,9 @@ impl TryFrom<ParticipantRequest> for ParticipantInput {
 
     fn try_from(request: ParticipantRequest) -> Result<Self, ApiError> {
         let mut v = Validator::default();
-        let name = v.check("name", required_text(&request.name, 200));
+        let name = v.check("name", request.name.parse());
         let email = v.check("email", Email::parse(&request.email));
-        let position = v.check("position", optional_text(request.position.as_deref(), 200));
+        let position = v.check("position", TextInput::parse_optional(request.position.as_ref()));
         let administration = v.check(
             "administration",
             AdministrationCode::parse(&request.administration),
@@ -108,11 +106,10 @@ impl TryFrom<ParticipantRequest> for ParticipantInput {
 #[into_params(parameter_in = Query)]
 pub struct ParticipantQuery {
     /// Only participants of this administration (code).
-    #[param(example = "MY", max_length = 3)]
+    #[param(value_type = Option<AdministrationCode>)]
     pub administration: Option<String>,
     /// Text contained in the name or email, ignoring case.
-    #[param(max_length = 200)]
-    pub q: Option<String>,
+    pub q: Option<TextInput>,
 }
 
 impl TryFrom<ParticipantQuery> for ParticipantFilter {

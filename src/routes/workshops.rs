@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
-use crate::domain::{FiscalYear, Validator, optional_text, required_text};
+use crate::domain::{FiscalYear, TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::pagination::{Page, PageParams, PageRequest};
@@ -80,17 +80,14 @@ impl From<workshop::Model> for Workshop {
     "excluded_from_survey": false
 }))]
 pub struct WorkshopRequest {
-    #[schema(max_length = 200)]
-    pub title: String,
-    #[schema(max_length = 200)]
-    pub topic: String,
+    pub title: TextInput,
+    pub topic: TextInput,
     pub scope: Scope,
     pub start_date: NaiveDate,
     /// On or after `start_date`.
     pub end_date: NaiveDate,
     /// Required unless `is_virtual`.
-    #[schema(max_length = 200)]
-    pub venue: Option<String>,
+    pub venue: Option<TextInput>,
     #[serde(default)]
     pub is_virtual: bool,
     #[serde(default)]
@@ -102,9 +99,9 @@ impl TryFrom<WorkshopRequest> for WorkshopInput {
 
     fn try_from(request: WorkshopRequest) -> Result<Self, ApiError> {
         let mut v = Validator::default();
-        let title = v.check("title", required_text(&request.title, 200));
-        let topic = v.check("topic", required_text(&request.topic, 200));
-        let venue = v.check("venue", optional_text(request.venue.as_deref(), 200));
+        let title = v.check("title", request.title.parse());
+        let topic = v.check("topic", request.topic.parse());
+        let venue = v.check("venue", TextInput::parse_optional(request.venue.as_ref()));
         if request.end_date < request.start_date {
             v.fail("end_date", "must be on or after start_date");
         }
@@ -171,14 +168,12 @@ impl WorkshopSort {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorkshopQuery {
-    /// Fiscal year, e.g. `2019/20`.
-    #[param(example = "2019/20", pattern = r"^\d{4}/\d{2}$")]
+    #[param(value_type = Option<FiscalYear>)]
     pub fiscal_year: Option<String>,
     pub scope: Option<Scope>,
     pub excluded_from_survey: Option<bool>,
     /// Text contained in the title, topic or venue, ignoring case.
-    #[param(max_length = 200)]
-    pub q: Option<String>,
+    pub q: Option<TextInput>,
     /// Default `start_date`.
     #[param(inline)]
     pub sort: Option<WorkshopSort>,

@@ -40,7 +40,10 @@ pub async fn list(
     }
     if let Some(text) = filter.text {
         query = query.filter(text_search(
-            &[administration::Column::Code, administration::Column::Name],
+            &[
+                (administration::Entity, administration::Column::Code),
+                (administration::Entity, administration::Column::Name),
+            ],
             &text,
         ));
     }

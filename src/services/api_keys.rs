@@ -95,6 +95,17 @@ pub async fn authenticate(
     Ok(Some(key))
 }
 
+/// Whether any admin key can still be used; without one, only the command line can
+/// issue keys.
+pub async fn has_active_admin(db: &DatabaseConnection) -> Result<bool, ServiceError> {
+    let active = api_key::Entity::find()
+        .filter(api_key::Column::Role.eq(Role::Admin))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .count(db)
+        .await?;
+    Ok(active > 0)
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     page: PageRequest,

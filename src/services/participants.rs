@@ -50,7 +50,10 @@ pub async fn list(
     }
     if let Some(text) = filter.text {
         query = query.filter(text_search(
-            &[participant::Column::Name, participant::Column::Email],
+            &[
+                (participant::Entity, participant::Column::Name),
+                (participant::Entity, participant::Column::Email),
+            ],
             &text,
         ));
     }

@@ -64,9 +64,9 @@ pub async fn list(
     if let Some(text) = filter.text {
         query = query.filter(text_search(
             &[
-                workshop::Column::Title,
-                workshop::Column::Topic,
-                workshop::Column::Venue,
+                (workshop::Entity, workshop::Column::Title),
+                (workshop::Entity, workshop::Column::Topic),
+                (workshop::Entity, workshop::Column::Venue),
             ],
             &text,
         ));

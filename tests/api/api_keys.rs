@@ -126,7 +126,7 @@ async fn a_revoked_key_is_refused_at_once(backend: Backend) {
         .await
         .expect(200);
     let revoked = app
-        .delete(&format!("/v1/api-keys/{id}"))
+        .post(&format!("/v1/api-keys/{id}/revoke"), &json!({}))
         .await
         .expect(200)
         .body;
@@ -138,16 +138,34 @@ async fn a_revoked_key_is_refused_at_once(backend: Backend) {
 
 async fn the_last_admin_key_cannot_be_revoked(backend: Backend) {
     let app = spawn_app(backend).await;
-    let keys = app.get("/v1/api-keys").await.expect(200).body;
-    let admin_id = keys["items"][0]["id"].as_i64().unwrap();
-    app.delete(&format!("/v1/api-keys/{admin_id}"))
-        .await
-        .expect_problem(409);
+    let first_admin = app.get("/v1/api-keys").await.expect(200).body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
     let second = app.key_for("admin").await;
-    app.send(app.request_as(&second, Method::DELETE, &format!("/v1/api-keys/{admin_id}")))
+    let second_admin = app.get("/v1/api-keys").await.expect(200).body["items"][1]["id"]
+        .as_i64()
+        .unwrap();
+    let revoke = |id: i64| format!("/v1/api-keys/{id}/revoke");
+    app.send(app.request_as(&second, Method::POST, &revoke(first_admin)))
         .await
         .expect(200);
     app.get("/v1/workshops").await.expect_problem(401);
+    // `second` is now the only active admin key: nobody can revoke it.
+    app.send(app.request_as(&second, Method::POST, &revoke(second_admin)))
+        .await
+        .expect_problem(409);
+}
+
+async fn a_key_cannot_revoke_itself(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.key_for("admin").await;
+    let own_id = app.get("/v1/api-keys").await.expect(200).body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    app.post(&format!("/v1/api-keys/{own_id}/revoke"), &json!({}))
+        .await
+        .expect_problem(409);
+    app.get("/v1/workshops").await.expect(200);
 }
 
 async fn a_bad_key_request_is_refused(backend: Backend) {
@@ -172,5 +190,6 @@ on_both_databases!(
     roles_are_enforced_on_every_kind_of_route,
     a_revoked_key_is_refused_at_once,
     the_last_admin_key_cannot_be_revoked,
+    a_key_cannot_revoke_itself,
     a_bad_key_request_is_refused,
 );

@@ -92,6 +92,13 @@ async fn participants_filter_by_administration(backend: Backend) {
         .expect(200)
         .body;
     assert_eq!(all["total"], 3);
+    let text = app
+        .get(&format!("/v1/workshops/{workshop}/participants?q=SIONE"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(text["total"], 1);
+    assert_eq!(text["items"][0]["email"], "sione@customs.gov.to");
 }
 
 async fn a_bad_participant_is_refused_and_nothing_is_written(backend: Backend) {
