@@ -99,8 +99,8 @@ async fn run_keys(db: &sea_orm::DatabaseConnection, command: KeysCommand) -> any
     let actor = Actor::command_line();
     match command {
         KeysCommand::Create { role, name } => {
-            let name =
-                domain::required_text(&name, domain::MAX_TEXT_CHARS).map_err(|e| anyhow::anyhow!("--name {e}"))?;
+            let name = domain::required_text(&name, domain::MAX_TEXT_CHARS)
+                .map_err(|e| anyhow::anyhow!("--name {e}"))?;
             let issued = api_keys::create(db, &actor, name, role).await?;
             eprintln!(
                 "created key {} ({:?}); store this secret now, it is not shown again:",

@@ -1,7 +1,7 @@
+use std::fmt;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
-use std::fmt;
 
 /// The code of a member administration as the report prints it: two or three letters,
 /// stored upper-case (`MY`, `HK`, `WS`). Input is accepted in either case.

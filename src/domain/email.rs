@@ -1,7 +1,7 @@
+use std::str::FromStr;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
-use std::str::FromStr;
 
 /// An email address, lower-cased so that one officer is one address.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
+use std::fmt;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
-use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -115,7 +115,9 @@ mod tests {
 
     #[test]
     fn malformed_labels_are_rejected() {
-        for bad in ["2019", "2019/21", "19/20", "2019-20", "abcd/ef", "1999/00", "2100/01"] {
+        for bad in [
+            "2019", "2019/21", "19/20", "2019-20", "abcd/ef", "1999/00", "2100/01",
+        ] {
             assert!(FiscalYear::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,6 +1,6 @@
 use serde::Deserialize;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 /// Longest free text accepted in a single field of the registry.
@@ -51,7 +51,10 @@ impl ToSchema for TextInput {
 
 /// Checks `value` is present, printable and at most `max_chars` long; returns it trimmed.
 pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {
-    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
         // PostgreSQL rejects NUL in text; other control characters are never wanted either.
         return Err("must not contain control characters".into());
     }
@@ -89,7 +92,10 @@ mod tests {
     fn length_counts_characters_before_trimming() {
         assert!(required_text("ééé", 3).is_ok());
         assert!(required_text("éééé", 3).is_err());
-        assert!(required_text(" ééé", 3).is_err(), "as the schema's maxLength counts");
+        assert!(
+            required_text(" ééé", 3).is_err(),
+            "as the schema's maxLength counts"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
+use std::str::FromStr;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
-use std::str::FromStr;
 
 /// An IANA time zone name such as `Pacific/Tongatapu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

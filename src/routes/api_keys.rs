@@ -103,7 +103,10 @@ async fn create_api_key(
     Json(request): Json<ApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
-    let name = request.name.parse().map_err(|m| InvalidInput::field("name", m))?;
+    let name = request
+        .name
+        .parse()
+        .map_err(|m| InvalidInput::field("name", m))?;
     let issued = service::create(&state.db, &caller.actor(), name, request.role).await?;
     Ok(super::created(
         format!("/v1/api-keys/{}", issued.key.id),

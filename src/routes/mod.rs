@@ -44,10 +44,11 @@ pub async fn fallback(
     })
 }
 
-/// A free-text query parameter: trimmed, blank as absent, and no control characters
+/// A free-text query parameter: trimmed, not blank, and no control characters
 /// (PostgreSQL refuses NUL in text).
 pub fn query_text(field: &str, value: Option<TextInput>) -> Result<Option<String>, ApiError> {
-    TextInput::parse_optional(value.as_ref()).map_err(|message| ApiError::bad_request(field, message))
+    TextInput::parse_optional(value.as_ref())
+        .map_err(|message| ApiError::bad_request(field, message))
 }
 
 /// `201 Created` with the new resource's address.

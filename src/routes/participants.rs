@@ -83,7 +83,10 @@ impl TryFrom<ParticipantRequest> for ParticipantInput {
         let mut v = Validator::default();
         let name = v.check("name", request.name.parse());
         let email = v.check("email", Email::parse(&request.email));
-        let position = v.check("position", TextInput::parse_optional(request.position.as_ref()));
+        let position = v.check(
+            "position",
+            TextInput::parse_optional(request.position.as_ref()),
+        );
         let administration = v.check(
             "administration",
             AdministrationCode::parse(&request.administration),
