@@ -6,7 +6,10 @@ use clap::{Parser, Subcommand};
 use entity::api_key::Role;
 
 use crate::config::Settings;
-use crate::services::{api_keys, audit::Actor};
+use anyhow::Context;
+
+use crate::domain::InvalidInput;
+use crate::services::{ServiceError, api_keys, audit::Actor, replies_csv};
 use crate::startup::{Application, prepare_database};
 use crate::{db, domain, openapi, telemetry};
 
@@ -35,6 +38,14 @@ pub enum Command {
     Keys(KeysCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Import a historical round's replies from CSV (the export's format), all or nothing.
+    Import {
+        /// The id of the round to load into (not closed).
+        #[arg(long)]
+        round: i32,
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +100,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&settings.database()).await?;
             prepare_database(&db).await?;
             run_keys(&db, command).await?;
+        }
+        Command::Import { round, file } => {
+            let db = db::connect(&settings.database()).await?;
+            prepare_database(&db).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            match replies_csv::import(&db, &Actor::command_line(), round, &text).await {
+                Ok(summary) => println!(
+                    "imported {} replies ({} workshops created)",
+                    summary.replies, summary.workshops_created
+                ),
+                Err(ServiceError::Invalid(InvalidInput(errors))) => {
+                    for error in &errors {
+                        eprintln!("{}: {}", error.field, error.message);
+                    }
+                    anyhow::bail!("nothing was imported: {} problem(s)", errors.len());
+                }
+                Err(other) => return Err(anyhow::anyhow!(other)),
+            }
         }
         Command::Openapi => unreachable!("handled above"),
     }

@@ -1,6 +1,8 @@
 //! Settings: defaults in code, then an optional TOML or YAML file, then environment
 //! variables. This is the only module that reads files or the environment for settings.
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -38,6 +40,10 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; unset means one per core.
     pub http_workers: Option<usize>,
+    /// Requests per minute one client address may make to `/v1/respond/...`.
+    pub respond_requests_per_minute: NonZeroU32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, e.g. `["10.0.0.1"]`.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -60,6 +66,8 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             shutdown_timeout_secs: 10,
             http_workers: None,
+            respond_requests_per_minute: NonZeroU32::new(60).expect("not zero"),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{FieldError, InvalidInput};
 use crate::services::ServiceError;
+use crate::services::replies::ReplyError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -65,6 +66,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    #[error("too many requests from this address; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(&'static str),
     #[error(transparent)]
@@ -92,6 +95,7 @@ impl ApiError {
             Self::Conflict { .. } => ("conflict", "The request conflicts with stored data"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is not ready"),
             Self::Unexpected(_) => ("internal", "Internal server error"),
         }
@@ -135,6 +139,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -160,6 +165,9 @@ impl ResponseError for ApiError {
                     HeaderValue::from_static("Bearer realm=\"followup\""),
                 );
             }
+            Self::TooManyRequests { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
             Self::MethodNotAllowed { allow } => {
                 if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
                     headers.insert(header::ALLOW, value);
@@ -168,6 +176,24 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+impl From<ReplyError> for ApiError {
+    fn from(error: ReplyError) -> Self {
+        match error {
+            ReplyError::NotFound(message) => Self::NotFound(message),
+            ReplyError::RoundClosed => Self::Conflict {
+                detail: error.to_string(),
+                field: None,
+            },
+            ReplyError::Conflict(detail) => Self::Conflict {
+                detail,
+                field: None,
+            },
+            ReplyError::Invalid(invalid) => Self::Invalid(invalid),
+            ReplyError::Unexpected(cause) => Self::Unexpected(cause),
+        }
     }
 }
 

@@ -65,9 +65,20 @@ fn is_json_media_type(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Deserializes JSON, reporting where it failed: syntax as 400, wrong data as 422 with
-/// the field path.
+/// Deserializes a JSON object, reporting where it failed: syntax as 400, wrong data as 422
+/// with the field path. Every request body of the API is an object; serde would also read
+/// a struct from an array, so anything else is refused first.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let starts_as_object = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if !starts_as_object && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ApiError::Invalid(crate::domain::InvalidInput::field(
+            "body",
+            "must be a JSON object",
+        )));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let inner = error.inner();

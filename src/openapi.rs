@@ -32,6 +32,12 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         (name = "administrations", description = "Member customs administrations"),
         (name = "workshops", description = "Workshops and their fiscal years"),
         (name = "participants", description = "Officers who attended a workshop"),
+        (name = "questionnaires", description = "Versioned questionnaires"),
+        (name = "rounds", description = "Survey rounds and the workshops subjected to them"),
+        (name = "invitations", description = "Invitations, their personal links and hand-overs"),
+        (name = "replies", description = "Replies as staff see them; CSV export and import"),
+        (name = "good-practices", description = "Quotes curated for the report and the feedback"),
+        (name = "respond", description = "The participant's own page, opened by the token of the personal link"),
         (name = "api-keys", description = "API keys (admins)"),
         (name = "audit-log", description = "Every change made by staff (admins)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
@@ -123,19 +129,29 @@ pub fn to_json(api: &Document) -> String {
 }
 
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
-    [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.patch,
-    ]
-    .into_iter()
-    .filter_map(Option::as_mut)
+    operations_by_method(item).map(|(_, operation)| operation)
 }
 
+/// Each operation of a path with whether its method changes state.
+fn operations_by_method(item: &mut PathItem) -> impl Iterator<Item = (bool, &mut Operation)> {
+    [
+        (false, &mut item.get),
+        (true, &mut item.put),
+        (true, &mut item.post),
+        (true, &mut item.delete),
+        (true, &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(writes, operation)| operation.as_mut().map(|o| (writes, o)))
+}
+
+/// Routes that take an API key; the participant routes take the token in their path.
 fn is_staff_route(path: &str) -> bool {
-    path.starts_with("/v1/")
+    path.starts_with("/v1/") && !is_participant_route(path)
+}
+
+fn is_participant_route(path: &str) -> bool {
+    path.starts_with("/v1/respond/")
 }
 
 /// Every `/v1` operation needs an API key.
@@ -192,6 +208,11 @@ const PROBLEM_RESPONSES: &[(&str, &str, &str)] = &[
         "Fields failed validation; `errors` lists them",
     ),
     (
+        "429",
+        "TooManyRequests",
+        "Too many requests from this address; see `Retry-After`",
+    ),
+    (
         "500",
         "InternalError",
         "The server failed; the cause is logged",
@@ -217,13 +238,8 @@ fn add_problem_responses(api: &mut Document) {
     for (path, item) in api.paths.paths.iter_mut() {
         let staff = is_staff_route(path);
         let has_path_params = path.contains('{');
-        for operation in operations_mut(item) {
+        for (writes, operation) in operations_by_method(item) {
             let has_body = operation.request_body.is_some();
-            let writes = has_body
-                || operation
-                    .operation_id
-                    .as_deref()
-                    .is_some_and(|id| id.starts_with("delete") || id.starts_with("revoke"));
             for (status, name, _) in PROBLEM_RESPONSES {
                 let applies = match *status {
                     "400" | "500" => true,
@@ -231,6 +247,7 @@ fn add_problem_responses(api: &mut Document) {
                     "404" => has_path_params,
                     "409" => writes,
                     "413" | "415" | "422" => has_body,
+                    "429" => is_participant_route(path),
                     _ => false,
                 };
                 if applies {

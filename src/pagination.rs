@@ -71,6 +71,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    pub fn new(items: Vec<T>, total: u64, request: PageRequest) -> Self {
+        Self {
+            items,
+            total,
+            page: request.page,
+            per_page: request.per_page,
+        }
+    }
+
     /// The page of `listing` asked for by `request`, each item turned into its API form.
     pub fn from_listing<S>(
         listing: Listing<S>,

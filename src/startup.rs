@@ -15,13 +15,15 @@ use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::extract::BodyLimit;
 use crate::openapi::{self, ApiDocument, RouteTable};
-use crate::services::{api_keys, seed};
+use crate::rate_limit::RespondLimiter;
+use crate::services::{api_keys, questionnaires, seed};
 use crate::{db, middleware, routes};
 
 /// What every handler can reach.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub respond_limiter: RespondLimiter,
 }
 
 pub struct Application {
@@ -52,7 +54,13 @@ impl Application {
         let api_document = web::Data::new(ApiDocument {
             json: openapi::to_json(&document),
         });
-        let state = web::Data::new(AppState { db });
+        let state = web::Data::new(AppState {
+            db,
+            respond_limiter: RespondLimiter::new(
+                settings.respond_requests_per_minute,
+                settings.trusted_proxies.clone(),
+            ),
+        });
         let body_limit = settings.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
@@ -101,6 +109,9 @@ pub async fn prepare_database(db: &DatabaseConnection) -> anyhow::Result<()> {
     let added = seed::administrations(db).await?;
     if added > 0 {
         tracing::info!(added, "seeded member administrations");
+    }
+    if questionnaires::seed_default(db).await? {
+        tracing::info!("loaded the default questionnaire as version 1");
     }
     if !api_keys::has_active_admin(db).await? {
         tracing::warn!(

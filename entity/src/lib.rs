@@ -5,7 +5,17 @@
 #![forbid(unsafe_code)]
 
 pub mod administration;
+pub mod answer;
+pub mod answer_choice;
 pub mod api_key;
 pub mod audit_log;
+pub mod event;
+pub mod good_practice;
+pub mod invitation;
 pub mod participant;
+pub mod questionnaire;
+pub mod reply;
+pub mod reply_revision;
+pub mod round;
+pub mod round_workshop;
 pub mod workshop;

@@ -2,15 +2,21 @@
 //! services never see an unchecked string.
 
 mod administration_code;
+pub mod answers;
 mod email;
 mod fiscal_year;
+pub mod lenient;
+pub mod questionnaire;
+pub mod schedule;
 mod text;
 mod time_zone;
+pub mod token;
 mod validation;
 
 pub use administration_code::AdministrationCode;
 pub use email::Email;
 pub use fiscal_year::FiscalYear;
-pub use text::{MAX_TEXT_CHARS, TextInput, required_text};
+pub use text::{LongTextInput, MAX_LONG_TEXT_CHARS, MAX_TEXT_CHARS, TextInput, required_text};
 pub use time_zone::TimeZone;
+pub use token::Token;
 pub use validation::{FieldError, InvalidInput, Validator};

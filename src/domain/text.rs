@@ -3,51 +3,73 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-/// Longest free text accepted in a single field of the registry.
+/// Longest free text accepted in a single-line field (titles, names).
 pub const MAX_TEXT_CHARS: usize = 200;
+/// Longest free text accepted in an answer, a label or a quote.
+pub const MAX_LONG_TEXT_CHARS: usize = 4000;
 
 /// JSON Schema form of the text rule below: no control characters but tab and line
 /// breaks, and at least one character that is not white space.
 const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
 
-/// Free text as a request carries it, before checking; its schema states the rule exactly,
-/// so clients can check it before sending.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct TextInput(pub String);
+/// Declares a free-text request type whose schema states the text rule exactly, so
+/// clients can check input before sending it.
+macro_rules! text_input {
+    ($(#[$doc:meta])* $type:ident, $schema_name:literal, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Deserialize)]
+        #[serde(transparent)]
+        pub struct $type(pub String);
 
-impl TextInput {
-    /// The trimmed text, when it obeys the rule.
-    pub fn parse(&self) -> Result<String, String> {
-        required_text(&self.0, MAX_TEXT_CHARS)
-    }
+        impl $type {
+            /// The trimmed text, when it obeys the rule.
+            pub fn parse(&self) -> Result<String, String> {
+                required_text(&self.0, $max)
+            }
 
-    /// An absent value is `None`; a present one must obey the rule.
-    pub fn parse_optional(value: Option<&Self>) -> Result<Option<String>, String> {
-        value.map(Self::parse).transpose()
-    }
+            /// An absent value is `None`; a present one must obey the rule.
+            pub fn parse_optional(value: Option<&Self>) -> Result<Option<String>, String> {
+                value.map(Self::parse).transpose()
+            }
+        }
+
+        impl PartialSchema for $type {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some($max))
+                    .pattern(Some(TEXT_PATTERN))
+                    .description(Some(format!(
+                        "Text of at most {} characters, not blank, without control characters \
+                         other than tab and line breaks. Leading and trailing white space is removed.",
+                        $max
+                    )))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $type {
+            fn name() -> std::borrow::Cow<'static, str> {
+                $schema_name.into()
+            }
+        }
+    };
 }
 
-impl PartialSchema for TextInput {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .min_length(Some(1))
-            .max_length(Some(MAX_TEXT_CHARS))
-            .pattern(Some(TEXT_PATTERN))
-            .description(Some(
-                "Text of at most 200 characters, not blank, without control characters \
-                 other than tab and line breaks. Leading and trailing white space is removed.",
-            ))
-            .into()
-    }
-}
+text_input!(
+    /// A single-line text such as a title or a name.
+    TextInput,
+    "Text",
+    MAX_TEXT_CHARS
+);
 
-impl ToSchema for TextInput {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "Text".into()
-    }
-}
+text_input!(
+    /// A longer text such as an answer, a question label or a quote.
+    LongTextInput,
+    "LongText",
+    MAX_LONG_TEXT_CHARS
+);
 
 /// Checks `value` is present, printable and at most `max_chars` long; returns it trimmed.
 pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {

@@ -91,13 +91,10 @@ async fn list_audit_log(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAuditLog)?;
     let page = PageRequest::try_from(page)?;
-    if query.actor_key_id.is_some_and(|id| id < 1) {
-        return Err(ApiError::bad_request("actor_key_id", "must be at least 1"));
-    }
     let filter = AuditFilter {
         entity_type: super::query_text("entity_type", query.entity_type)?,
         entity_id: super::query_text("entity_id", query.entity_id)?,
-        actor_key_id: query.actor_key_id,
+        actor_key_id: super::query_id("actor_key_id", query.actor_key_id)?,
         since: query.since,
         until: query.until,
     };

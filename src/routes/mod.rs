@@ -4,17 +4,25 @@
 pub mod administrations;
 pub mod api_keys;
 pub mod audit_log;
+pub mod good_practices;
+pub mod invitations;
 pub mod meta;
 pub mod participants;
+pub mod questionnaires;
+pub mod replies;
+pub mod respond;
+pub mod round_workshops;
+pub mod rounds;
 pub mod workshops;
 
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::domain::TextInput;
+use crate::domain::{AdministrationCode, TextInput};
 use crate::error::ApiError;
 use crate::openapi::RouteTable;
 
@@ -25,8 +33,19 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(administrations::routes)
             .configure(workshops::routes)
             .configure(participants::routes)
+            .configure(questionnaires::routes)
+            .configure(rounds::routes)
+            .configure(round_workshops::routes)
+            .configure(invitations::routes)
+            .configure(replies::routes)
+            .configure(good_practices::routes)
             .configure(api_keys::routes)
-            .configure(audit_log::routes),
+            .configure(audit_log::routes)
+            .service(
+                scope::scope("/respond")
+                    .wrap(from_fn(crate::rate_limit::limit))
+                    .configure(respond::routes),
+            ),
     );
 }
 
@@ -48,6 +67,26 @@ pub async fn fallback(
 /// (PostgreSQL refuses NUL in text).
 pub fn query_text(field: &str, value: Option<TextInput>) -> Result<Option<String>, ApiError> {
     TextInput::parse_optional(value.as_ref())
+        .map_err(|message| ApiError::bad_request(field, message))
+}
+
+/// An id in a query string: ids start at 1.
+pub fn query_id(field: &str, value: Option<i32>) -> Result<Option<i32>, ApiError> {
+    match value {
+        Some(id) if id < 1 => Err(ApiError::bad_request(field, "must be at least 1")),
+        other => Ok(other),
+    }
+}
+
+/// An administration code in a query string.
+pub fn query_code(
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<AdministrationCode>, ApiError> {
+    value
+        .as_deref()
+        .map(AdministrationCode::parse)
+        .transpose()
         .map_err(|message| ApiError::bad_request(field, message))
 }
 

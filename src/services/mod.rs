@@ -3,7 +3,14 @@
 pub mod administrations;
 pub mod api_keys;
 pub mod audit;
+pub mod events;
+pub mod good_practices;
+pub mod invitations;
 pub mod participants;
+pub mod questionnaires;
+pub mod replies;
+pub mod replies_csv;
+pub mod rounds;
 pub mod seed;
 pub mod workshops;
 

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, administrations, now, text_search, workshops};
+use super::{Listing, ServiceError, administrations, invitations, now, text_search, workshops};
 use crate::db;
 use crate::domain::{AdministrationCode, Email};
 use crate::pagination::PageRequest;
@@ -132,6 +132,8 @@ async fn administration_of(
         })
 }
 
+/// Adds a participant to a workshop and, when the workshop is part of a scheduled or open
+/// round, invites them.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -141,7 +143,21 @@ pub async fn create(
     let txn = db::begin(db).await?;
     workshops::get(&txn, workshop_id).await?;
     let administration = administration_of(&txn, &input.administration).await?;
-    ensure_email_free(&txn, workshop_id, &input.email, None).await?;
+    let created = insert(&txn, actor, workshop_id, &administration, input).await?;
+    invitations::create_for_participant(&txn, &created.record, &administration).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Writes a participant of `administration` (audited) inside the caller's transaction.
+pub async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    workshop_id: i32,
+    administration: &administration::Model,
+    input: ParticipantInput,
+) -> Result<Participant, ServiceError> {
+    ensure_email_free(txn, workshop_id, &input.email, None).await?;
     let at = now();
     let record = participant::ActiveModel {
         workshop_id: Set(workshop_id),
@@ -153,18 +169,17 @@ pub async fn create(
         updated_at: Set(at),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("participant", record.id, &record),
     )
     .await?;
-    txn.commit().await?;
     Ok(Participant {
         record,
-        administration_code: administration.code,
+        administration_code: administration.code.clone(),
     })
 }
 
@@ -186,6 +201,9 @@ pub async fn update(
     active.position = Set(input.position);
     active.updated_at = Set(now());
     let record = active.update(&txn).await?;
+    if before.administration_id != record.administration_id {
+        invitations::follow_administration(&txn, &record).await?;
+    }
     audit::record(
         &txn,
         actor,

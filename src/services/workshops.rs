@@ -1,6 +1,7 @@
 //! Workshops: the events whose participants the survey asks.
 
 use chrono::NaiveDate;
+use entity::round_workshop;
 use entity::workshop::{self, Scope};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
@@ -117,19 +118,29 @@ pub async fn create(
     input: WorkshopInput,
 ) -> Result<workshop::Model, ServiceError> {
     let txn = db::begin(db).await?;
+    let created = insert(&txn, actor, input).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Writes a workshop (audited) inside the caller's transaction.
+pub async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: WorkshopInput,
+) -> Result<workshop::Model, ServiceError> {
     let mut active = workshop::ActiveModel {
         created_at: Set(now()),
         ..Default::default()
     };
     apply(&mut active, input);
-    let created = active.insert(&txn).await?;
+    let created = active.insert(txn).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("workshop", created.id, &created),
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 
@@ -158,6 +169,19 @@ pub async fn update(
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
     let before = get(&txn, id).await?;
+    if let Some(attached) = round_workshop::Entity::find()
+        .filter(round_workshop::Column::WorkshopId.eq(id))
+        .one(&txn)
+        .await?
+    {
+        return Err(ServiceError::Conflict {
+            field: None,
+            detail: format!(
+                "the workshop is part of round {}; take it out of the round first",
+                attached.round_id
+            ),
+        });
+    }
     workshop::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(&txn, actor, Change::deleted("workshop", id, &before)).await?;
     txn.commit().await?;

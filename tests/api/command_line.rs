@@ -27,6 +27,7 @@ fn every_subcommand_has_help() {
         vec!["keys", "--help"],
         vec!["keys", "create", "--help"],
         vec!["openapi", "--help"],
+        vec!["import", "--help"],
     ] {
         let output = followup().args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
@@ -183,4 +184,50 @@ async fn serve_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
                 && line["fields"]["message"] == "request finished"),
         "{logs}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_import_command_loads_a_csv_all_or_nothing() {
+    use crate::helpers::{Backend, spawn_app};
+    let app = spawn_app(Backend::Sqlite).await;
+    let round = app.create_round(5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("survey-2019.csv");
+    let header = "workshop,workshop_topic,workshop_scope,workshop_start_date,workshop_end_date,workshop_venue,workshop_virtual,administration,submitted_at,late,provenance,new_projects";
+    std::fs::write(
+        &good,
+        format!("{header}\nAEO,AEO,regional,2018-12-10,2018-12-12,,true,MY,2019-06-20T00:00:00Z,false,participant,yes\n"),
+    )
+    .unwrap();
+    let bad = dir.path().join("broken.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}\nAEO,AEO,regional,2018-12-10,2018-12-12,,true,MY,2019-06-20T00:00:00Z,false,participant,perhaps\n"),
+    )
+    .unwrap();
+    let run = |file: &std::path::Path| {
+        followup()
+            .env("DATABASE_URL", &app.database_url)
+            .args(["import", "--round", &round.to_string()])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&bad);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("line 2, column new_projects"));
+    let loaded = run(&good);
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    assert!(String::from_utf8_lossy(&loaded.stdout).contains("imported 1 replies"));
+    let replies = app
+        .get(&format!("/v1/rounds/{round}/replies"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(replies["total"], 1);
+    assert_eq!(replies["items"][0]["answers"]["new_projects"]["yes"], true);
 }

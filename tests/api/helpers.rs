@@ -112,6 +112,8 @@ pub struct TestApp {
     /// A key with the `admin` role, made as the command line makes the first one.
     pub admin_key: String,
     pub db: DatabaseConnection,
+    /// The test database, for a child process to open.
+    pub database_url: String,
     _database: TestDatabase,
 }
 
@@ -121,6 +123,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         database_url: Some(SecretString::from(database_url.to_owned())),
         http_workers: Some(2),
         max_body_bytes: 64 * 1024,
+        respond_requests_per_minute: std::num::NonZeroU32::new(10_000).unwrap(),
         ..Settings::default()
     }
 }
@@ -156,6 +159,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         client: reqwest::Client::new(),
         admin_key,
         db,
+        database_url: url,
         _database: database,
     }
 }
@@ -330,5 +334,146 @@ pub fn participant_body(name: &str, email: &str, administration: &str) -> Value 
         "email": email,
         "position": "Customs Officer",
         "administration": administration
+    })
+}
+
+/// A round with one workshop (ended 2019-12-12) and participants from `codes`, scheduled.
+pub struct ScheduledRound {
+    pub round_id: i64,
+    pub workshop_id: i64,
+    /// Invitations by administration code.
+    pub invitations: Vec<Value>,
+}
+
+impl ScheduledRound {
+    pub fn invitation_of(&self, code: &str) -> i64 {
+        self.invitations
+            .iter()
+            .find(|i| i["administration"] == code)
+            .unwrap_or_else(|| panic!("an invitation of {code}"))["id"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+impl TestApp {
+    pub async fn create_round(&self, number: i64) -> i64 {
+        self.post(
+            "/v1/rounds",
+            &json!({
+                "title": format!("Survey {}", 2014 + number),
+                "round_number": number,
+                "fiscal_year": "2019/20",
+                "questionnaire_id": 1
+            }),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn attach(&self, round_id: i64, body: &Value) -> Reply {
+        self.post(&format!("/v1/rounds/{round_id}/workshops"), body)
+            .await
+    }
+
+    pub async fn invitations(&self, round_id: i64) -> Vec<Value> {
+        self.get(&format!("/v1/rounds/{round_id}/invitations?per_page=200"))
+            .await
+            .expect(200)
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// A workshop with one participant per code, attached to a new round that is then
+    /// scheduled.
+    pub async fn scheduled_round(
+        &self,
+        number: i64,
+        title: &str,
+        codes: &[&str],
+    ) -> ScheduledRound {
+        let workshop_id = self
+            .create_workshop(&workshop_body(title, "2019-12-10", "2019-12-12"))
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        for code in codes {
+            let email = format!(
+                "officer{number}@customs.{}.example.org",
+                code.to_lowercase()
+            );
+            self.create_participant(
+                workshop_id,
+                &participant_body(&format!("Officer of {code}"), &email, code),
+            )
+            .await;
+        }
+        let round_id = self.create_round(number).await;
+        self.attach(round_id, &json!({"workshop_id": workshop_id}))
+            .await
+            .expect(201);
+        self.post(&format!("/v1/rounds/{round_id}/schedule"), &json!({}))
+            .await
+            .expect(200);
+        ScheduledRound {
+            round_id,
+            workshop_id,
+            invitations: self.invitations(round_id).await,
+        }
+    }
+
+    /// Moves a round's workshop to open today, so replies are on time.
+    pub async fn open_today(&self, setup: &ScheduledRound) {
+        self.put(
+            &format!(
+                "/v1/rounds/{}/workshops/{}",
+                setup.round_id, setup.workshop_id
+            ),
+            &json!({"opens_on": chrono::Utc::now().date_naive().to_string()}),
+        )
+        .await
+        .expect(200);
+    }
+
+    /// Issues a link for an invitation and returns its token.
+    pub async fn link(&self, invitation_id: i64) -> String {
+        self.post(&format!("/v1/invitations/{invitation_id}/link"), &json!({}))
+            .await
+            .expect(200)
+            .body["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `PUT /v1/respond/{token}` without an API key.
+    pub async fn respond(&self, token: &str, answers: &Value) -> Reply {
+        self.send(
+            self.client
+                .put(self.url(&format!("/v1/respond/{token}")))
+                .json(&json!({"answers": answers})),
+        )
+        .await
+    }
+
+    pub async fn response_page(&self, token: &str) -> Reply {
+        self.send(self.client.get(self.url(&format!("/v1/respond/{token}"))))
+            .await
+    }
+}
+
+/// A full set of answers to the default questionnaire.
+pub fn full_answers() -> Value {
+    json!({
+        "follow_up_actions": {"choices": ["share_materials", "submit_report", "other"], "other": "Briefed the AEO working group"},
+        "lessons_applied": {"text": "Reviewed our AEO program against the regional good practices."},
+        "direct_effects": {"yes": true, "comment": "The compliance division now advises AEOs as well as auditing them."},
+        "efficiency_improved": {"yes": true},
+        "new_projects": {"yes": false}
     })
 }

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::reply::Provenance;
+
+/// Every submission of a reply, with the answers as submitted.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "reply_revisions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub reply_id: i32,
+    pub revision: i32,
+    pub submitted_at: DateTimeUtc,
+    pub provenance: Provenance,
+    /// `participant`, or the name of the staff key.
+    pub submitted_by: String,
+    pub answers: Json,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,256 @@
+//! Replies as staff see them: `/v1/rounds/{id}/replies` (list, CSV export and import) and
+//! `/v1/replies/{id}` (one reply with its history).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::reply::Provenance;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, Permission};
+use crate::domain::AdministrationCode;
+use crate::domain::answers::{Answer, AnswerInput};
+use crate::error::ApiError;
+use crate::extract::Query;
+use crate::pagination::{Page, PageParams, PageRequest};
+use crate::services::replies::{self as service, ReplyDetail, ReplyFilter};
+use crate::services::replies_csv;
+use crate::startup::AppState;
+
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(list_replies)
+        .service(export_replies)
+        .service(import_replies)
+        .service(get_reply);
+}
+
+/// A reply: the current answers of one invitation.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 7, "invitation_id": 31, "round_id": 6, "workshop_id": 2, "administration": "MY",
+    "first_submitted_at": "2020-06-20T03:12:00Z", "last_submitted_at": "2020-06-22T08:40:00Z",
+    "late": false, "provenance": "participant", "revision": 2,
+    "answers": {
+        "follow_up_actions": {"choices": ["share_materials", "submit_report", "other"], "other": "Briefed the AEO working group"},
+        "lessons_applied": {"text": "Reviewed our AEO program against the regional good practices."},
+        "direct_effects": {"yes": true, "comment": "The compliance division now advises AEOs as well as auditing them."},
+        "efficiency_improved": {"yes": true},
+        "new_projects": {"yes": true, "comment": "Pilot of electronic seals for AEOs."}
+    }
+}))]
+pub struct Reply {
+    pub id: i32,
+    pub invitation_id: i32,
+    pub round_id: i32,
+    pub workshop_id: i32,
+    /// The administration the reply is attributed to.
+    pub administration: String,
+    pub first_submitted_at: DateTime<Utc>,
+    pub last_submitted_at: DateTime<Utc>,
+    /// First submitted after the due date.
+    pub late: bool,
+    pub provenance: Provenance,
+    /// 1 for the first submission, one more per revision.
+    pub revision: i32,
+    /// Answers by question code; unanswered questions are absent.
+    pub answers: BTreeMap<String, Answer>,
+}
+
+impl From<ReplyDetail> for Reply {
+    fn from(detail: ReplyDetail) -> Self {
+        let reply = detail.reply;
+        Self {
+            id: reply.id,
+            invitation_id: reply.invitation_id,
+            round_id: reply.round_id,
+            workshop_id: reply.workshop_id,
+            administration: detail.administration_code,
+            first_submitted_at: reply.first_submitted_at,
+            last_submitted_at: reply.last_submitted_at,
+            late: reply.late,
+            provenance: reply.provenance,
+            revision: reply.revision,
+            answers: detail.answers,
+        }
+    }
+}
+
+/// Answers to submit: by question code; leave a question out to skip it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"answers": {
+    "follow_up_actions": {"choices": ["share_materials", "other"], "other": "Briefed the minister"},
+    "lessons_applied": {"text": "Updated our risk register."},
+    "direct_effects": {"yes": true, "comment": "Better targeting of high-risk cargo."},
+    "efficiency_improved": {"yes": true},
+    "new_projects": {"yes": false}
+}}))]
+pub struct AnswersRequest {
+    pub answers: BTreeMap<String, AnswerInput>,
+}
+
+/// One submission in a reply's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    pub revision: i32,
+    pub submitted_at: DateTime<Utc>,
+    pub provenance: Provenance,
+    /// `participant`, `import`, or the staff key's name.
+    pub submitted_by: String,
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Value,
+}
+
+/// A reply with every submission, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyWithHistory {
+    #[serde(flatten)]
+    pub reply: Reply,
+    pub history: Vec<Revision>,
+}
+
+/// Filters of the reply list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReplyQuery {
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub workshop_id: Option<i32>,
+    #[param(value_type = Option<AdministrationCode>)]
+    pub administration: Option<String>,
+    pub late: Option<bool>,
+    pub provenance: Option<Provenance>,
+}
+
+impl TryFrom<ReplyQuery> for ReplyFilter {
+    type Error = ApiError;
+
+    fn try_from(query: ReplyQuery) -> Result<Self, ApiError> {
+        Ok(Self {
+            workshop_id: super::query_id("workshop_id", query.workshop_id)?,
+            administration: super::query_code("administration", query.administration)?,
+            late: query.late,
+            provenance: query.provenance,
+        })
+    }
+}
+
+/// List a round's replies with their answers.
+#[utoipa::path(
+    tag = "replies",
+    params(("id" = i32, Path, description = "Round id"), ReplyQuery, PageParams),
+    responses((status = 200, body = Page<Reply>))
+)]
+#[get("/rounds/{id}/replies")]
+async fn list_replies(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    Query(query): Query<ReplyQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let page = PageRequest::try_from(page)?;
+    let listing = service::list(&state.db, *id, query.try_into()?, page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Reply::from)))
+}
+
+/// Export a round's replies as CSV: one row per reply (workshop, administration,
+/// submitted_at, late, provenance, a column per question code).
+#[utoipa::path(
+    tag = "replies",
+    params(("id" = i32, Path, description = "Round id")),
+    responses((status = 200, description = "The replies", body = String, content_type = "text/csv"))
+)]
+#[get("/rounds/{id}/replies/export")]
+async fn export_replies(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let csv = replies_csv::export(&state.db, *id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"round-{}-replies.csv\"", *id),
+        ))
+        .body(csv))
+}
+
+/// What an import loaded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportSummary {
+    pub replies: usize,
+    pub workshops_created: usize,
+}
+
+/// Import replies of a historical round from the export's CSV format, all or nothing;
+/// errors name the line and column. Workshops are matched by title and start date, or
+/// created.
+#[utoipa::path(
+    tag = "replies",
+    params(("id" = i32, Path, description = "Round id")),
+    request_body(content = String, content_type = "text/csv", description = "CSV as exported"),
+    responses((status = 201, body = ImportSummary))
+)]
+#[post("/rounds/{id}/replies/import")]
+async fn import_replies(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    request: HttpRequest,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let is_csv = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/csv"));
+    if !is_csv {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?;
+    let summary = replies_csv::import(&state.db, &caller.actor(), *id, text).await?;
+    Ok(HttpResponse::Created().json(ImportSummary {
+        replies: summary.replies,
+        workshops_created: summary.workshops_created,
+    }))
+}
+
+/// Read one reply with its history.
+#[utoipa::path(
+    tag = "replies",
+    params(("id" = i32, Path, description = "Reply id")),
+    responses((status = 200, body = ReplyWithHistory))
+)]
+#[get("/replies/{id}")]
+async fn get_reply(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let (detail, history) = service::get(&state.db, *id).await?;
+    Ok(HttpResponse::Ok().json(ReplyWithHistory {
+        reply: detail.into(),
+        history: history
+            .into_iter()
+            .map(|r| Revision {
+                revision: r.revision,
+                submitted_at: r.submitted_at,
+                provenance: r.provenance,
+                submitted_by: r.submitted_by,
+                answers: r.answers,
+            })
+            .collect(),
+    }))
+}

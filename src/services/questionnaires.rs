@@ -1,0 +1,152 @@
+//! Questionnaire versions. A version used by a round never changes; staff publish a new
+//! version instead. Version 1 is the ROCB follow-up questionnaire.
+
+use anyhow::Context;
+use entity::{questionnaire, round};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::audit::{self, Actor, Change};
+use super::{Listing, ServiceError, now};
+use crate::db;
+use crate::domain::questionnaire::{Question, default_questions};
+use crate::pagination::PageRequest;
+
+/// A valid questionnaire version to publish, or the new content of an unused one.
+#[derive(Debug, Clone)]
+pub struct QuestionnaireInput {
+    pub title: String,
+    pub description: Option<String>,
+    pub questions: Vec<Question>,
+}
+
+/// The questions of a stored version.
+pub fn questions(model: &questionnaire::Model) -> Result<Vec<Question>, ServiceError> {
+    serde_json::from_value(model.questions.clone())
+        .with_context(|| format!("questionnaire {} holds unreadable questions", model.id))
+        .map_err(ServiceError::Unexpected)
+}
+
+/// Loads version 1 when no questionnaire exists yet.
+pub async fn seed_default(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    if questionnaire::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let at = now();
+    questionnaire::ActiveModel {
+        version: Set(1),
+        title: Set("ROCB A/P follow-up actions questionnaire".into()),
+        description: Set(Some(
+            "Follow-up actions taken after participation in a WCO regional or sub-regional workshop."
+                .into(),
+        )),
+        questions: Set(serde_json::to_value(default_questions())?),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("seeding the default questionnaire")?;
+    Ok(true)
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    page: PageRequest,
+) -> Result<Listing<questionnaire::Model>, ServiceError> {
+    let paginator = questionnaire::Entity::find()
+        .order_by_asc(questionnaire::Column::Version)
+        .paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(Listing { items, total })
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<questionnaire::Model, ServiceError> {
+    questionnaire::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("questionnaire", id))
+}
+
+/// Whether any round uses the version (then it is immutable).
+pub async fn in_use(db: &impl ConnectionTrait, id: i32) -> Result<bool, ServiceError> {
+    Ok(round::Entity::find()
+        .filter(round::Column::QuestionnaireId.eq(id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Publishes a new version, numbered after the latest.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: QuestionnaireInput,
+) -> Result<questionnaire::Model, ServiceError> {
+    let txn = db::begin(db).await?;
+    let latest: Option<i32> = questionnaire::Entity::find()
+        .select_only()
+        .column_as(questionnaire::Column::Version.max(), "latest")
+        .into_tuple()
+        .one(&txn)
+        .await?
+        .flatten();
+    let at = now();
+    let created = questionnaire::ActiveModel {
+        version: Set(latest.unwrap_or(0) + 1),
+        title: Set(input.title),
+        description: Set(input.description),
+        questions: Set(serde_json::to_value(&input.questions).context("questions as JSON")?),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("questionnaire", created.id, &created),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Replaces the content of a version no round uses yet.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    input: QuestionnaireInput,
+) -> Result<questionnaire::Model, ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = get(&txn, id).await?;
+    if in_use(&txn, id).await? {
+        return Err(ServiceError::Conflict {
+            field: None,
+            detail: format!(
+                "version {} is used by a round and cannot change; publish a new version instead",
+                before.version
+            ),
+        });
+    }
+    let mut active: questionnaire::ActiveModel = before.clone().into();
+    active.title = Set(input.title);
+    active.description = Set(input.description);
+    active.questions = Set(serde_json::to_value(&input.questions).context("questions as JSON")?);
+    active.updated_at = Set(now());
+    let after = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated("questionnaire", id, &before, &after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

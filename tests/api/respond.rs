@@ -1,0 +1,368 @@
+use std::net::IpAddr;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+
+use crate::helpers::{Backend, full_answers, spawn_app, spawn_app_with};
+
+async fn the_link_shows_the_workshop_the_questions_and_the_current_answers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app
+        .scheduled_round(6, "WCO Regional Workshop on AEO", &["MY"])
+        .await;
+    app.open_today(&setup).await;
+    let token = app.link(setup.invitation_of("MY")).await;
+    let page = app.response_page(&token).await.expect(200).body;
+    assert_eq!(page["workshop"]["title"], "WCO Regional Workshop on AEO");
+    assert_eq!(page["administration"]["code"], "MY");
+    assert_eq!(page["participant_name"], "Officer of MY");
+    assert_eq!(page["questionnaire"]["version"], 1);
+    assert_eq!(
+        page["questionnaire"]["questions"].as_array().unwrap().len(),
+        5
+    );
+    assert_eq!(page["accepting_replies"], true);
+    assert!(page["reply"].is_null());
+
+    let receipt = app.respond(&token, &full_answers()).await.expect(200).body;
+    assert_eq!(receipt["revision"], 1);
+    assert_eq!(receipt["late"], false);
+    let page = app.response_page(&token).await.expect(200).body;
+    assert_eq!(page["reply"]["answers"], full_answers());
+}
+
+async fn a_reply_is_revised_and_the_same_answers_again_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    let token = app.link(setup.invitation_of("MY")).await;
+    app.respond(&token, &json!({"direct_effects": {"yes": false}}))
+        .await
+        .expect(200);
+    let second = app.respond(&token, &full_answers()).await.expect(200).body;
+    assert_eq!(second["revision"], 2);
+    let again = app.respond(&token, &full_answers()).await.expect(200).body;
+    assert_eq!(again["revision"], 2, "identical answers are not a revision");
+    let reply_id = app.invitations(setup.round_id).await[0]["reply_id"]
+        .as_i64()
+        .unwrap();
+    let reply = app
+        .get(&format!("/v1/replies/{reply_id}"))
+        .await
+        .expect(200)
+        .body;
+    let history = reply["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        history[0]["answers"],
+        json!({"direct_effects": {"yes": false}})
+    );
+    assert_eq!(history[1]["submitted_by"], "participant");
+    let events = entity::event::Entity::find()
+        .filter(entity::event::Column::Kind.eq("reply.submitted"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(events, 1, "the first submission is announced once");
+    let revised = entity::event::Entity::find()
+        .filter(entity::event::Column::Kind.eq("reply.revised"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(revised, 1);
+}
+
+async fn a_reply_after_the_due_date_is_late_but_welcome(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "SG"]).await;
+    // The workshop ended in 2019: its due date is long past.
+    let token = app.link(setup.invitation_of("MY")).await;
+    let receipt = app.respond(&token, &full_answers()).await.expect(200).body;
+    assert_eq!(receipt["late"], true);
+    let invitation = app
+        .get(&format!("/v1/invitations/{}", setup.invitation_of("MY")))
+        .await
+        .body;
+    assert_eq!(invitation["status"], "late");
+
+    // An override opening the survey today makes a reply on time.
+    app.open_today(&setup).await;
+    let token = app.link(setup.invitation_of("SG")).await;
+    assert_eq!(
+        app.respond(&token, &full_answers()).await.expect(200).body["late"],
+        false
+    );
+    let late = app
+        .get(&format!("/v1/rounds/{}/replies?late=true", setup.round_id))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(late["total"], 1);
+    assert_eq!(late["items"][0]["administration"], "MY");
+}
+
+async fn bad_answers_are_refused_with_the_field_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    let token = app.link(setup.invitation_of("MY")).await;
+    let cases = [
+        (json!({"colour": {"text": "red"}}), "answers.colour"),
+        (
+            json!({"new_projects": {"text": "yes"}}),
+            "answers.new_projects.text",
+        ),
+        (
+            json!({"new_projects": {"yes": "maybe"}}),
+            "answers.new_projects.yes",
+        ),
+        (
+            json!({"follow_up_actions": {"choices": ["other"]}}),
+            "answers.follow_up_actions.other",
+        ),
+        (
+            json!({"follow_up_actions": {"choices": ["fly"]}}),
+            "answers.follow_up_actions.choices",
+        ),
+        (
+            json!({"lessons_applied": {"text": "a\u{0}b"}}),
+            "answers.lessons_applied.text",
+        ),
+    ];
+    for (answers, field) in cases {
+        let fields = app.respond(&token, &answers).await.expect_problem(422);
+        assert_eq!(fields, [field], "{answers}");
+    }
+    assert!(
+        app.response_page(&token).await.body["reply"].is_null(),
+        "nothing was written"
+    );
+}
+
+async fn a_scale_answer_outside_the_scale_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let questionnaire = app
+        .post(
+            "/v1/questionnaires",
+            &json!({"title": "With a scale", "questions": [
+                {"code": "usefulness", "type": "scale", "label": "How useful?", "scale_min": 1, "scale_max": 5}
+            ]}),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .clone();
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    app.post(&format!("/v1/rounds/{}/close", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    let round = app
+        .post(
+            "/v1/rounds",
+            &json!({"title": "Scaled", "round_number": 7, "fiscal_year": "2020/21", "questionnaire_id": questionnaire}),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let workshop = app
+        .create_workshop(&crate::helpers::workshop_body(
+            "Scale",
+            "2020-09-01",
+            "2020-09-02",
+        ))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.create_participant(
+        workshop,
+        &crate::helpers::participant_body("A", "a@customs.gov.my", "MY"),
+    )
+    .await;
+    app.attach(round, &json!({"workshop_id": workshop}))
+        .await
+        .expect(201);
+    app.post(&format!("/v1/rounds/{round}/schedule"), &json!({}))
+        .await
+        .expect(200);
+    let token = app
+        .link(app.invitations(round).await[0]["id"].as_i64().unwrap())
+        .await;
+    let fields = app
+        .respond(&token, &json!({"usefulness": {"value": 6}}))
+        .await
+        .expect_problem(422);
+    assert_eq!(fields, ["answers.usefulness.value"]);
+    let receipt = app
+        .respond(&token, &json!({"usefulness": {"value": 5.0}}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(receipt["answers"]["usefulness"]["value"], 5);
+}
+
+async fn a_closed_round_refuses_replies(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    let token = app.link(setup.invitation_of("MY")).await;
+    app.respond(&token, &json!({"new_projects": {"yes": true}}))
+        .await
+        .expect(200);
+    app.post(&format!("/v1/rounds/{}/close", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    app.respond(&token, &full_answers())
+        .await
+        .expect_problem(409);
+    let page = app.response_page(&token).await.expect(200).body;
+    assert_eq!(page["accepting_replies"], false);
+    assert_eq!(
+        page["reply"]["answers"],
+        json!({"new_projects": {"yes": true}}),
+        "frozen"
+    );
+    app.post(
+        &format!("/v1/invitations/{}/link", setup.invitation_of("MY")),
+        &json!({}),
+    )
+    .await
+    .expect_problem(409);
+}
+
+async fn fifty_concurrent_submissions_with_one_token_make_one_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    let token = app.link(setup.invitation_of("MY")).await;
+    let url = app.url(&format!("/v1/respond/{token}"));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let client = app.client.clone();
+        let url = url.clone();
+        let answers = if i % 2 == 0 {
+            full_answers()
+        } else {
+            json!({"new_projects": {"yes": true}})
+        };
+        tasks.push(tokio::spawn(async move {
+            client
+                .put(url)
+                .json(&json!({"answers": answers}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let replies = entity::reply::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(replies, 1);
+    let submitted = entity::event::Entity::find()
+        .filter(entity::event::Column::Kind.eq("reply.submitted"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(submitted, 1);
+    let reply = &app
+        .get(&format!("/v1/rounds/{}/replies", setup.round_id))
+        .await
+        .body["items"][0];
+    let revisions = entity::reply_revision::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(reply["revision"].as_u64().unwrap(), revisions);
+}
+
+async fn a_token_opens_only_its_own_invitation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let earlier = app.scheduled_round(5, "Earlier workshop", &["MY"]).await;
+    let later = app.scheduled_round(6, "Later workshop", &["MY"]).await;
+    let earlier_token = app.link(earlier.invitation_of("MY")).await;
+    let later_token = app.link(later.invitation_of("MY")).await;
+    app.post(
+        &format!("/v1/rounds/{}/close", earlier.round_id),
+        &json!({}),
+    )
+    .await
+    .expect(200);
+
+    let page = app.response_page(&earlier_token).await.expect(200).body;
+    assert_eq!(page["workshop"]["title"], "Earlier workshop");
+    app.respond(&earlier_token, &full_answers())
+        .await
+        .expect_problem(409);
+    app.respond(&later_token, &full_answers()).await.expect(200);
+    let earlier_replies = app
+        .get(&format!("/v1/rounds/{}/replies", earlier.round_id))
+        .await
+        .body;
+    assert_eq!(
+        earlier_replies["total"], 0,
+        "the other round's token wrote nothing here"
+    );
+    // Staff routes do not take a participant token, and the respond route takes no key.
+    app.send(
+        app.client
+            .get(app.url("/v1/rounds"))
+            .bearer_auth(&later_token),
+    )
+    .await
+    .expect_problem(401);
+    app.response_page(&app.admin_key).await.expect_problem(404);
+}
+
+async fn token_routes_are_rate_limited_per_client_address(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.respond_requests_per_minute = std::num::NonZeroU32::new(3).unwrap();
+    })
+    .await;
+    for _ in 0..3 {
+        app.response_page("unknown-token").await.expect_problem(404);
+    }
+    let limited = app.response_page("unknown-token").await;
+    assert!(limited.headers.contains_key("retry-after"));
+    limited.expect_problem(429);
+    // A forged X-Forwarded-For from an untrusted peer changes nothing.
+    let forged = app
+        .send(
+            app.client
+                .get(app.url("/v1/respond/x"))
+                .header("x-forwarded-for", "198.51.100.23"),
+        )
+        .await;
+    forged.expect_problem(429);
+    // Staff routes are not limited.
+    app.get("/v1/rounds").await.expect(200);
+}
+
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_quota(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.respond_requests_per_minute = std::num::NonZeroU32::new(2).unwrap();
+        settings.trusted_proxies = vec!["127.0.0.1".parse::<IpAddr>().unwrap()];
+    })
+    .await;
+    let from = |client: &'static str| {
+        app.client
+            .get(app.url("/v1/respond/unknown"))
+            .header("x-forwarded-for", client)
+    };
+    for _ in 0..2 {
+        app.send(from("198.51.100.1")).await.expect_problem(404);
+    }
+    app.send(from("198.51.100.1")).await.expect_problem(429);
+    app.send(from("198.51.100.2")).await.expect_problem(404);
+}
+
+on_both_databases!(
+    the_link_shows_the_workshop_the_questions_and_the_current_answers,
+    a_reply_is_revised_and_the_same_answers_again_change_nothing,
+    a_reply_after_the_due_date_is_late_but_welcome,
+    bad_answers_are_refused_with_the_field_named,
+    a_scale_answer_outside_the_scale_is_refused,
+    a_closed_round_refuses_replies,
+    fifty_concurrent_submissions_with_one_token_make_one_reply,
+    a_token_opens_only_its_own_invitation,
+    token_routes_are_rate_limited_per_client_address,
+    behind_a_trusted_proxy_each_forwarded_client_has_its_own_quota,
+);
