@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, text_search};
+use super::{Listing, ServiceError, now, page_of, text_search};
 use crate::db;
 use crate::domain::{AdministrationCode, TimeZone};
 use crate::pagination::PageRequest;
@@ -47,12 +47,7 @@ pub async fn list(
             &text,
         ));
     }
-    let paginator = query
-        .order_by_asc(administration::Column::Code)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(query.order_by_asc(administration::Column::Code), db, page).await
 }
 
 pub async fn get(

@@ -11,7 +11,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now};
+use super::{Listing, ServiceError, now, page_of};
 use crate::db;
 use crate::pagination::PageRequest;
 
@@ -110,12 +110,12 @@ pub async fn list(
     db: &DatabaseConnection,
     page: PageRequest,
 ) -> Result<Listing<api_key::Model>, ServiceError> {
-    let paginator = api_key::Entity::find()
-        .order_by_asc(api_key::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(
+        api_key::Entity::find().order_by_asc(api_key::Column::Id),
+        db,
+        page,
+    )
+    .await
 }
 
 pub async fn get(db: &DatabaseConnection, id: i32) -> Result<api_key::Model, ServiceError> {

@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 use entity::audit_log;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Listing, ServiceError};
+use super::{Listing, ServiceError, page_of};
 use crate::pagination::PageRequest;
 
 /// Who is acting: an API key, or the command line.
@@ -142,10 +142,5 @@ pub async fn list(
     if let Some(until) = filter.until {
         query = query.filter(audit_log::Column::OccurredAt.lt(until));
     }
-    let paginator = query
-        .order_by_desc(audit_log::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(query.order_by_desc(audit_log::Column::Id), db, page).await
 }

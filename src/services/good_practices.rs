@@ -4,12 +4,12 @@
 use entity::good_practice::{self, Category};
 use entity::{administration, answer, reply, workshop};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, administrations, now, rounds, workshops};
+use super::{Listing, ServiceError, administrations, now, page_of, rounds, workshops};
 use crate::db;
 use crate::domain::{AdministrationCode, InvalidInput};
 use crate::pagination::PageRequest;
@@ -90,16 +90,18 @@ pub async fn list(
     if let Some(approved) = filter.approved_for_feedback {
         query = query.filter(good_practice::Column::ApprovedForFeedback.eq(approved));
     }
-    let paginator = query
+    let query = query
         .order_by_asc(good_practice::Column::Category)
-        .order_by_asc(good_practice::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let mut items = Vec::new();
-    for record in paginator.fetch_page(page.index()).await? {
+        .order_by_asc(good_practice::Column::Id);
+    let records = page_of(query, db, page).await?;
+    let mut items = Vec::with_capacity(records.items.len());
+    for record in records.items {
         items.push(view(db, record).await?);
     }
-    Ok(Listing { items, total })
+    Ok(Listing {
+        items,
+        total: records.total,
+    })
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<GoodPractice, ServiceError> {

@@ -17,7 +17,7 @@ use sea_orm::{
 
 use super::audit::{self, Actor, Change};
 use super::participants::{self, ParticipantInput};
-use super::{Listing, ServiceError, now, rounds};
+use super::{Listing, ServiceError, now, page_of, rounds};
 use crate::db;
 use crate::domain::schedule::WorkshopDates;
 use crate::domain::{AdministrationCode, Email, InvalidInput, TimeZone, Token, token};
@@ -133,15 +133,16 @@ pub async fn list(
         Some(ShownStatus::Replied) => query.filter(reply::Column::Late.eq(false)),
         Some(ShownStatus::Late) => query.filter(reply::Column::Late.eq(true)),
     };
-    let paginator = query
-        .order_by_asc(invitation::Column::WorkshopId)
-        .order_by_asc(administration::Column::Code)
-        .order_by_asc(invitation::Column::Id)
-        .into_model::<InvitationRow>()
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(
+        query
+            .order_by_asc(invitation::Column::WorkshopId)
+            .order_by_asc(administration::Column::Code)
+            .order_by_asc(invitation::Column::Id)
+            .into_model::<InvitationRow>(),
+        db,
+        page,
+    )
+    .await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<InvitationRow, ServiceError> {

@@ -16,7 +16,9 @@ pub mod workshops;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait, SqlErr};
+
+use crate::pagination::PageRequest;
 
 use crate::domain::InvalidInput;
 
@@ -76,6 +78,31 @@ impl From<DbErr> for ServiceError {
 pub struct Listing<T> {
     pub items: Vec<T>,
     pub total: u64,
+}
+
+impl<T> Listing<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Listing<U> {
+        Listing {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+        }
+    }
+}
+
+/// One page of `query` and the count over all pages.
+pub async fn page_of<'db, C, Q>(
+    query: Q,
+    db: &'db C,
+    page: PageRequest,
+) -> Result<Listing<<Q::Selector as SelectorTrait>::Item>, ServiceError>
+where
+    C: ConnectionTrait,
+    Q: PaginatorTrait<'db, C>,
+{
+    let paginator = query.paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(Listing { items, total })
 }
 
 /// The current time at the precision both databases store (microseconds), so a record

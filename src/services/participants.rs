@@ -7,7 +7,9 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, administrations, invitations, now, text_search, workshops};
+use super::{
+    Listing, ServiceError, administrations, invitations, now, page_of, text_search, workshops,
+};
 use crate::db;
 use crate::domain::{AdministrationCode, Email};
 use crate::pagination::PageRequest;
@@ -57,22 +59,16 @@ pub async fn list(
             &text,
         ));
     }
-    let paginator = query
+    let query = query
         .order_by_asc(administration::Column::Code)
         .order_by_asc(participant::Column::Name)
-        .order_by_asc(participant::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(page.index())
+        .order_by_asc(participant::Column::Id);
+    Ok(page_of(query, db, page)
         .await?
-        .into_iter()
         .map(|(record, administration)| Participant {
             record,
             administration_code: administration.map(|a| a.code).unwrap_or_default(),
-        })
-        .collect();
-    Ok(Listing { items, total })
+        }))
 }
 
 pub async fn get(

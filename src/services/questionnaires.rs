@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now};
+use super::{Listing, ServiceError, now, page_of};
 use crate::db;
 use crate::domain::questionnaire::{Question, default_questions};
 use crate::pagination::PageRequest;
@@ -57,12 +57,12 @@ pub async fn list(
     db: &DatabaseConnection,
     page: PageRequest,
 ) -> Result<Listing<questionnaire::Model>, ServiceError> {
-    let paginator = questionnaire::Entity::find()
-        .order_by_asc(questionnaire::Column::Version)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(
+        questionnaire::Entity::find().order_by_asc(questionnaire::Column::Version),
+        db,
+        page,
+    )
+    .await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<questionnaire::Model, ServiceError> {

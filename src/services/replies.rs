@@ -13,11 +13,11 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, events, invitations, now, questionnaires, rounds};
+use super::{Listing, ServiceError, events, invitations, now, page_of, questionnaires, rounds};
 use crate::db;
 use crate::domain::answers::{self, Answer, AnswerInput, Answers};
 use crate::domain::questionnaire::{Question, QuestionType};
@@ -475,13 +475,14 @@ pub async fn list(
     if let Some(provenance) = filter.provenance {
         query = query.filter(reply::Column::Provenance.eq(provenance));
     }
-    let paginator = query
+    let query = query
         .order_by_asc(reply::Column::WorkshopId)
         .order_by_asc(administration::Column::Code)
-        .order_by_asc(reply::Column::Id)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let replies = paginator.fetch_page(page.index()).await?;
+        .order_by_asc(reply::Column::Id);
+    let Listing {
+        items: replies,
+        total,
+    } = page_of(query, db, page).await?;
     let questions = questions_of_round(db, &round).await?;
     let ids: Vec<i32> = replies.iter().map(|r| r.id).collect();
     let mut answers = answers_of(db, &ids, &questions).await?;

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, invitations, now, questionnaires, workshops};
+use super::{Listing, ServiceError, invitations, now, page_of, questionnaires, workshops};
 use crate::db;
 use crate::domain::schedule::ScheduleRules;
 use crate::domain::{FiscalYear, InvalidInput};
@@ -90,12 +90,7 @@ pub async fn list(
     if let Some(state) = filter.state {
         query = query.filter(round::Column::State.eq(state));
     }
-    let paginator = query
-        .order_by_desc(round::Column::RoundNumber)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(query.order_by_desc(round::Column::RoundNumber), db, page).await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<round::Model, ServiceError> {

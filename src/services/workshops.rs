@@ -5,11 +5,11 @@ use entity::round_workshop;
 use entity::workshop::{self, Scope};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, text_search};
+use super::{Listing, ServiceError, now, page_of, text_search};
 use crate::db;
 use crate::domain::FiscalYear;
 use crate::pagination::PageRequest;
@@ -83,13 +83,14 @@ pub async fn list(
     } else {
         Order::Asc
     };
-    let paginator = query
-        .order_by(column, direction.clone())
-        .order_by(workshop::Column::Id, direction)
-        .paginate(db, page.per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Listing { items, total })
+    page_of(
+        query
+            .order_by(column, direction.clone())
+            .order_by(workshop::Column::Id, direction),
+        db,
+        page,
+    )
+    .await
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<workshop::Model, ServiceError> {
