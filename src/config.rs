@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml, Yaml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::domain::TokenKey;
 use serde::Deserialize;
 
 /// Environment variables read without the `FOLLOWUP_` prefix, for the usual names.
@@ -44,6 +46,34 @@ pub struct Settings {
     pub respond_requests_per_minute: NonZeroU32,
     /// Reverse proxies whose `X-Forwarded-For` is believed, e.g. `["10.0.0.1"]`.
     pub trusted_proxies: Vec<IpAddr>,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://...`; unset writes `.eml` files
+    /// under `<data_dir>/mail`.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every mail.
+    pub mail_from: String,
+    /// Participant links are this followed by the token (the front end's answering page).
+    pub respond_link_base: String,
+    /// Secret from which participant tokens derive; unset means a random secret kept in
+    /// `<data_dir>/token-secret`. Instances sharing a database must share it.
+    pub token_secret: Option<SecretString>,
+    /// Delivery attempts before a mail that keeps failing transiently is marked failed.
+    pub mail_max_attempts: u32,
+    /// First retry delay; each further retry waits twice as long (at most an hour).
+    pub mail_retry_base_secs: u64,
+    /// A send that takes longer is abandoned and retried.
+    pub smtp_timeout_secs: u64,
+    /// How long a worker holds a claimed mail before another may take it.
+    pub mail_lease_secs: u64,
+    /// Mails claimed at once by a worker.
+    pub mail_batch_size: u64,
+    /// Mails a worker sends at the same time (over pooled SMTP connections).
+    pub mail_concurrency: usize,
+    /// How often the delivery worker looks for due mail.
+    pub mail_poll_interval_ms: u64,
+    /// How often the scheduler looks for invitations and reminders to queue.
+    pub scheduler_interval_secs: u64,
+    /// Run the scheduler and the delivery worker inside `serve`.
+    pub background_jobs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -68,6 +98,19 @@ impl Default for Settings {
             http_workers: None,
             respond_requests_per_minute: NonZeroU32::new(60).expect("not zero"),
             trusted_proxies: Vec::new(),
+            smtp_url: None,
+            mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),
+            respond_link_base: "http://127.0.0.1:8080/v1/respond/".into(),
+            token_secret: None,
+            mail_max_attempts: 8,
+            mail_retry_base_secs: 30,
+            smtp_timeout_secs: 10,
+            mail_lease_secs: 300,
+            mail_batch_size: 20,
+            mail_concurrency: 8,
+            mail_poll_interval_ms: 1000,
+            scheduler_interval_secs: 60,
+            background_jobs: true,
         }
     }
 }
@@ -99,6 +142,28 @@ impl Settings {
             .context("reading the configuration")
     }
 
+    /// Where mail is written when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    /// The key participant tokens derive from: the configured secret, or the one kept in
+    /// the data directory (created on first use, readable by the owner only).
+    pub fn token_key(&self) -> anyhow::Result<TokenKey> {
+        if let Some(secret) = &self.token_secret {
+            return Ok(TokenKey::from_secret(secret.expose_secret()));
+        }
+        let path = self.data_dir.join("token-secret");
+        if let Ok(secret) = std::fs::read_to_string(&path) {
+            return Ok(TokenKey::from_secret(secret.trim()));
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        let secret = TokenKey::new_secret();
+        write_private(&path, &secret)?;
+        Ok(TokenKey::from_secret(&secret))
+    }
+
     pub fn database(&self) -> DatabaseSettings {
         DatabaseSettings {
             url: self.database_url.clone(),
@@ -107,6 +172,19 @@ impl Settings {
             acquire_timeout_secs: self.database_acquire_timeout_secs,
         }
     }
+}
+
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(content.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// What is needed to open the database.
@@ -175,6 +253,24 @@ mod tests {
         let path = dir.path().join("followup.yaml");
         std::fs::write(&path, "max_body_bytes: 2048\n").unwrap();
         assert_eq!(Settings::load(Some(&path)).unwrap().max_body_bytes, 2048);
+    }
+
+    #[test]
+    fn the_token_secret_is_created_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let first = settings.token_key().unwrap().token(1, 1);
+        let again = settings.token_key().unwrap().token(1, 1);
+        assert_eq!(first, again);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("token-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

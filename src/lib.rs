@@ -8,6 +8,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod jobs;
+pub mod mail;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

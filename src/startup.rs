@@ -2,6 +2,8 @@
 //! tests do), then serves until stopped. SIGTERM and SIGINT stop it gracefully.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, from_fn};
@@ -11,9 +13,17 @@ use sea_orm::DatabaseConnection;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::extract::BodyLimit;
+use crate::jobs::scheduler::Scheduler;
+use crate::jobs::worker::{DeliverySettings, Worker};
+use crate::jobs::{Clock, SystemClock};
+use crate::mail::MailContext;
+use crate::mail::transport::Transport;
 use crate::openapi::{self, ApiDocument, RouteTable};
 use crate::rate_limit::RespondLimiter;
 use crate::services::{api_keys, questionnaires, seed};
@@ -24,11 +34,68 @@ use crate::{db, middleware, routes};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub respond_limiter: RespondLimiter,
+    pub mail: MailContext,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    jobs: Option<Jobs>,
+}
+
+/// The scheduler and the delivery worker running beside the HTTP server.
+struct Jobs {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    fn start(
+        settings: &Settings,
+        db: &DatabaseConnection,
+        mail: &MailContext,
+    ) -> anyhow::Result<Self> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let delivery = DeliverySettings::from_settings(settings);
+        let transport = Transport::new(
+            settings.smtp_url.as_ref(),
+            &settings.mail_dir(),
+            delivery.send_timeout,
+            delivery.concurrency as u32,
+        )?;
+        let worker = Worker {
+            db: db.clone(),
+            transport: Arc::new(transport),
+            from: mail.from.clone(),
+            clock: clock.clone(),
+            settings: delivery,
+        };
+        let scheduler = Scheduler {
+            db: db.clone(),
+            mail: mail.clone(),
+            clock,
+        };
+        let (stop, stopped) = watch::channel(false);
+        let handles = vec![
+            tokio::spawn(worker.run(
+                Duration::from_millis(settings.mail_poll_interval_ms.max(10)),
+                stopped.clone(),
+            )),
+            tokio::spawn(scheduler.run(
+                Duration::from_secs(settings.scheduler_interval_secs.max(1)),
+                stopped,
+            )),
+        ];
+        Ok(Self { stop, handles })
+    }
+
+    /// Lets each job finish what it is doing, then waits for it.
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
 }
 
 impl Application {
@@ -54,12 +121,19 @@ impl Application {
         let api_document = web::Data::new(ApiDocument {
             json: openapi::to_json(&document),
         });
+        let mail = MailContext::from_settings(settings)?;
+        let jobs = if settings.background_jobs {
+            Some(Jobs::start(settings, &db, &mail)?)
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
             db,
             respond_limiter: RespondLimiter::new(
                 settings.respond_requests_per_minute,
                 settings.trusted_proxies.clone(),
             ),
+            mail,
         });
         let body_limit = settings.max_body_bytes;
 
@@ -90,6 +164,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            jobs,
         })
     }
 
@@ -99,7 +174,11 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT; in-flight requests get the shutdown timeout to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(jobs) = self.jobs {
+            jobs.stop().await;
+        }
+        served
     }
 }
 

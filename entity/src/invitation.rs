@@ -45,6 +45,9 @@ pub struct Model {
     #[serde(skip_serializing)]
     pub token_hash: Option<String>,
     pub token_issued_at: Option<DateTimeUtc>,
+    /// Counts the links issued; the current link's token derives from it (with the
+    /// server's key), so mail can carry the link again without storing it.
+    pub token_generation: i32,
     pub status: InvitationStatus,
     pub opens_at: DateTimeUtc,
     pub due_at: DateTimeUtc,

@@ -12,6 +12,8 @@ pub mod audit_log;
 pub mod event;
 pub mod good_practice;
 pub mod invitation;
+pub mod mail_template;
+pub mod mailing;
 pub mod participant;
 pub mod questionnaire;
 pub mod reply;

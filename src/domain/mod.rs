@@ -16,7 +16,9 @@ mod validation;
 pub use administration_code::AdministrationCode;
 pub use email::Email;
 pub use fiscal_year::FiscalYear;
-pub use text::{LongTextInput, MAX_LONG_TEXT_CHARS, MAX_TEXT_CHARS, TextInput, required_text};
+pub use text::{
+    LongTextInput, MAX_LONG_TEXT_CHARS, MAX_TEXT_CHARS, TemplateInput, TextInput, required_text,
+};
 pub use time_zone::TimeZone;
-pub use token::Token;
+pub use token::{Token, TokenKey};
 pub use validation::{FieldError, InvalidInput, Validator};

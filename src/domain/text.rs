@@ -71,6 +71,16 @@ text_input!(
     MAX_LONG_TEXT_CHARS
 );
 
+/// Longest mail template part accepted.
+pub const MAX_TEMPLATE_CHARS: usize = 20_000;
+
+text_input!(
+    /// A part of a mail template (minijinja).
+    TemplateInput,
+    "TemplateText",
+    MAX_TEMPLATE_CHARS
+);
+
 /// Checks `value` is present, printable and at most `max_chars` long; returns it trimmed.
 pub fn required_text(value: &str, max_chars: usize) -> Result<String, String> {
     if value

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::mailings::Mailing;
 use super::replies::Reply;
 use crate::auth::{Caller, Permission};
 use crate::domain::answers::AnswerInput;
@@ -29,6 +30,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(issue_link)
         .service(revoke_link)
         .service(hand_over)
+        .service(resend_invitation)
         .service(enter_reply);
 }
 
@@ -204,7 +206,8 @@ async fn issue_link(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    let (row, token) = service::issue_link(&state.db, &caller.actor(), *id).await?;
+    let (row, token) =
+        service::issue_link(&state.db, &caller.actor(), &state.mail.key, *id).await?;
     Ok(HttpResponse::Ok().json(issued(row, token)))
 }
 
@@ -269,8 +272,29 @@ async fn hand_over(
         email,
         position,
     };
-    let (row, token) = service::hand_over(&state.db, &caller.actor(), *id, officer).await?;
+    let (row, token) =
+        service::hand_over(&state.db, &caller.actor(), &state.mail.key, *id, officer).await?;
     Ok(HttpResponse::Ok().json(issued(row, token)))
+}
+
+/// Send the invitation mail again, with the current link (a new one when none is valid).
+#[utoipa::path(
+    tag = "invitations",
+    params(("id" = i32, Path, description = "Invitation id")),
+    responses((status = 201, body = Mailing))
+)]
+#[post("/invitations/{id}/resend")]
+async fn resend_invitation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let queued = service::resend(&state.db, &state.mail, &caller.actor(), *id).await?;
+    Ok(super::created(
+        format!("/v1/mailings/{}", queued.id),
+        Mailing::from(queued),
+    ))
 }
 
 /// Answers that arrived by email, entered by staff.
@@ -304,6 +328,7 @@ async fn enter_reply(
     caller.require(Permission::WriteData)?;
     let detail = replies::enter(
         &state.db,
+        &state.mail,
         &caller.actor(),
         *id,
         request.answers,

@@ -6,6 +6,8 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod good_practices;
 pub mod invitations;
+pub mod mail_templates;
+pub mod mailings;
 pub mod meta;
 pub mod participants;
 pub mod questionnaires;
@@ -39,6 +41,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(invitations::routes)
             .configure(replies::routes)
             .configure(good_practices::routes)
+            .configure(mailings::routes)
+            .configure(mail_templates::routes)
             .configure(api_keys::routes)
             .configure(audit_log::routes)
             .service(

@@ -143,6 +143,6 @@ async fn submit_reply(
     token: web::Path<String>,
     Json(request): Json<AnswersRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = service::respond(&state.db, &token, request.answers).await?;
+    let detail = service::respond(&state.db, &state.mail, &token, request.answers).await?;
     Ok(HttpResponse::Ok().json(Receipt::from(detail)))
 }

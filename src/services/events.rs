@@ -1,22 +1,33 @@
-//! Things that happened that other parts react to (mail in the mail issue, webhooks in
-//! the integration issue). Each is written as an `events` row in the transaction of the
-//! change, so a reaction is never lost nor made for a change that rolled back.
+//! Things that happened that other parts react to. Each is written as an `events` row in
+//! the transaction of the change (webhooks read them), together with the mail it causes,
+//! so a reaction is never lost nor made for a change that rolled back.
 
-use entity::{event, reply};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use entity::mailing::{self, MailKind};
+use entity::round::RoundState;
+use entity::{event, invitation, reply, round};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 
-use super::{ServiceError, now};
+use super::{ServiceError, invitations, now};
+use crate::domain::answers::Answers;
+use crate::domain::questionnaire::Question;
+use crate::mail::{MailContext, compose, outbox};
 
 pub const REPLY_SUBMITTED: &str = "reply.submitted";
 pub const REPLY_REVISED: &str = "reply.revised";
+pub const MAILING_FAILED: &str = "mailing.failed";
 
-/// The one place a reply's submission is announced: first submissions as
-/// `reply.submitted`, later ones as `reply.revised`. The payload names no person.
+/// The one place a reply's submission is handled after it is stored: a first submission
+/// is announced as `reply.submitted`, withdraws the invitation's queued reminders and
+/// queues the thank-you with a copy of the answers; later ones are `reply.revised`.
+/// Payloads name no person.
 pub async fn reply_received<C: ConnectionTrait>(
     db: &C,
+    mail: &MailContext,
     reply: &reply::Model,
     first_submission: bool,
+    questions: &[Question],
+    answers: &Answers,
 ) -> Result<(), ServiceError> {
     let kind = if first_submission {
         REPLY_SUBMITTED
@@ -34,6 +45,56 @@ pub async fn reply_received<C: ConnectionTrait>(
             "administration_id": reply.administration_id,
             "late": reply.late,
             "revision": reply.revision,
+        }),
+    )
+    .await?;
+    if !first_submission {
+        return Ok(());
+    }
+    outbox::cancel_reminders(db, reply.invitation_id).await?;
+    let Some(invitation) = invitation::Entity::find_by_id(reply.invitation_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let open = round::Entity::find_by_id(reply.round_id)
+        .one(db)
+        .await?
+        .is_some_and(|r| r.state != RoundState::Closed);
+    let link = open
+        .then(|| invitations::current_token(&invitation, &mail.key))
+        .flatten()
+        .map(|token| mail.link(&token));
+    compose::queue(
+        db,
+        mail,
+        MailKind::ThankYou,
+        format!("thank_you:{}", invitation.id),
+        &invitation,
+        link,
+        json!({"answers": compose::answers_copy(questions, answers)}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A mail could not be delivered for good. The payload names no address.
+pub async fn mailing_failed<C: ConnectionTrait>(
+    db: &C,
+    mailing: &mailing::Model,
+    error: &str,
+) -> Result<(), ServiceError> {
+    record(
+        db,
+        MAILING_FAILED,
+        json!({
+            "mailing_id": mailing.id,
+            "kind": mailing.kind,
+            "round_id": mailing.round_id,
+            "invitation_id": mailing.invitation_id,
+            "attempts": mailing.attempts,
+            "error": error,
         }),
     )
     .await

@@ -6,6 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entity::invitation::{self, InvitationStatus};
+use entity::mailing::{self, MailKind};
 use entity::round::{self, RoundState};
 use entity::{administration, participant, reply, round_workshop, workshop};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -20,7 +21,8 @@ use super::participants::{self, ParticipantInput};
 use super::{Listing, ServiceError, now, page_of, rounds};
 use crate::db;
 use crate::domain::schedule::WorkshopDates;
-use crate::domain::{AdministrationCode, Email, InvalidInput, TimeZone, Token, token};
+use crate::domain::{AdministrationCode, Email, InvalidInput, TimeZone, Token, TokenKey, token};
+use crate::mail::{MailContext, compose};
 use crate::pagination::PageRequest;
 
 /// The officer an invitation is handed over to; they represent the invitation's
@@ -366,29 +368,82 @@ async fn round_accepting_links(
     Ok(round)
 }
 
-fn with_new_token(invitation: invitation::Model, token: &Token) -> invitation::ActiveModel {
+/// A new generation of the invitation's link: any earlier link stops working.
+fn with_new_link(
+    invitation: invitation::Model,
+    key: &TokenKey,
+) -> (invitation::ActiveModel, Token) {
+    let generation = invitation.token_generation + 1;
+    let token = key.token(invitation.id, generation);
     let replied = invitation.status == InvitationStatus::Replied;
     let mut active: invitation::ActiveModel = invitation.into();
+    active.token_generation = Set(generation);
     active.token_hash = Set(Some(token.digest()));
     active.token_issued_at = Set(Some(now()));
     if !replied {
         active.status = Set(InvitationStatus::Invited);
     }
     active.updated_at = Set(now());
-    active
+    (active, token)
+}
+
+/// The token of the invitation's current link, if one is valid.
+pub fn current_token(invitation: &invitation::Model, key: &TokenKey) -> Option<Token> {
+    let hash = invitation.token_hash.as_deref()?;
+    let token = key.token(invitation.id, invitation.token_generation);
+    (token.digest() == hash).then_some(token)
+}
+
+/// The link to put in a mail: the current one, a first one when none was ever issued, or
+/// none when staff revoked it (a revoked link is not brought back by mail).
+pub async fn mail_link(
+    db: &impl ConnectionTrait,
+    invitation: invitation::Model,
+    key: &TokenKey,
+) -> Result<(invitation::Model, Option<Token>), ServiceError> {
+    let revoked = invitation.token_hash.is_none() && invitation.token_generation > 0;
+    if revoked {
+        return Ok((invitation, None));
+    }
+    let (invitation, token) = ensure_link(db, invitation, key).await?;
+    Ok((invitation, Some(token)))
+}
+
+/// The current link of an invitation, issuing one when none is valid (for mail).
+pub async fn ensure_link(
+    db: &impl ConnectionTrait,
+    invitation: invitation::Model,
+    key: &TokenKey,
+) -> Result<(invitation::Model, Token), ServiceError> {
+    match current_token(&invitation, key) {
+        Some(token) => {
+            if invitation.status == InvitationStatus::Pending {
+                let mut active: invitation::ActiveModel = invitation.into();
+                active.status = Set(InvitationStatus::Invited);
+                active.updated_at = Set(now());
+                return Ok((active.update(db).await?, token));
+            }
+            Ok((invitation, token))
+        }
+        None => {
+            let (active, token) = with_new_link(invitation, key);
+            Ok((active.update(db).await?, token))
+        }
+    }
 }
 
 /// Issues a new link; any earlier link stops working. The token is returned once.
 pub async fn issue_link(
     db: &DatabaseConnection,
     actor: &Actor,
+    key: &TokenKey,
     id: i32,
 ) -> Result<(InvitationRow, Token), ServiceError> {
     let txn = db::begin(db).await?;
     let before = lock(&txn, id).await?;
     round_accepting_links(&txn, &before).await?;
-    let token = Token::generate();
-    let after = with_new_token(before.clone(), &token).update(&txn).await?;
+    let (active, token) = with_new_link(before.clone(), key);
+    let after = active.update(&txn).await?;
     let change = Change {
         action: "issue_link",
         ..Change::updated("invitation", id, &before, &after)
@@ -397,6 +452,58 @@ pub async fn issue_link(
     let row = get(&txn, id).await?;
     txn.commit().await?;
     Ok((row, token))
+}
+
+/// Queues the invitation mail again, with the current link (a new one when none is
+/// valid), for an officer who lost it.
+pub async fn resend(
+    db: &DatabaseConnection,
+    mail: &MailContext,
+    actor: &Actor,
+    id: i32,
+) -> Result<mailing::Model, ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = lock(&txn, id).await?;
+    round_accepting_links(&txn, &before).await?;
+    if before.participant_id.is_none() {
+        return Err(ServiceError::Conflict {
+            field: None,
+            detail: "the invitation has no officer to write to; hand it over first".into(),
+        });
+    }
+    let (current, token) = ensure_link(&txn, before.clone(), &mail.key).await?;
+    let key = format!(
+        "invitation:{id}:resend:{}",
+        hex::encode(rand::random::<[u8; 8]>())
+    );
+    compose::queue(
+        &txn,
+        mail,
+        MailKind::Invitation,
+        key.clone(),
+        &current,
+        Some(mail.link(&token)),
+        serde_json::json!({}),
+    )
+    .await?;
+    let queued = mailing::Entity::find()
+        .filter(mailing::Column::DedupeKey.eq(key))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the resent invitation was not queued"))?;
+    let change = Change {
+        action: "resend_invitation",
+        ..Change::new(
+            "update",
+            "invitation",
+            id,
+            None,
+            Some(serde_json::json!({"mailing_id": queued.id})),
+        )
+    };
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
+    Ok(queued)
 }
 
 /// Revokes the current link: it then opens nothing, like a token that never existed.
@@ -409,6 +516,7 @@ pub async fn revoke_link(
     let before = lock(&txn, id).await?;
     let mut active: invitation::ActiveModel = before.clone().into();
     active.token_hash = Set(None);
+    active.token_generation = Set(before.token_generation + 1);
     active.updated_at = Set(now());
     let after = active.update(&txn).await?;
     let change = Change {
@@ -427,6 +535,7 @@ pub async fn revoke_link(
 pub async fn hand_over(
     db: &DatabaseConnection,
     actor: &Actor,
+    key: &TokenKey,
     id: i32,
     officer: Officer,
 ) -> Result<(InvitationRow, Token), ServiceError> {
@@ -481,8 +590,7 @@ pub async fn hand_over(
             "this officer has an invitation of their own in the round",
         ));
     }
-    let token = Token::generate();
-    let mut active = with_new_token(before.clone(), &token);
+    let (mut active, token) = with_new_link(before.clone(), key);
     active.participant_id = Set(Some(successor.id));
     let after = active.update(&txn).await?;
     let change = Change {

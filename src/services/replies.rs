@@ -22,6 +22,7 @@ use crate::db;
 use crate::domain::answers::{self, Answer, AnswerInput, Answers};
 use crate::domain::questionnaire::{Question, QuestionType};
 use crate::domain::{AdministrationCode, InvalidInput};
+use crate::mail::MailContext;
 use crate::pagination::PageRequest;
 
 /// How a submission can fail.
@@ -235,6 +236,7 @@ struct Outcome {
 /// change nothing. `invitation` must be locked by the caller's transaction.
 async fn submit(
     db: &impl ConnectionTrait,
+    mail: &MailContext,
     invitation: invitation::Model,
     submission: Submission,
 ) -> Result<Outcome, ReplyError> {
@@ -296,7 +298,7 @@ async fn submit(
         &answers,
     )
     .await?;
-    events::reply_received(db, &reply, first).await?;
+    events::reply_received(db, mail, &reply, first, &questions, &answers).await?;
     Ok(Outcome {
         reply,
         answers,
@@ -324,6 +326,7 @@ async fn detail(
 /// A participant submits or revises through their link.
 pub async fn respond(
     db: &DatabaseConnection,
+    mail: &MailContext,
     token: &str,
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ReplyError> {
@@ -337,7 +340,7 @@ pub async fn respond(
         submitted_by: "participant".into(),
         received_at: now(),
     };
-    let outcome = submit(&txn, invitation, submission).await?;
+    let outcome = submit(&txn, mail, invitation, submission).await?;
     let detail = detail(&txn, outcome.reply, outcome.answers).await?;
     txn.commit().await?;
     Ok(detail)
@@ -346,6 +349,7 @@ pub async fn respond(
 /// Staff enter the answers of an invitation that arrived by email (audited).
 pub async fn enter(
     db: &DatabaseConnection,
+    mail: &MailContext,
     actor: &Actor,
     invitation_id: i32,
     answers: BTreeMap<String, AnswerInput>,
@@ -364,7 +368,7 @@ pub async fn enter(
         submitted_by: actor.name.clone(),
         received_at,
     };
-    let outcome = submit(&txn, invitation, submission).await?;
+    let outcome = submit(&txn, mail, invitation, submission).await?;
     if let Some((before, first)) = &outcome.change {
         let after = serde_json::json!({"reply": &outcome.reply, "answers": &outcome.answers});
         let change = match (before, first) {

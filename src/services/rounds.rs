@@ -7,7 +7,7 @@ use entity::round::{self, RoundState};
 use entity::{invitation, reply, round_workshop, workshop};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::audit::{self, Actor, Change};
@@ -477,7 +477,44 @@ pub async fn transition(
     transition: Transition,
 ) -> Result<round::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?;
+    let before = lock(&txn, id).await?;
+    let after = change_state(&txn, actor, before, transition).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Opens a round that is still scheduled (the scheduler, when its first workshop opens;
+/// another instance may have done it already). `Ok(false)` when there was nothing to do.
+pub async fn open_if_scheduled(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<bool, ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = lock(&txn, id).await?;
+    if before.state != RoundState::Scheduled {
+        return Ok(false);
+    }
+    change_state(&txn, actor, before, Transition::Open).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<round::Model, ServiceError> {
+    round::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("round", id))
+}
+
+async fn change_state(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    before: round::Model,
+    transition: Transition,
+) -> Result<round::Model, ServiceError> {
+    let id = before.id;
     let Some(target) = transition.target(before.state) else {
         return Err(ServiceError::Conflict {
             field: None,
@@ -497,7 +534,7 @@ pub async fn transition(
     active.updated_at = Set(at);
     match transition {
         Transition::Schedule => {
-            let attached = attachments(&txn, id).await?;
+            let attached = attachments(txn, id).await?;
             if attached.is_empty() {
                 return Err(ServiceError::Conflict {
                     field: None,
@@ -505,19 +542,18 @@ pub async fn transition(
                 });
             }
             for (attachment, workshop) in &attached {
-                invitations::create_for_workshop(&txn, &before, attachment, workshop).await?;
+                invitations::create_for_workshop(txn, &before, attachment, workshop).await?;
             }
             active.scheduled_at = Set(Some(at));
         }
         Transition::Open => active.opened_at = Set(Some(at)),
         Transition::Close => active.closed_at = Set(Some(at)),
     }
-    let after = active.update(&txn).await?;
+    let after = active.update(txn).await?;
     let change = Change {
         action: transition.name(),
         ..Change::updated("round", id, &before, &after)
     };
-    audit::record(&txn, actor, change).await?;
-    txn.commit().await?;
+    audit::record(txn, actor, change).await?;
     Ok(after)
 }

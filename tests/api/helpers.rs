@@ -1,10 +1,15 @@
 //! The harness: `spawn_app(backend)` starts the service on a random port over a fresh
 //! database and hands back a client that speaks its API.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use entity::api_key::Role;
 use followup::config::Settings;
+use followup::jobs::scheduler::Scheduler;
+use followup::jobs::worker::{DeliverySettings, Worker};
+use followup::jobs::{Clock, ManualClock, SystemClock};
+use followup::mail::MailContext;
+use followup::mail::transport::Transport;
 use followup::services::{api_keys, audit::Actor};
 use followup::startup::{Application, prepare_database};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -112,10 +117,15 @@ pub struct TestApp {
     /// A key with the `admin` role, made as the command line makes the first one.
     pub admin_key: String,
     pub db: DatabaseConnection,
+    pub settings: Settings,
+    pub mail: MailContext,
     /// The test database, for a child process to open.
     pub database_url: String,
     _database: TestDatabase,
 }
+
+/// Participant links in test mail start with this.
+pub const LINK_BASE: &str = "https://survey.test/respond/";
 
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
@@ -124,6 +134,12 @@ pub fn test_settings(database_url: &str) -> Settings {
         http_workers: Some(2),
         max_body_bytes: 64 * 1024,
         respond_requests_per_minute: std::num::NonZeroU32::new(10_000).unwrap(),
+        // Tests run the scheduler and the worker themselves, on a clock they move.
+        background_jobs: false,
+        token_secret: Some(SecretString::from("test token secret")),
+        respond_link_base: LINK_BASE.into(),
+        mail_retry_base_secs: 60,
+        smtp_timeout_secs: 15,
         ..Settings::default()
     }
 }
@@ -143,6 +159,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     prepare_database(&db).await.expect("migrating");
     let application =
         Application::build_with_database(&settings, db.clone()).expect("building the app");
+    let mail = MailContext::from_settings(&settings).expect("mail settings");
     let port = application.port();
     tokio::spawn(application.run_until_stopped());
     let admin_key = api_keys::create(
@@ -159,6 +176,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         client: reqwest::Client::new(),
         admin_key,
         db,
+        settings,
+        mail,
         database_url: url,
         _database: database,
     }
@@ -476,4 +495,85 @@ pub fn full_answers() -> Value {
         "efficiency_improved": {"yes": true},
         "new_projects": {"yes": false}
     })
+}
+
+impl TestApp {
+    pub fn scheduler(&self, clock: &Arc<ManualClock>) -> Scheduler {
+        Scheduler {
+            db: self.db.clone(),
+            mail: self.mail.clone(),
+            clock: clock.clone(),
+        }
+    }
+
+    /// A delivery worker sending to `smtp_url`.
+    pub fn worker(&self, smtp_url: &str, clock: Arc<dyn Clock>) -> Worker {
+        let settings = DeliverySettings::from_settings(&self.settings);
+        let url = SecretString::from(smtp_url.to_owned());
+        let transport = Transport::new(
+            Some(&url),
+            std::path::Path::new("."),
+            settings.send_timeout,
+            settings.concurrency as u32,
+        )
+        .expect("an SMTP transport");
+        self.worker_with(transport, clock)
+    }
+
+    pub fn worker_with(&self, transport: Transport, clock: Arc<dyn Clock>) -> Worker {
+        Worker {
+            db: self.db.clone(),
+            transport: Arc::new(transport),
+            from: self.mail.from.clone(),
+            clock,
+            settings: DeliverySettings::from_settings(&self.settings),
+        }
+    }
+
+    /// The outbox, filtered by a query string.
+    pub async fn mailings(&self, query: &str) -> Vec<Value> {
+        self.get(&format!("/v1/mailings?per_page=200&{query}"))
+            .await
+            .expect(200)
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The token of the link in a queued mail.
+    pub async fn token_in_mail(&self, mailing_id: i64) -> String {
+        let detail = self
+            .get(&format!("/v1/mailings/{mailing_id}"))
+            .await
+            .expect(200)
+            .body;
+        let text = detail["body_text"].as_str().unwrap();
+        let start = text.find(LINK_BASE).expect("a link in the mail") + LINK_BASE.len();
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}
+
+/// A clock at an RFC 3339 instant.
+pub fn clock_at(instant: &str) -> Arc<ManualClock> {
+    Arc::new(ManualClock::at(
+        instant.parse().expect("an RFC 3339 instant"),
+    ))
+}
+
+pub fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    text.parse().expect("an RFC 3339 instant")
+}
+
+/// The real clock, for a delivery worker that sends what is queued as it is queued.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// A clock stopped at the present, for moving a worker past retry delays and leases.
+pub fn now_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::at(followup::services::now()))
 }

@@ -1,0 +1,158 @@
+//! The delivery worker: claims due mail from the outbox, sends it and records the outcome.
+//! Transient failures retry with exponential backoff up to a number of attempts;
+//! permanent ones fail at once. Several workers (processes) may share one database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use entity::mailing;
+use futures_util::{StreamExt, stream};
+use lettre::message::Mailbox;
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+
+use super::Clock;
+use crate::mail::outbox;
+use crate::mail::transport::{SendError, Transport};
+use crate::services::events;
+
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    pub max_attempts: u32,
+    pub retry_base: Span,
+    pub lease: Span,
+    pub batch_size: u64,
+    pub concurrency: usize,
+    pub send_timeout: Duration,
+}
+
+impl DeliverySettings {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        let secs = |s: u64| Span::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        Self {
+            max_attempts: settings.mail_max_attempts.max(1),
+            retry_base: secs(settings.mail_retry_base_secs),
+            lease: secs(settings.mail_lease_secs),
+            batch_size: settings.mail_batch_size.max(1),
+            concurrency: settings.mail_concurrency.max(1),
+            send_timeout: Duration::from_secs(settings.smtp_timeout_secs.max(1)),
+        }
+    }
+}
+
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+impl DeliveryReport {
+    pub fn handled(&self) -> usize {
+        self.sent + self.retried + self.failed
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub db: DatabaseConnection,
+    pub transport: Arc<Transport>,
+    pub from: Mailbox,
+    pub clock: Arc<dyn Clock>,
+    pub settings: DeliverySettings,
+}
+
+impl Worker {
+    /// Claims one batch of due mail and delivers it.
+    pub async fn run_once(&self) -> anyhow::Result<DeliveryReport> {
+        let now = self.clock.now();
+        let claimed =
+            outbox::claim(&self.db, now, self.settings.lease, self.settings.batch_size).await?;
+        let outcomes: Vec<anyhow::Result<Outcome>> = stream::iter(claimed)
+            .map(|mail| async move {
+                let sent = self
+                    .transport
+                    .send(&mail, &self.from, self.settings.send_timeout)
+                    .await;
+                self.record(&mail, sent).await
+            })
+            .buffer_unordered(self.settings.concurrency)
+            .collect()
+            .await;
+        let mut report = DeliveryReport::default();
+        for outcome in outcomes {
+            match outcome? {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Retried => report.retried += 1,
+                Outcome::Failed => report.failed += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    async fn record(
+        &self,
+        mail: &mailing::Model,
+        sent: Result<(), SendError>,
+    ) -> anyhow::Result<Outcome> {
+        let now = self.clock.now();
+        Ok(match sent {
+            Ok(()) => {
+                outbox::mark_sent(&self.db, mail.id, now).await?;
+                Outcome::Sent
+            }
+            Err(SendError::Transient(error))
+                if (mail.attempts as u32) < self.settings.max_attempts =>
+            {
+                let retry_at = now + self.backoff(mail.attempts);
+                tracing::warn!(mailing = mail.id, attempts = mail.attempts, %error, "delivery failed; will retry");
+                outbox::mark_retry(&self.db, mail.id, retry_at, &error).await?;
+                Outcome::Retried
+            }
+            Err(SendError::Transient(error) | SendError::Permanent(error)) => {
+                tracing::error!(mailing = mail.id, attempts = mail.attempts, %error, "delivery failed for good");
+                outbox::mark_failed(&self.db, mail.id, &error).await?;
+                events::mailing_failed(&self.db, mail, &error).await?;
+                Outcome::Failed
+            }
+        })
+    }
+
+    /// Wait before attempt `attempts + 1`: the base, doubled per attempt, at most an hour.
+    fn backoff(&self, attempts: i32) -> Span {
+        let doublings = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(16);
+        (self.settings.retry_base * 2_i32.pow(doublings)).min(Span::hours(1))
+    }
+
+    /// Delivers until `stop` turns true; a pass that found work runs again at once.
+    pub async fn run(self, poll: Duration, mut stop: watch::Receiver<bool>) {
+        loop {
+            let busy = match self.run_once().await {
+                Ok(report) => report.handled() > 0,
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "delivery pass failed");
+                    false
+                }
+            };
+            if *stop.borrow() {
+                return;
+            }
+            if !busy {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    }
+}

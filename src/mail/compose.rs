@@ -1,0 +1,129 @@
+//! What each mail says: the variables of its template, filled from an invitation.
+
+use anyhow::Context;
+use chrono_tz::Tz;
+use entity::mailing::MailKind;
+use entity::{administration, invitation, participant, round, workshop};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::{Value, json};
+
+use super::MailContext;
+use super::outbox::{self, NewMail};
+use super::templates;
+use crate::domain::TimeZone;
+use crate::domain::answers::Answers;
+use crate::domain::questionnaire::{OTHER, Question, QuestionType};
+use crate::services::ServiceError;
+
+/// Queues one mail of `kind` to the officer of `invitation`, with `extra` variables and the
+/// link when given. `Ok(false)` when the invitation has no officer or the key was queued.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    mail: &MailContext,
+    kind: MailKind,
+    dedupe_key: String,
+    invitation: &invitation::Model,
+    link: Option<String>,
+    extra: Value,
+) -> Result<bool, ServiceError> {
+    let Some(participant_id) = invitation.participant_id else {
+        return Ok(false);
+    };
+    let Some(officer) = participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let round = round::Entity::find_by_id(invitation.round_id)
+        .one(db)
+        .await?
+        .context("the invitation's round is missing")?;
+    let workshop = workshop::Entity::find_by_id(invitation.workshop_id)
+        .one(db)
+        .await?
+        .context("the invitation's workshop is missing")?;
+    let administration = administration::Entity::find_by_id(invitation.administration_id)
+        .one(db)
+        .await?
+        .context("the invitation's administration is missing")?;
+    let tz = TimeZone::parse(&administration.time_zone)
+        .map(TimeZone::tz)
+        .unwrap_or(Tz::UTC);
+    let mut context = json!({
+        "participant_name": officer.name,
+        "administration_name": administration.name,
+        "administration_code": administration.code,
+        "round_title": round.title,
+        "workshop_title": workshop.title,
+        "workshop_start": workshop.start_date.to_string(),
+        "workshop_end": workshop.end_date.to_string(),
+        "due_date": invitation.due_at.with_timezone(&tz).date_naive().to_string(),
+        "link": link.unwrap_or_default(),
+        "office": "ROCB Asia/Pacific",
+    });
+    if let (Some(base), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    let (parts, _) = templates::effective(db, kind).await?;
+    let rendered = templates::render(&parts, &context).map_err(|error| {
+        anyhow::anyhow!(
+            "the {kind:?} template does not render: {}: {}",
+            error.part,
+            error.message
+        )
+    })?;
+    outbox::queue(
+        db,
+        mail.from.email.domain(),
+        NewMail {
+            kind,
+            dedupe_key,
+            round_id: Some(invitation.round_id),
+            invitation_id: Some(invitation.id),
+            recipient: officer.email,
+            rendered,
+        },
+    )
+    .await
+}
+
+/// The answers as a list of `{question, answer}` in the questionnaire's order.
+pub fn answers_copy(questions: &[Question], answers: &Answers) -> Value {
+    let items: Vec<Value> = questions
+        .iter()
+        .filter_map(|question| {
+            let answer = answers.get(&question.code)?;
+            let label_of = |code: &str| {
+                if code == OTHER {
+                    format!("Other: {}", answer.other.clone().unwrap_or_default())
+                } else {
+                    question
+                        .options
+                        .iter()
+                        .find(|o| o.code == code)
+                        .map_or_else(|| code.to_owned(), |o| o.label.clone())
+                }
+            };
+            let mut text = match question.question_type {
+                QuestionType::YesNo => match answer.yes {
+                    Some(true) => "Yes".to_owned(),
+                    _ => "No".to_owned(),
+                },
+                QuestionType::SingleChoice | QuestionType::MultipleChoice => answer
+                    .chosen()
+                    .iter()
+                    .map(|code| label_of(code))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                QuestionType::Scale => answer.value.map(|v| v.to_string()).unwrap_or_default(),
+                QuestionType::Text => answer.text.clone().unwrap_or_default(),
+            };
+            if let Some(comment) = &answer.comment {
+                text = format!("{text}. {comment}");
+            }
+            Some(json!({"question": question.label, "answer": text}))
+        })
+        .collect();
+    Value::Array(items)
+}

@@ -1,0 +1,180 @@
+//! The durable outbox. Mail is queued in the transaction of the change that causes it,
+//! once per dedupe key; workers claim due mail with a lease (on PostgreSQL with
+//! `FOR UPDATE SKIP LOCKED`, so instances never claim the same mail), send it and record
+//! the outcome. A worker that dies mid-send loses its lease and the mail is sent again,
+//! with the same Message-ID.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::mailing::{self, MailKind, MailStatus};
+use rand::Rng;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Set, Statement,
+};
+
+use super::templates::Rendered;
+use crate::services::{ServiceError, now};
+
+/// A mail to queue.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub kind: MailKind,
+    /// One mail per key, ever: e.g. `reminder:<invitation>:<offset>`.
+    pub dedupe_key: String,
+    pub round_id: Option<i32>,
+    pub invitation_id: Option<i32>,
+    pub recipient: String,
+    pub rendered: Rendered,
+}
+
+/// Queues `mail` unless its key was queued before; `true` when queued now.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    sender_domain: &str,
+    mail: NewMail,
+) -> Result<bool, ServiceError> {
+    let at = now();
+    let message_id = format!(
+        "<{}.{}@{}>",
+        hex::encode(rand::rng().random::<[u8; 12]>()),
+        serde_json::to_value(mail.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        sender_domain
+    );
+    let inserted = mailing::Entity::insert(mailing::ActiveModel {
+        kind: Set(mail.kind),
+        dedupe_key: Set(mail.dedupe_key),
+        round_id: Set(mail.round_id),
+        invitation_id: Set(mail.invitation_id),
+        recipient: Set(mail.recipient),
+        subject: Set(mail.rendered.subject),
+        body_text: Set(mail.rendered.text),
+        body_html: Set(mail.rendered.html),
+        message_id: Set(message_id),
+        status: Set(MailStatus::Queued),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        leased_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(at),
+        sent_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(mailing::Column::DedupeKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted > 0)
+}
+
+/// Withdraws the queued reminders of an invitation (it has a reply now).
+pub async fn cancel_reminders(db: &impl ConnectionTrait, invitation_id: i32) -> Result<u64, DbErr> {
+    let result = mailing::Entity::update_many()
+        .col_expr(mailing::Column::Status, Expr::value(MailStatus::Cancelled))
+        .filter(mailing::Column::InvitationId.eq(invitation_id))
+        .filter(mailing::Column::Kind.eq(MailKind::Reminder))
+        .filter(mailing::Column::Status.eq(MailStatus::Queued))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Claims up to `limit` due mails for `lease`, counting an attempt for each.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<mailing::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE mailings SET leased_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM mailings \
+                 WHERE status = 'queued' AND next_attempt_at <= $2 \
+                   AND (leased_until IS NULL OR leased_until <= $2) \
+                 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        // SQLite: one writer at a time, so the statement alone is the claim.
+        _ => {
+            "UPDATE mailings SET leased_until = ?, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM mailings \
+                 WHERE status = 'queued' AND next_attempt_at <= ? \
+                   AND (leased_until IS NULL OR leased_until <= ?) \
+                 ORDER BY next_attempt_at, id LIMIT ?) \
+             RETURNING *"
+        }
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let values: Vec<sea_orm::Value> = match backend {
+        DatabaseBackend::Postgres => vec![(at + lease).into(), at.into(), limit.into()],
+        _ => vec![(at + lease).into(), at.into(), at.into(), limit.into()],
+    };
+    let mut claimed = mailing::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
+    Ok(claimed)
+}
+
+/// Delivered.
+pub async fn mark_sent(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) -> Result<(), DbErr> {
+    mailing::Entity::update_many()
+        .col_expr(mailing::Column::Status, Expr::value(MailStatus::Sent))
+        .col_expr(mailing::Column::SentAt, Expr::value(at))
+        .col_expr(
+            mailing::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            mailing::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(mailing::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Not delivered this time; try again at `retry_at`.
+pub async fn mark_retry(
+    db: &impl ConnectionTrait,
+    id: i32,
+    retry_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbErr> {
+    mailing::Entity::update_many()
+        .col_expr(mailing::Column::NextAttemptAt, Expr::value(retry_at))
+        .col_expr(
+            mailing::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(mailing::Column::LastError, Expr::value(error))
+        .filter(mailing::Column::Id.eq(id))
+        .filter(mailing::Column::Status.eq(MailStatus::Queued))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Given up on.
+pub async fn mark_failed(db: &impl ConnectionTrait, id: i32, error: &str) -> Result<(), DbErr> {
+    mailing::Entity::update_many()
+        .col_expr(mailing::Column::Status, Expr::value(MailStatus::Failed))
+        .col_expr(
+            mailing::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(mailing::Column::LastError, Expr::value(error))
+        .filter(mailing::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Mail templates: minijinja, a subject, a text part and an HTML part per kind of mail.
+//! Shipped defaults live beside this file; staff may replace them (checked by rendering
+//! sample data, so a template that does not render is never saved). In the HTML part
+//! every value is escaped, so text participants wrote cannot inject markup.
+
+use entity::mail_template;
+use entity::mailing::MailKind;
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::json;
+
+use crate::domain::{FieldError, InvalidInput};
+use crate::services::ServiceError;
+
+/// The three parts of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateParts {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A mail ready for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub const KINDS: [MailKind; 4] = [
+    MailKind::Invitation,
+    MailKind::Reminder,
+    MailKind::ThankYou,
+    MailKind::Feedback,
+];
+
+/// The shipped template of a kind.
+pub fn default_parts(kind: MailKind) -> TemplateParts {
+    let (subject, text, html) = match kind {
+        MailKind::Invitation => (
+            include_str!("templates/invitation.subject"),
+            include_str!("templates/invitation.txt"),
+            include_str!("templates/invitation.html"),
+        ),
+        MailKind::Reminder => (
+            include_str!("templates/reminder.subject"),
+            include_str!("templates/reminder.txt"),
+            include_str!("templates/reminder.html"),
+        ),
+        MailKind::ThankYou => (
+            include_str!("templates/thank_you.subject"),
+            include_str!("templates/thank_you.txt"),
+            include_str!("templates/thank_you.html"),
+        ),
+        MailKind::Feedback => (
+            include_str!("templates/feedback.subject"),
+            include_str!("templates/feedback.txt"),
+            include_str!("templates/feedback.html"),
+        ),
+    };
+    TemplateParts {
+        subject: subject.trim_end().to_owned(),
+        text: text.to_owned(),
+        html: html.to_owned(),
+    }
+}
+
+/// The template in force: staff's edit, or the shipped default.
+pub async fn effective(
+    db: &impl ConnectionTrait,
+    kind: MailKind,
+) -> Result<(TemplateParts, bool), ServiceError> {
+    Ok(
+        match mail_template::Entity::find_by_id(kind).one(db).await? {
+            Some(edited) => (
+                TemplateParts {
+                    subject: edited.subject,
+                    text: edited.body_text,
+                    html: edited.body_html,
+                },
+                true,
+            ),
+            None => (default_parts(kind), false),
+        },
+    )
+}
+
+/// A failure of one part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartError {
+    pub part: &'static str,
+    pub message: String,
+}
+
+/// Renders a template with `context`.
+pub fn render(parts: &TemplateParts, context: &serde_json::Value) -> Result<Rendered, PartError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    let context = Value::from(Serde(context));
+    let one = |name: &'static str, part: &'static str, source: &str| {
+        env.render_named_str(name, source, context.clone())
+            .map_err(|error| PartError {
+                part,
+                message: describe(&error),
+            })
+    };
+    let subject = one("subject.txt", "subject", &parts.subject)?;
+    if subject.contains(['\r', '\n']) {
+        return Err(PartError {
+            part: "subject",
+            message: "the subject must be one line".into(),
+        });
+    }
+    Ok(Rendered {
+        subject: subject.trim().to_owned(),
+        text: one("body.txt", "text", &parts.text)?,
+        html: one("body.html", "html", &parts.html)?,
+    })
+}
+
+fn describe(error: &minijinja::Error) -> String {
+    let mut message = error.to_string();
+    if let Some(line) = error.line() {
+        message = format!("line {line}: {message}");
+    }
+    message
+}
+
+/// Checks a template renders with every variable its kind offers.
+pub fn check(kind: MailKind, parts: &TemplateParts) -> Result<Rendered, InvalidInput> {
+    render(parts, &sample_context(kind))
+        .map_err(|error| InvalidInput(vec![FieldError::new(error.part, error.message)]))
+}
+
+/// Example values of every variable of a kind, for checks and previews.
+pub fn sample_context(kind: MailKind) -> serde_json::Value {
+    let mut context = json!({
+        "participant_name": "Aminah Binti Ahmad",
+        "administration_name": "Malaysia",
+        "administration_code": "MY",
+        "round_title": "Survey 2020",
+        "workshop_title": "WCO Regional Workshop on AEO",
+        "workshop_start": "2019-12-10",
+        "workshop_end": "2019-12-12",
+        "due_date": "2020-07-03",
+        "link": "https://survey.example.org/respond/SAMPLE-TOKEN",
+        "office": "ROCB Asia/Pacific",
+    });
+    let extra = match kind {
+        MailKind::Invitation => json!({}),
+        MailKind::Reminder => json!({"days_left": 7}),
+        MailKind::ThankYou => json!({"answers": [
+            {"question": "What follow-up actions did you take after the workshop?", "answer": "Shared the training materials; Submitted a report"},
+            {"question": "Have you realized any direct effects?", "answer": "Yes. <Faster audits> & more"}
+        ]}),
+        MailKind::Feedback => json!({
+            "figures": {"invited": 40, "replied": 28, "rate_percent": 70},
+            "workshop_figures": {"invited": 22, "replied": 12, "rate_percent": 55},
+            "practices": [{"text": "Implemented the AEO program in the Strategic Action Plan.", "administration": "Maldives", "workshop": "WCO Regional Workshop on AEO"}],
+            "replied": false,
+        }),
+    };
+    if let (Some(base), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
+        base.extend(extra.clone());
+    }
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_template_renders_its_sample() {
+        for kind in KINDS {
+            let rendered = check(kind, &default_parts(kind)).unwrap();
+            assert!(!rendered.subject.is_empty());
+            assert!(rendered.text.contains("Aminah"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn participant_text_is_escaped_in_html_but_not_in_text() {
+        let rendered = check(MailKind::ThankYou, &default_parts(MailKind::ThankYou)).unwrap();
+        assert!(rendered.html.contains("&lt;Faster audits&gt; &amp; more"));
+        assert!(rendered.text.contains("<Faster audits> & more"));
+    }
+
+    #[test]
+    fn a_template_that_does_not_render_names_its_part() {
+        let mut parts = default_parts(MailKind::Invitation);
+        parts.html = "{{ link".into();
+        assert_eq!(
+            check(MailKind::Invitation, &parts).unwrap_err().0[0].field,
+            "html"
+        );
+        let mut parts = default_parts(MailKind::Invitation);
+        parts.text = "{{ no_such_variable }}".into();
+        assert_eq!(
+            check(MailKind::Invitation, &parts).unwrap_err().0[0].field,
+            "text"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! `/v1/mailings`: the mail outbox as staff see it; `/v1/rounds/{id}/feedback`: releasing
+//! the feedback mailing.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::mailing::{self, MailKind, MailStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, Permission};
+use crate::domain::{TextInput, lenient};
+use crate::error::ApiError;
+use crate::extract::{Json, Query};
+use crate::pagination::{Page, PageParams, PageRequest};
+use crate::services::feedback;
+use crate::services::mailings::{self as service, MailingFilter};
+use crate::startup::AppState;
+
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(list_mailings)
+        .service(get_mailing)
+        .service(resend_mailing)
+        .service(release_feedback);
+}
+
+/// A mail in the outbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Mailing {
+    pub id: i32,
+    pub kind: MailKind,
+    pub round_id: Option<i32>,
+    pub invitation_id: Option<i32>,
+    pub recipient: String,
+    pub subject: String,
+    /// Stable across retries and resends.
+    pub message_id: String,
+    pub status: MailStatus,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<mailing::Model> for Mailing {
+    fn from(model: mailing::Model) -> Self {
+        Self {
+            id: model.id,
+            kind: model.kind,
+            round_id: model.round_id,
+            invitation_id: model.invitation_id,
+            recipient: model.recipient,
+            subject: model.subject,
+            message_id: model.message_id,
+            status: model.status,
+            attempts: model.attempts,
+            next_attempt_at: model.next_attempt_at,
+            last_error: model.last_error,
+            created_at: model.created_at,
+            sent_at: model.sent_at,
+        }
+    }
+}
+
+/// A mail with its rendered parts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailingDetail {
+    #[serde(flatten)]
+    pub mailing: Mailing,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+/// Filters of the outbox.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MailingQuery {
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub round_id: Option<i32>,
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub invitation_id: Option<i32>,
+    pub kind: Option<MailKind>,
+    pub status: Option<MailStatus>,
+    /// Text contained in the recipient's address, ignoring case.
+    pub recipient: Option<TextInput>,
+}
+
+/// List the outbox, newest first.
+#[utoipa::path(
+    tag = "mailings",
+    params(MailingQuery, PageParams),
+    responses((status = 200, body = Page<Mailing>))
+)]
+#[get("/mailings")]
+async fn list_mailings(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Query(query): Query<MailingQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let page = PageRequest::try_from(page)?;
+    let filter = MailingFilter {
+        round_id: super::query_id("round_id", query.round_id)?,
+        invitation_id: super::query_id("invitation_id", query.invitation_id)?,
+        kind: query.kind,
+        status: query.status,
+        recipient: super::query_text("recipient", query.recipient)?,
+    };
+    let listing = service::list(&state.db, filter, page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Mailing::from)))
+}
+
+/// Read one mail with its text and HTML.
+#[utoipa::path(
+    tag = "mailings",
+    params(("id" = i32, Path, description = "Mailing id")),
+    responses((status = 200, body = MailingDetail))
+)]
+#[get("/mailings/{id}")]
+async fn get_mailing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadPersonalData)?;
+    let model = service::get(&state.db, *id).await?;
+    let (body_text, body_html) = (model.body_text.clone(), model.body_html.clone());
+    Ok(HttpResponse::Ok().json(MailingDetail {
+        mailing: model.into(),
+        body_text,
+        body_html,
+    }))
+}
+
+/// Send a mail again (the same message and Message-ID), whatever became of it (audited).
+#[utoipa::path(
+    tag = "mailings",
+    params(("id" = i32, Path, description = "Mailing id")),
+    responses((status = 200, body = Mailing))
+)]
+#[post("/mailings/{id}/resend")]
+async fn resend_mailing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let model = service::resend(&state.db, &caller.actor(), *id).await?;
+    Ok(HttpResponse::Ok().json(Mailing::from(model)))
+}
+
+/// Which feedback to release.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"workshop_id": 12}))]
+pub struct FeedbackRequest {
+    /// One workshop of the round; the whole round when absent.
+    #[serde(default, deserialize_with = "lenient::optional_int")]
+    #[schema(minimum = 1, maximum = 2147483647)]
+    pub workshop_id: Option<i32>,
+}
+
+/// What a feedback release queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackSummary {
+    pub queued: usize,
+    /// Invitations that had their feedback already.
+    pub already_queued: usize,
+    /// Invitations with no officer to write to.
+    pub without_officer: usize,
+}
+
+/// Release the feedback mailing of a round (or one workshop) after the due date: one mail
+/// to every invitation, replied or not, with the headline figures and the approved good
+/// practices. Releasing again sends nothing twice.
+#[utoipa::path(
+    tag = "mailings",
+    params(("id" = i32, Path, description = "Round id")),
+    request_body = FeedbackRequest,
+    responses((status = 200, body = FeedbackSummary))
+)]
+#[post("/rounds/{id}/feedback")]
+async fn release_feedback(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    Json(request): Json<FeedbackRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteData)?;
+    let summary = feedback::release(
+        &state.db,
+        &state.mail,
+        &caller.actor(),
+        *id,
+        request.workshop_id,
+        Utc::now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(FeedbackSummary {
+        queued: summary.queued,
+        already_queued: summary.already_queued,
+        without_officer: summary.without_officer,
+    }))
+}

@@ -1,0 +1,163 @@
+//! The feedback mailing: once a workshop's due date has passed, staff release it and every
+//! invitation of the workshop gets one, replied or not, with the round's headline figures
+//! and the good practices approved for it. Releasing again sends nothing twice.
+
+use chrono::{DateTime, Utc};
+use entity::mailing::MailKind;
+use entity::round::RoundState;
+use entity::{administration, good_practice, invitation, reply, workshop};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+use serde_json::{Value, json};
+
+use super::audit::{self, Actor, Change};
+use super::{ServiceError, invitations, rounds};
+use crate::db;
+use crate::mail::{MailContext, compose};
+
+/// What a release queued.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FeedbackSummary {
+    pub queued: usize,
+    /// Invitations that already had their feedback.
+    pub already_queued: usize,
+    /// Invitations with no officer to write to (imported history, removed officers).
+    pub without_officer: usize,
+}
+
+fn figures(invited: u64, replied: u64) -> Value {
+    let rate = (replied * 100 + invited / 2)
+        .checked_div(invited)
+        .unwrap_or(0);
+    json!({"invited": invited, "replied": replied, "rate_percent": rate})
+}
+
+async fn counts(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    workshop_id: Option<i32>,
+) -> Result<Value, ServiceError> {
+    let mut invited = invitation::Entity::find().filter(invitation::Column::RoundId.eq(round_id));
+    let mut replied = reply::Entity::find().filter(reply::Column::RoundId.eq(round_id));
+    if let Some(id) = workshop_id {
+        invited = invited.filter(invitation::Column::WorkshopId.eq(id));
+        replied = replied.filter(reply::Column::WorkshopId.eq(id));
+    }
+    Ok(figures(invited.count(db).await?, replied.count(db).await?))
+}
+
+async fn approved_practices(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Value, ServiceError> {
+    let practices = good_practice::Entity::find()
+        .filter(good_practice::Column::RoundId.eq(round_id))
+        .filter(good_practice::Column::ApprovedForFeedback.eq(true))
+        .order_by_asc(good_practice::Column::Id)
+        .all(db)
+        .await?;
+    let mut items = Vec::with_capacity(practices.len());
+    for practice in practices {
+        let administration = administration::Entity::find_by_id(practice.administration_id)
+            .one(db)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        let workshop = workshop::Entity::find_by_id(practice.workshop_id)
+            .one(db)
+            .await?
+            .map(|w| w.title)
+            .unwrap_or_default();
+        items.push(
+            json!({"text": practice.text, "administration": administration, "workshop": workshop}),
+        );
+    }
+    Ok(Value::Array(items))
+}
+
+/// Queues the feedback of a round, or of one of its workshops, as of `now`.
+pub async fn release(
+    db: &DatabaseConnection,
+    mail: &MailContext,
+    actor: &Actor,
+    round_id: i32,
+    workshop_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<FeedbackSummary, ServiceError> {
+    let txn = db::begin(db).await?;
+    let round = rounds::get(&txn, round_id).await?;
+    if round.state == RoundState::Draft {
+        return Err(ServiceError::Conflict {
+            field: None,
+            detail: "a draft round has nobody to send feedback to".into(),
+        });
+    }
+    let scope = match workshop_id {
+        Some(id) => vec![rounds::attachment(&txn, round_id, id).await?],
+        None => rounds::attachments(&txn, round_id).await?,
+    };
+    let round_figures = counts(&txn, round_id, None).await?;
+    let practices = approved_practices(&txn, round_id).await?;
+    let mut summary = FeedbackSummary::default();
+    for (_, workshop) in &scope {
+        let members = invitation::Entity::find()
+            .filter(invitation::Column::RoundId.eq(round_id))
+            .filter(invitation::Column::WorkshopId.eq(workshop.id))
+            .all(&txn)
+            .await?;
+        if let Some(due) = members.iter().map(|i| i.due_at).max()
+            && due > now
+        {
+            return Err(ServiceError::Conflict {
+                field: workshop_id.map(|_| "workshop_id".to_owned()),
+                detail: format!(
+                    "the feedback of \"{}\" can be released after its due date ({})",
+                    workshop.title,
+                    due.format("%Y-%m-%d %H:%M UTC")
+                ),
+            });
+        }
+        let workshop_figures = counts(&txn, round_id, Some(workshop.id)).await?;
+        for member in members {
+            if member.participant_id.is_none() {
+                summary.without_officer += 1;
+                continue;
+            }
+            let replied = member.status == invitation::InvitationStatus::Replied;
+            let (member, token) = if round.state == RoundState::Closed {
+                (member, None)
+            } else {
+                invitations::mail_link(&txn, member, &mail.key).await?
+            };
+            let link = token.map(|token| mail.link(&token));
+            let extra = json!({
+                "figures": round_figures,
+                "workshop_figures": workshop_figures,
+                "practices": practices,
+                "replied": replied,
+            });
+            let key = format!("feedback:{}", member.id);
+            if compose::queue(&txn, mail, MailKind::Feedback, key, &member, link, extra).await? {
+                summary.queued += 1;
+            } else {
+                summary.already_queued += 1;
+            }
+        }
+    }
+    audit::record(
+        &txn,
+        actor,
+        Change::new(
+            "release_feedback",
+            "round",
+            round_id,
+            None,
+            Some(json!({"workshop_id": workshop_id, "summary": summary})),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary)
+}
