@@ -19,6 +19,8 @@ use crate::startup::AppState;
 pub enum Permission {
     /// Administrations and workshops: no personal data. Every role.
     ReadRegistry,
+    /// Analytics, reports and trends: administrations named, never people. Every role.
+    ReadAnalytics,
     /// Participants, invitations, replies: names and emails. Not partners.
     ReadPersonalData,
     /// Creating, changing and deleting data, rounds and mailings.
@@ -32,7 +34,7 @@ pub enum Permission {
 impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Self::ReadRegistry => true,
+            Self::ReadRegistry | Self::ReadAnalytics => true,
             Self::ReadPersonalData => matches!(role, Role::Admin | Role::Editor | Role::Viewer),
             Self::WriteData => matches!(role, Role::Admin | Role::Editor),
             Self::ManageKeys | Self::ReadAuditLog => role == Role::Admin,

@@ -30,7 +30,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (migrates the database first).
-    Serve,
+    Serve {
+        /// Load the demo data first (the Survey 2020 of the report and Survey 2019) unless
+        /// they are loaded already.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo data: the Survey 2020 of the ROCB A/P Good Practice Report (round 6)
+    /// and an earlier round (round 5), both closed.
+    Demo,
     /// Apply schema migrations and load reference data, then exit.
     Migrate,
     /// Manage API keys.
@@ -80,16 +88,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::load(cli.config.as_deref())?;
     let output = match cli.command {
-        Command::Serve => telemetry::LogOutput::Stdout,
+        Command::Serve { .. } => telemetry::LogOutput::Stdout,
         _ => telemetry::LogOutput::Stderr,
     };
     telemetry::init(&settings.log_level, settings.log_format, output);
     match cli.command {
-        Command::Serve => {
+        Command::Serve { demo } => {
+            if demo {
+                let db = db::connect(&settings.database()).await?;
+                prepare_database(&db).await?;
+                if !crate::demo::is_loaded(&db).await? {
+                    let loaded = crate::demo::load(&db).await?;
+                    tracing::info!(round = loaded.survey_2020, "loaded the demo data");
+                }
+            }
             Application::build(settings)
                 .await?
                 .run_until_stopped()
                 .await?
+        }
+        Command::Demo => {
+            let db = db::connect(&settings.database()).await?;
+            prepare_database(&db).await?;
+            let loaded = crate::demo::load(&db).await?;
+            println!(
+                "loaded Survey 2019 (round id {}) and Survey 2020 (round id {})",
+                loaded.survey_2019, loaded.survey_2020
+            );
         }
         Command::Migrate => {
             let db = db::connect(&settings.database()).await?;

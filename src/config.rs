@@ -74,6 +74,8 @@ pub struct Settings {
     pub scheduler_interval_secs: u64,
     /// Run the scheduler and the delivery worker inside `serve`.
     pub background_jobs: bool,
+    /// Closed rounds whose computed figures are kept in memory (0 turns the cache off).
+    pub analytics_cache_rounds: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -111,6 +113,7 @@ impl Default for Settings {
             mail_poll_interval_ms: 1000,
             scheduler_interval_secs: 60,
             background_jobs: true,
+            analytics_cache_rounds: 64,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The Follow-up Actions Survey service of the WCO ROCB Asia/Pacific.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;

@@ -16,6 +16,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::analytics::cache::AnalyticsCache;
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::extract::BodyLimit;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub respond_limiter: RespondLimiter,
     pub mail: MailContext,
+    pub analytics_cache: AnalyticsCache,
 }
 
 pub struct Application {
@@ -134,6 +136,7 @@ impl Application {
                 settings.trusted_proxies.clone(),
             ),
             mail,
+            analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
         });
         let body_limit = settings.max_body_bytes;
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub reply_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
     pub question_code: String,
+    /// The reply's round (kept here so analytics read one round through an index).
+    pub round_id: i32,
     pub yes_no: Option<bool>,
     pub scale_value: Option<i32>,
     pub text_value: Option<String>,

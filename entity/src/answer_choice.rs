@@ -11,6 +11,8 @@ pub struct Model {
     pub question_code: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub option_code: String,
+    /// The reply's round (kept here so analytics read one round through an index).
+    pub round_id: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

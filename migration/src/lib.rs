@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_registry;
 mod m20261128_000002_rounds;
 mod m20261128_000003_mail;
+mod m20261128_000004_answer_rounds;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_registry::Migration),
             Box::new(m20261128_000002_rounds::Migration),
             Box::new(m20261128_000003_mail::Migration),
+            Box::new(m20261128_000004_answer_rounds::Migration),
         ]
     }
 }

@@ -27,8 +27,8 @@ pub fn routes(config: &mut ServiceConfig) {
 /// `administration_code`, `round_title`, `workshop_title`, `workshop_start`,
 /// `workshop_end`, `due_date`, `link`, `office`; reminders add `days_left`; thank-you notes
 /// `answers` (a list of `{question, answer}`); feedback `figures` and `workshop_figures`
-/// (`{invited, replied, rate_percent}`), `practices` (`{text, administration, workshop}`)
-/// and `replied`. Values are escaped in the HTML part.
+/// (`{invited, replied, rate_percent}`), `findings` (the report's first findings),
+/// `practices` (`{text, administration, workshop}`) and `replied`. Values are escaped in the HTML part.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MailTemplate {
     pub kind: MailKind,

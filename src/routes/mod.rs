@@ -2,6 +2,7 @@
 //! its result. Every handler here is documented in the OpenAPI document.
 
 pub mod administrations;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit_log;
 pub mod good_practices;
@@ -41,6 +42,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(invitations::routes)
             .configure(replies::routes)
             .configure(good_practices::routes)
+            .configure(analytics::routes)
             .configure(mailings::routes)
             .configure(mail_templates::routes)
             .configure(api_keys::routes)

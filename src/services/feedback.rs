@@ -5,15 +5,15 @@
 use chrono::{DateTime, Utc};
 use entity::mailing::MailKind;
 use entity::round::RoundState;
-use entity::{administration, good_practice, invitation, reply, workshop};
+use entity::{administration, good_practice, invitation, workshop};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
 use super::{ServiceError, invitations, rounds};
+use crate::analytics::stats::Proportion;
 use crate::db;
 use crate::mail::{MailContext, compose};
 
@@ -27,25 +27,8 @@ pub struct FeedbackSummary {
     pub without_officer: usize,
 }
 
-fn figures(invited: u64, replied: u64) -> Value {
-    let rate = (replied * 100 + invited / 2)
-        .checked_div(invited)
-        .unwrap_or(0);
-    json!({"invited": invited, "replied": replied, "rate_percent": rate})
-}
-
-async fn counts(
-    db: &impl ConnectionTrait,
-    round_id: i32,
-    workshop_id: Option<i32>,
-) -> Result<Value, ServiceError> {
-    let mut invited = invitation::Entity::find().filter(invitation::Column::RoundId.eq(round_id));
-    let mut replied = reply::Entity::find().filter(reply::Column::RoundId.eq(round_id));
-    if let Some(id) = workshop_id {
-        invited = invited.filter(invitation::Column::WorkshopId.eq(id));
-        replied = replied.filter(reply::Column::WorkshopId.eq(id));
-    }
-    Ok(figures(invited.count(db).await?, replied.count(db).await?))
+fn figures(rate: &Proportion) -> Value {
+    json!({"invited": rate.base, "replied": rate.count, "rate_percent": rate.percent})
 }
 
 async fn approved_practices(
@@ -98,7 +81,13 @@ pub async fn release(
         Some(id) => vec![rounds::attachment(&txn, round_id, id).await?],
         None => rounds::attachments(&txn, round_id).await?,
     };
-    let round_figures = counts(&txn, round_id, None).await?;
+    let headline = crate::analytics::report::build(&txn, round_id).await?;
+    let rates = match headline.tables.first().map(|t| &t.content) {
+        Some(crate::analytics::report::TableContent::ReplyRates(rates)) => rates.clone(),
+        _ => return Err(anyhow::anyhow!("the report starts with its reply rates").into()),
+    };
+    let round_figures = figures(&rates.total);
+    let findings: Vec<String> = headline.findings.iter().take(4).cloned().collect();
     let practices = approved_practices(&txn, round_id).await?;
     let mut summary = FeedbackSummary::default();
     for (_, workshop) in &scope {
@@ -119,7 +108,11 @@ pub async fn release(
                 ),
             });
         }
-        let workshop_figures = counts(&txn, round_id, Some(workshop.id)).await?;
+        let workshop_figures = rates
+            .rows
+            .iter()
+            .find(|row| row.workshop.id == workshop.id)
+            .map_or_else(|| figures(&Proportion::new(0, 0)), |row| figures(&row.rate));
         for member in members {
             if member.participant_id.is_none() {
                 summary.without_officer += 1;
@@ -134,6 +127,7 @@ pub async fn release(
             let link = token.map(|token| mail.link(&token));
             let extra = json!({
                 "figures": round_figures,
+                "findings": findings,
                 "workshop_figures": workshop_figures,
                 "practices": practices,
                 "replied": replied,

@@ -334,7 +334,8 @@ pub async fn reschedule(
 }
 
 /// A participant moved to another administration: their invitations without a reply
-/// follow, with times in the new administration's time zone.
+/// follow, with times in the new administration's time zone. Those of closed rounds stay
+/// as they were: a closed round is history.
 pub async fn follow_administration(
     db: &impl ConnectionTrait,
     participant: &participant::Model,
@@ -346,6 +347,9 @@ pub async fn follow_administration(
         .await?;
     for invitation in pending {
         let round = rounds::get(db, invitation.round_id).await?;
+        if round.state == RoundState::Closed {
+            continue;
+        }
         let mut active: invitation::ActiveModel = invitation.into();
         active.administration_id = Set(participant.administration_id);
         active.update(db).await?;

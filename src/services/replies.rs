@@ -153,9 +153,10 @@ pub async fn answers_of(
 /// Replaces the stored answers of a reply.
 pub async fn store_answers(
     db: &impl ConnectionTrait,
-    reply_id: i32,
+    reply: &reply::Model,
     answers: &Answers,
 ) -> Result<(), ServiceError> {
+    let (reply_id, round_id) = (reply.id, reply.round_id);
     answer::Entity::delete_many()
         .filter(answer::Column::ReplyId.eq(reply_id))
         .exec(db)
@@ -170,6 +171,7 @@ pub async fn store_answers(
     let rows = answers.iter().map(|(code, answer)| answer::ActiveModel {
         reply_id: Set(reply_id),
         question_code: Set(code.clone()),
+        round_id: Set(round_id),
         yes_no: Set(answer.yes),
         scale_value: Set(answer.value),
         text_value: Set(answer.text.clone()),
@@ -189,6 +191,7 @@ pub async fn store_answers(
                     reply_id: Set(reply_id),
                     question_code: Set(code.clone()),
                     option_code: Set(option),
+                    round_id: Set(round_id),
                 })
         })
         .collect();
@@ -288,7 +291,7 @@ async fn submit(
             (created, None, true)
         }
     };
-    store_answers(db, reply.id, &answers).await?;
+    store_answers(db, &reply, &answers).await?;
     record_revision(
         db,
         &reply,

@@ -16,7 +16,9 @@ use entity::reply::{self, Provenance};
 use entity::round::RoundState;
 use entity::workshop::{self, Scope};
 use entity::{administration, round_workshop};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::json;
 
 use super::audit::{self, Actor, Change};
@@ -31,7 +33,8 @@ use crate::domain::{
     required_text,
 };
 
-const FIXED: [&str; 11] = [
+/// The columns before the answers, in order.
+pub const FIXED: [&str; 11] = [
     "workshop",
     "workshop_topic",
     "workshop_scope",
@@ -398,8 +401,9 @@ fn read_rows(csv_text: &str, questions: &[Question]) -> Result<Vec<Row>, Invalid
 }
 
 /// Loads replies into a round that is not closed: workshops are matched by title and start
-/// date or created, and attached to the round; each row becomes an invitation (with no
-/// officer) and its reply. Nothing is written unless every row is valid. No mail or other
+/// date or created, and attached to the round; each row becomes the reply of an invitation
+/// of its workshop and administration still waiting for one, or of a new invitation (with
+/// no officer). Nothing is written unless every row is valid. No mail or other
 /// reaction follows: these replies are history.
 pub async fn import(
     db: &DatabaseConnection,
@@ -506,23 +510,43 @@ pub async fn import(
         let tz = TimeZone::parse(&administration.time_zone)
             .map(TimeZone::tz)
             .unwrap_or(chrono_tz::UTC);
+        // An invitation of the roster still waiting for this administration's reply takes
+        // it; otherwise the reply comes with an invitation of its own.
+        let waiting = invitation::Entity::find()
+            .filter(invitation::Column::RoundId.eq(round_id))
+            .filter(invitation::Column::WorkshopId.eq(workshop.id))
+            .filter(invitation::Column::AdministrationId.eq(administration.id))
+            .filter(invitation::Column::Status.ne(InvitationStatus::Replied))
+            .order_by_asc(invitation::Column::Id)
+            .one(&txn)
+            .await?;
         let at = now();
-        let invitation = invitation::ActiveModel {
-            round_id: Set(round_id),
-            workshop_id: Set(workshop.id),
-            administration_id: Set(administration.id),
-            participant_id: Set(None),
-            token_hash: Set(None),
-            token_issued_at: Set(None),
-            status: Set(InvitationStatus::Replied),
-            opens_at: Set(dates.opens_at(tz)),
-            due_at: Set(dates.due_at(tz)),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let invitation = match waiting {
+            Some(waiting) => {
+                let mut active: invitation::ActiveModel = waiting.into();
+                active.status = Set(InvitationStatus::Replied);
+                active.updated_at = Set(at);
+                active.update(&txn).await?
+            }
+            None => {
+                invitation::ActiveModel {
+                    round_id: Set(round_id),
+                    workshop_id: Set(workshop.id),
+                    administration_id: Set(administration.id),
+                    participant_id: Set(None),
+                    token_hash: Set(None),
+                    token_issued_at: Set(None),
+                    status: Set(InvitationStatus::Replied),
+                    opens_at: Set(dates.opens_at(tz)),
+                    due_at: Set(dates.due_at(tz)),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
         let reply = reply::ActiveModel {
             invitation_id: Set(invitation.id),
             round_id: Set(round_id),
@@ -537,7 +561,7 @@ pub async fn import(
         }
         .insert(&txn)
         .await?;
-        replies::store_answers(&txn, reply.id, &row.answers).await?;
+        replies::store_answers(&txn, &reply, &row.answers).await?;
         replies::record_revision(
             &txn,
             &reply,

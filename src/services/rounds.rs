@@ -557,3 +557,16 @@ async fn change_state(
     audit::record(txn, actor, change).await?;
     Ok(after)
 }
+
+/// The round numbered just before `round`, if any (the report compares with it).
+pub async fn previous(
+    db: &impl ConnectionTrait,
+    round: &round::Model,
+) -> Result<Option<round::Model>, ServiceError> {
+    Ok(round::Entity::find()
+        .filter(round::Column::RoundNumber.lt(round.round_number))
+        .filter(round::Column::State.ne(RoundState::Draft))
+        .order_by_desc(round::Column::RoundNumber)
+        .one(db)
+        .await?)
+}

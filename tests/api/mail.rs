@@ -248,6 +248,16 @@ async fn feedback_reaches_every_participant_exactly_once(backend: Backend) {
         .body;
     let text = detail["body_text"].as_str().unwrap();
     assert!(text.contains("1 replies from 3"), "{text}");
+    let findings = app
+        .get(&format!("/v1/rounds/{}/analytics/findings", setup.round_id))
+        .await
+        .expect(200)
+        .body;
+    let headline = findings["findings"][0].as_str().unwrap();
+    assert!(
+        text.contains(headline),
+        "the mail carries the analytics' findings: {text}"
+    );
     assert!(text.contains("The compliance division advises AEOs."));
     assert!(
         text.contains(crate::helpers::LINK_BASE),

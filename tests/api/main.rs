@@ -5,6 +5,7 @@
 mod helpers;
 
 mod administrations;
+mod analytics;
 mod api_keys;
 mod audit_log;
 mod command_line;

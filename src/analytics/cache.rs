@@ -1,0 +1,134 @@
+//! Computed figures of closed rounds, kept in memory.
+//!
+//! A closed round is history: it takes no replies, imports, invitations, links or schedule
+//! changes, and no state leads out of `closed`. Its counts are therefore fixed, and what its
+//! tables print besides counts (the round's, its workshops' and the administrations' names,
+//! and the previous round the report compares with) is read on every request and written
+//! into the entry's key. An edit to any of these makes the next request a miss, never a
+//! stale answer, and every instance reaches the same figures as the database holds them.
+//! Open and scheduled rounds are always computed afresh.
+
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+use entity::administration;
+use entity::round::{self, RoundState};
+use hashlink::LruCache;
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+
+use super::RoundContext;
+use super::report::Figures;
+use super::trends::Trends;
+use crate::services::ServiceError;
+
+/// What a cached entry was computed from; an entry answers only the same key.
+type Key = String;
+
+/// Entries by what they are about (a round, or the rounds of a trend), each with its key.
+type Entries<K, V> = Mutex<LruCache<K, (Key, Arc<V>)>>;
+
+/// Least recently used entries beyond the capacity are dropped.
+#[derive(Debug)]
+pub struct AnalyticsCache {
+    reports: Entries<i32, Figures>,
+    trends: Entries<Vec<i32>, Trends>,
+    capacity: usize,
+}
+
+impl AnalyticsCache {
+    /// Keeps the figures of up to `rounds` closed rounds (and as many trend ranges); 0 keeps
+    /// nothing.
+    pub fn new(rounds: usize) -> Self {
+        Self {
+            reports: Mutex::new(LruCache::new(rounds.max(1))),
+            trends: Mutex::new(LruCache::new(rounds.max(1))),
+            capacity: rounds,
+        }
+    }
+
+    /// A cache that keeps nothing.
+    pub fn off() -> Self {
+        Self::new(0)
+    }
+
+    /// The key of a round's figures, or `None` when they may still change: the round or the
+    /// round it is compared with is not closed.
+    pub async fn report_key(
+        &self,
+        db: &impl ConnectionTrait,
+        context: &RoundContext,
+        previous: Option<&round::Model>,
+    ) -> Result<Option<Key>, ServiceError> {
+        let settled = |r: &round::Model| r.state == RoundState::Closed;
+        if self.capacity == 0 || !settled(&context.round) || !previous.is_none_or(settled) {
+            return Ok(None);
+        }
+        let administrations = administration::Entity::find()
+            .order_by_asc(administration::Column::Id)
+            .all(db)
+            .await?;
+        Ok(Some(key_of(&[
+            &context.round,
+            &previous,
+            &context.workshops,
+            &administrations,
+        ])))
+    }
+
+    /// The key of the trends over `rounds`, or `None` unless every one is closed. Trends
+    /// print only the rounds' own names besides counts.
+    pub fn trends_key(&self, rounds: &[round::Model]) -> Option<Key> {
+        (self.capacity > 0 && rounds.iter().all(|r| r.state == RoundState::Closed))
+            .then(|| key_of(&[&rounds]))
+    }
+
+    pub fn report(&self, round_id: i32, key: &Key) -> Option<Arc<Figures>> {
+        lookup(&self.reports, &round_id, key)
+    }
+
+    pub fn keep_report(&self, round_id: i32, key: Key, figures: Arc<Figures>) {
+        keep(&self.reports, round_id, key, figures);
+    }
+
+    pub fn trends(&self, rounds: &[round::Model], key: &Key) -> Option<Arc<Trends>> {
+        lookup(&self.trends, &ids(rounds), key)
+    }
+
+    pub fn keep_trends(&self, rounds: &[round::Model], key: Key, trends: Arc<Trends>) {
+        keep(&self.trends, ids(rounds), key, trends);
+    }
+}
+
+fn ids(rounds: &[round::Model]) -> Vec<i32> {
+    rounds.iter().map(|r| r.id).collect()
+}
+
+/// Every field of every part, as `Debug` prints it: exact, and cheap beside the queries it
+/// saves.
+fn key_of(parts: &[&dyn Debug]) -> Key {
+    parts
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+fn lookup<K: std::hash::Hash + Eq, V>(map: &Entries<K, V>, id: &K, key: &Key) -> Option<Arc<V>> {
+    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match map.get(id) {
+        Some((stored, value)) if stored == key => {
+            metrics::counter!("analytics_cache_hits_total").increment(1);
+            Some(value.clone())
+        }
+        _ => {
+            metrics::counter!("analytics_cache_misses_total").increment(1);
+            None
+        }
+    }
+}
+
+fn keep<K: std::hash::Hash + Eq, V>(map: &Entries<K, V>, id: K, key: Key, value: Arc<V>) {
+    map.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(id, (key, value));
+}

@@ -1,0 +1,246 @@
+//! Findings written from the figures, so that the text and the numbers always agree.
+
+use super::stats::Proportion;
+use super::trends::Trends;
+use super::{ChoiceTable, CrossTab, ReplyRates, YesNoTable};
+
+fn percent(p: &Proportion) -> String {
+    format!("{}%", p.percent)
+}
+
+fn interval(p: &Proportion) -> String {
+    format!(
+        "95% CI {}–{}%",
+        (p.ci_low * 100.0).round(),
+        (p.ci_high * 100.0).round()
+    )
+}
+
+fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {}", format_significant(p))
+    }
+}
+
+fn format_significant(value: f64) -> String {
+    let digits = (2 - value.abs().log10().floor() as i32 - 1).max(0) as usize;
+    format!("{value:.digits$}")
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn scope_name(scope: entity::workshop::Scope) -> &'static str {
+    match scope {
+        entity::workshop::Scope::SubRegional => "sub-regional",
+        entity::workshop::Scope::Regional => "regional",
+        entity::workshop::Scope::National => "national",
+    }
+}
+
+/// The findings of a round; `comparison` holds the previous round and this one, oldest
+/// first, when there is a previous round.
+pub fn write(
+    rates: &ReplyRates,
+    choices: &[ChoiceTable],
+    yes_no: &[YesNoTable],
+    cross_tabs: &[CrossTab],
+    comparison: Option<&Trends>,
+) -> Vec<String> {
+    let mut findings = Vec::new();
+    let total = &rates.total;
+    let mut sentence = format!(
+        "The {} received {} replies from {} invitations: a reply rate of {} ({})",
+        rates.round.title,
+        total.count,
+        total.base,
+        percent(total),
+        interval(total)
+    );
+    if let Some(previous) = &rates.previous {
+        let direction = match total.percent.cmp(&previous.rate.percent) {
+            std::cmp::Ordering::Greater => "up from",
+            std::cmp::Ordering::Less => "down from",
+            std::cmp::Ordering::Equal => "the same as",
+        };
+        sentence.push_str(&format!(
+            ", {direction} {} in the {}",
+            percent(&previous.rate),
+            previous.round.title
+        ));
+    }
+    findings.push(format!("{sentence}."));
+    if rates.subtotals.len() > 1 {
+        let parts: Vec<String> = rates
+            .subtotals
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} workshops {} ({} of {})",
+                    scope_name(s.scope),
+                    percent(&s.rate),
+                    s.rate.count,
+                    s.rate.base
+                )
+            })
+            .collect();
+        findings.push(format!("Reply rates by scope: {}.", parts.join("; ")));
+    }
+
+    for table in choices {
+        let mut ranked: Vec<(&str, &Proportion)> = table
+            .options
+            .iter()
+            .zip(&table.total.options)
+            .map(|(option, share)| (option.label.as_str(), share))
+            .collect();
+        ranked.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let listed: Vec<String> = ranked
+            .iter()
+            .take(3)
+            .map(|(label, share)| format!("{} ({})", lower_first(label), percent(share)))
+            .collect();
+        if !listed.is_empty() && table.total.answered > 0 {
+            findings.push(format!(
+                "Asked \"{}\", the {} who answered most often chose: {}.",
+                table.question.label,
+                table.total.answered,
+                listed.join(", ")
+            ));
+        }
+    }
+
+    for table in yes_no {
+        let yes = &table.total.yes;
+        if yes.base > 0 {
+            findings.push(format!(
+                "\"{}\": {} of {} answered yes ({}, {}).",
+                table.question.label,
+                yes.count,
+                yes.base,
+                percent(yes),
+                interval(yes)
+            ));
+        }
+    }
+
+    let mut strongest: Option<(f64, String)> = None;
+    for tab in cross_tabs {
+        for action in &tab.actions {
+            let association = &action.association;
+            let mut text = format!(
+                "Of the {} replies that chose \"{}\", {} ({}) also answered yes to \"{}\" (Fisher's exact test {}",
+                action.took,
+                action.label,
+                action.with_outcome.count,
+                percent(&action.with_outcome),
+                tab.outcome.label,
+                p_value(association.fisher_p)
+            );
+            if let Some(odds) = association.odds_ratio {
+                text.push_str(&format!(", odds ratio {}", format_significant(odds)));
+            }
+            if association.small_cells {
+                text.push_str("; small groups, read with care");
+            }
+            text.push_str(").");
+            if strongest
+                .as_ref()
+                .is_none_or(|(p, _)| association.fisher_p < *p)
+                && action.took > 0
+            {
+                strongest = Some((
+                    association.fisher_p,
+                    format!(
+                        "The strongest association found: \"{}\" with \"{}\" ({}).",
+                        action.label,
+                        tab.outcome.label,
+                        p_value(association.fisher_p)
+                    ),
+                ));
+            }
+            findings.push(text);
+        }
+        if tab.outcome_count > 0 {
+            let labels: Vec<String> = tab
+                .actions
+                .iter()
+                .map(|a| format!("\"{}\"", a.label))
+                .collect();
+            findings.push(format!(
+                "Of the {} replies that answered yes to \"{}\", {} ({}) had taken {}.",
+                tab.outcome_count,
+                tab.outcome.label,
+                tab.outcome_with_any_action.count,
+                percent(&tab.outcome_with_any_action),
+                labels.join(" or ")
+            ));
+        }
+    }
+    if let Some((_, text)) = strongest {
+        findings.push(text);
+    }
+
+    if let Some(trends) = comparison
+        && trends.rounds.len() == 2
+    {
+        let mut changes: Vec<(i64, String)> = Vec::new();
+        for question in &trends.questions {
+            let series = question
+                .options
+                .iter()
+                .map(|o| (o.option.label.clone(), &o.per_round))
+                .chain((!question.yes.is_empty()).then(|| (question.label.clone(), &question.yes)));
+            for (label, shares) in series {
+                if let (Some(Some(before)), Some(Some(after))) = (shares.first(), shares.get(1))
+                    && before.base > 0
+                    && after.base > 0
+                {
+                    let delta = after.percent as i64 - before.percent as i64;
+                    if delta != 0 {
+                        changes.push((
+                            delta,
+                            format!(
+                                "\"{label}\" {} {} points ({}% to {}%)",
+                                if delta > 0 { "rose" } else { "fell" },
+                                delta.abs(),
+                                before.percent,
+                                after.percent
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        changes.sort_by(|a, b| b.0.abs().cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+        if !changes.is_empty() {
+            let listed: Vec<String> = changes.into_iter().take(3).map(|(_, text)| text).collect();
+            findings.push(format!(
+                "Since the {}: {}.",
+                trends.rounds[0].title,
+                listed.join("; ")
+            ));
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p_values_keep_two_significant_digits() {
+        assert_eq!(p_value(0.13308913308913306), "p = 0.13");
+        assert_eq!(p_value(0.0027594561852200836), "p = 0.0028");
+        assert_eq!(p_value(1.0), "p = 1.0");
+        assert_eq!(p_value(0.00001), "p < 0.001");
+    }
+}

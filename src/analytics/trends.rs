@@ -1,0 +1,190 @@
+//! The same figures for several rounds side by side, matched by question code.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entity::round::{self, RoundState};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::cache::AnalyticsCache;
+use super::stats::Proportion;
+use super::{OptionRef, RoundRef, queries};
+use crate::domain::FiscalYear;
+use crate::domain::questionnaire::{Question, QuestionType};
+use crate::services::{ServiceError, questionnaires};
+
+/// An option's share in each round; absent where the round did not ask it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OptionTrend {
+    pub option: OptionRef,
+    pub per_round: Vec<Option<Proportion>>,
+}
+
+/// A question across rounds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionTrend {
+    pub code: String,
+    /// The label of the latest round that asked it.
+    pub label: String,
+    #[serde(rename = "type")]
+    pub question_type: QuestionType,
+    /// Choice questions: each option's share of those who answered.
+    pub options: Vec<OptionTrend>,
+    /// Yes/no questions: the share of yes among those who answered.
+    pub yes: Vec<Option<Proportion>>,
+}
+
+/// Figures of several rounds, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Trends {
+    pub rounds: Vec<RoundRef>,
+    /// Replied of invited, per round.
+    pub reply_rate: Vec<Proportion>,
+    pub questions: Vec<QuestionTrend>,
+}
+
+/// Rounds (not drafts) whose fiscal year lies in the range, oldest first.
+pub async fn rounds_between(
+    db: &impl ConnectionTrait,
+    from: Option<FiscalYear>,
+    to: Option<FiscalYear>,
+) -> Result<Vec<round::Model>, ServiceError> {
+    let mut query = round::Entity::find().filter(round::Column::State.ne(RoundState::Draft));
+    if let Some(from) = from {
+        query = query.filter(round::Column::FiscalYear.gte(from.start_year()));
+    }
+    if let Some(to) = to {
+        query = query.filter(round::Column::FiscalYear.lte(to.start_year()));
+    }
+    Ok(query
+        .order_by_asc(round::Column::FiscalYear)
+        .order_by_asc(round::Column::RoundNumber)
+        .all(db)
+        .await?)
+}
+
+/// The trends over `rounds`, from `cache` when every round is closed and they were computed
+/// before from the same rounds.
+pub async fn trends_with(
+    db: &impl ConnectionTrait,
+    cache: &AnalyticsCache,
+    rounds: &[round::Model],
+) -> Result<Arc<Trends>, ServiceError> {
+    let key = cache.trends_key(rounds);
+    if let Some(trends) = key.as_ref().and_then(|k| cache.trends(rounds, k)) {
+        return Ok(trends);
+    }
+    let figures = Arc::new(trends(db, rounds).await?);
+    if let Some(key) = key {
+        cache.keep_trends(rounds, key, figures.clone());
+    }
+    Ok(figures)
+}
+
+/// The trends over `rounds`, computed afresh.
+pub async fn trends(
+    db: &impl ConnectionTrait,
+    rounds: &[round::Model],
+) -> Result<Trends, ServiceError> {
+    let ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
+    let invited = queries::invited_per_round(db, &ids).await?;
+    let replied = queries::replied_per_round(db, &ids).await?;
+    let answered = queries::answered_by_question(db, &ids).await?;
+    let chosen = queries::options_by_question(db, &ids).await?;
+
+    let mut asked: HashMap<i32, Vec<Question>> = HashMap::new();
+    let mut order: Vec<Question> = Vec::new();
+    for round in rounds {
+        let questions =
+            questionnaires::questions(&questionnaires::get(db, round.questionnaire_id).await?)?;
+        for question in &questions {
+            match order.iter_mut().find(|q| q.code == question.code) {
+                Some(known) => *known = merge(known, question),
+                None => order.push(question.clone()),
+            }
+        }
+        asked.insert(round.id, questions);
+    }
+
+    let questions = order
+        .into_iter()
+        .filter(|q| q.question_type != QuestionType::Text)
+        .map(|question| {
+            let asks = |round: &round::Model| {
+                asked
+                    .get(&round.id)
+                    .is_some_and(|qs| qs.iter().any(|q| q.code == question.code))
+            };
+            let base = |round: &round::Model| {
+                answered
+                    .get(&(round.id, question.code.clone()))
+                    .copied()
+                    .unwrap_or_default()
+            };
+            let options = super::option_refs(&question)
+                .into_iter()
+                .filter(|_| question.question_type.has_options())
+                .map(|option| OptionTrend {
+                    per_round: rounds
+                        .iter()
+                        .map(|round| {
+                            asks(round).then(|| {
+                                let n = chosen
+                                    .get(&(round.id, question.code.clone(), option.code.clone()))
+                                    .copied()
+                                    .unwrap_or_default();
+                                Proportion::new(n, base(round).answered)
+                            })
+                        })
+                        .collect(),
+                    option,
+                })
+                .collect();
+            let yes = if question.question_type == QuestionType::YesNo {
+                rounds
+                    .iter()
+                    .map(|round| {
+                        asks(round).then(|| Proportion::new(base(round).yes, base(round).answered))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            QuestionTrend {
+                code: question.code.clone(),
+                label: question.label.clone(),
+                question_type: question.question_type,
+                options,
+                yes,
+            }
+        })
+        .collect();
+    Ok(Trends {
+        rounds: rounds.iter().map(RoundRef::from).collect(),
+        reply_rate: rounds
+            .iter()
+            .map(|r| {
+                Proportion::new(
+                    replied.get(&r.id).copied().unwrap_or_default(),
+                    invited.get(&r.id).copied().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        questions,
+    })
+}
+
+/// A later version of a question keeps its code and meaning; it brings its label and may
+/// add options.
+fn merge(earlier: &Question, later: &Question) -> Question {
+    let mut merged = later.clone();
+    for option in &earlier.options {
+        if !merged.options.iter().any(|o| o.code == option.code) {
+            merged.options.push(option.clone());
+        }
+    }
+    merged.allow_other |= earlier.allow_other;
+    merged
+}
