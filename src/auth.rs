@@ -29,6 +29,8 @@ pub enum Permission {
     ManageKeys,
     /// The audit log.
     ReadAuditLog,
+    /// Webhook endpoints and their deliveries.
+    ManageWebhooks,
 }
 
 impl Permission {
@@ -37,7 +39,7 @@ impl Permission {
             Self::ReadRegistry | Self::ReadAnalytics => true,
             Self::ReadPersonalData => matches!(role, Role::Admin | Role::Editor | Role::Viewer),
             Self::WriteData => matches!(role, Role::Admin | Role::Editor),
-            Self::ManageKeys | Self::ReadAuditLog => role == Role::Admin,
+            Self::ManageKeys | Self::ReadAuditLog | Self::ManageWebhooks => role == Role::Admin,
         }
     }
 }
@@ -101,7 +103,8 @@ impl FromRequest for Caller {
     }
 }
 
-fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
+/// The secret of `Authorization: Bearer <key>`.
+pub fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -76,6 +76,21 @@ pub struct Settings {
     pub background_jobs: bool,
     /// Closed rounds whose computed figures are kept in memory (0 turns the cache off).
     pub analytics_cache_rounds: usize,
+    /// Hosts webhooks may target (`hooks.example.org`, `*.example.org`, `127.0.0.1`); when
+    /// empty, any host except loopback, private and link-local addresses.
+    pub webhook_allowed_hosts: Vec<String>,
+    /// A webhook request taking longer is abandoned and retried.
+    pub webhook_timeout_secs: u64,
+    /// Attempts per webhook event before it is marked failed.
+    pub webhook_max_attempts: u32,
+    /// First webhook retry delay; each further retry waits twice as long (at most an hour).
+    pub webhook_retry_base_secs: u64,
+    /// How often the webhook worker looks for due deliveries.
+    pub webhook_poll_interval_ms: u64,
+    /// How long a stored `Idempotency-Key` response is replayed.
+    pub idempotency_key_ttl_secs: u64,
+    /// Origins allowed to call the API from a browser (`https://survey.example.org`).
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -114,6 +129,13 @@ impl Default for Settings {
             scheduler_interval_secs: 60,
             background_jobs: true,
             analytics_cache_rounds: 64,
+            webhook_allowed_hosts: Vec::new(),
+            webhook_timeout_secs: 10,
+            webhook_max_attempts: 8,
+            webhook_retry_base_secs: 30,
+            webhook_poll_interval_ms: 1000,
+            idempotency_key_ttl_secs: 24 * 3600,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

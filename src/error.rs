@@ -70,6 +70,8 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(&'static str),
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -97,6 +99,10 @@ impl ApiError {
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is not ready"),
+            Self::PreconditionFailed(_) => (
+                "precondition-failed",
+                "The resource has changed since it was read",
+            ),
             Self::Unexpected(_) => ("internal", "Internal server error"),
         }
     }
@@ -141,6 +147,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -203,6 +210,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(what) => Self::NotFound(what),
             ServiceError::Invalid(invalid) => Self::Invalid(invalid),
             ServiceError::Conflict { field, detail } => Self::Conflict { detail, field },
+            ServiceError::PreconditionFailed(failed) => {
+                Self::PreconditionFailed(failed.to_string())
+            }
             ServiceError::Unexpected(cause) => Self::Unexpected(cause),
         }
     }

@@ -2,7 +2,9 @@
 //! security scheme and the problem responses every operation can give.
 
 use utoipa::OpenApi;
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
 use utoipa_actix_web::AppExt;
@@ -43,6 +45,7 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         (name = "mail-templates", description = "Templates of invitations, reminders, thank-you notes and feedback"),
         (name = "api-keys", description = "API keys (admins)"),
         (name = "audit-log", description = "Every change made by staff (admins)"),
+        (name = "webhooks", description = "Endpoints that receive events, signed per the Standard Webhooks scheme, and their deliveries (admins)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
     components(schemas(
@@ -71,6 +74,8 @@ pub fn document() -> Document {
         .configure(crate::routes::configure)
         .split_for_parts();
     add_problem_responses(&mut api);
+    describe_conditional_requests(&mut api);
+    describe_idempotency_keys(&mut api);
     require_api_key(&mut api);
     describe_bare_responses(&mut api);
     drop_unreferenced_schemas(&mut api);
@@ -199,6 +204,11 @@ const PROBLEM_RESPONSES: &[(&str, &str, &str)] = &[
     ("403", "Forbidden", "The key's role does not allow this"),
     ("404", "NotFound", "No such resource"),
     ("409", "Conflict", "The request conflicts with stored data"),
+    (
+        "412",
+        "PreconditionFailed",
+        "`If-Match` names a version that is no longer current: read the resource again",
+    ),
     ("413", "PayloadTooLarge", "The request body is too large"),
     (
         "415",
@@ -249,6 +259,7 @@ fn add_problem_responses(api: &mut Document) {
                     "401" | "403" => staff,
                     "404" => has_path_params,
                     "409" => writes,
+                    "412" => false, // see describe_conditional_requests
                     "413" | "415" | "422" => has_body,
                     "429" => is_participant_route(path),
                     _ => false,
@@ -260,6 +271,138 @@ fn add_problem_responses(api: &mut Document) {
                         .entry((*status).to_owned())
                         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
                 }
+            }
+        }
+    }
+}
+
+/// Writes that take `If-Match`: the handlers that extract a `Precondition`.
+const VERSIONED_WRITES: &[(&str, &str)] = &[
+    ("put", "/v1/administrations/{code}"),
+    ("delete", "/v1/administrations/{code}"),
+    ("put", "/v1/workshops/{id}"),
+    ("delete", "/v1/workshops/{id}"),
+    ("put", "/v1/workshops/{id}/participants/{participant_id}"),
+    ("delete", "/v1/workshops/{id}/participants/{participant_id}"),
+    ("put", "/v1/questionnaires/{id}"),
+    ("put", "/v1/rounds/{id}"),
+    ("delete", "/v1/rounds/{id}"),
+    ("put", "/v1/good-practices/{id}"),
+    ("delete", "/v1/good-practices/{id}"),
+    ("put", "/v1/webhooks/{id}"),
+    ("delete", "/v1/webhooks/{id}"),
+];
+
+fn string_schema(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+}
+
+fn header_parameter(name: &str, description: &str, schema: ObjectBuilder) -> RefOr<Parameter> {
+    RefOr::T(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(utoipa::openapi::Required::False)
+            .description(Some(description))
+            .schema(Some(schema))
+            .build(),
+    )
+}
+
+/// `ETag` on every successful read, `If-None-Match` and 304 on every read, `If-Match`
+/// and 412 on the writes of versioned resources (see `crate::conditional`).
+fn describe_conditional_requests(api: &mut Document) {
+    let etag = Header::new(string_schema("The version of the representation").build());
+    let components = api.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        "NotModified".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(
+                    "The representation has not changed since the `ETag` given in `If-None-Match`",
+                )
+                .header("ETag", etag.clone())
+                .build(),
+        ),
+    );
+    for (path, item) in api.paths.paths.iter_mut() {
+        if let Some(read) = item.get.as_mut() {
+            read.parameters
+                .get_or_insert_with(Vec::new)
+                .push(header_parameter(
+                    "If-None-Match",
+                    "ETags the client holds; when one is current the answer is 304 without a body",
+                    string_schema("Entity tags, comma-separated, or `*`"),
+                ));
+            if let Some(RefOr::T(ok)) = read.responses.responses.get_mut("200") {
+                ok.headers.insert("ETag".into(), RefOr::T(etag.clone()));
+            }
+            read.responses.responses.insert(
+                "304".into(),
+                RefOr::Ref(Ref::from_response_name("NotModified")),
+            );
+        }
+        for (method, versioned) in VERSIONED_WRITES.iter().filter(|(_, p)| p == path) {
+            let operation = match *method {
+                "put" => item.put.as_mut(),
+                _ => item.delete.as_mut(),
+            };
+            let Some(operation) = operation else {
+                panic!("{method} {versioned} is listed as versioned but not documented");
+            };
+            operation.parameters.get_or_insert_with(Vec::new).push(header_parameter(
+                "If-Match",
+                "The ETag the change is based on; when the resource has changed since, the answer is 412 and nothing is written",
+                string_schema("Entity tags, comma-separated, or `*`"),
+            ));
+            operation.responses.responses.insert(
+                "412".into(),
+                RefOr::Ref(Ref::from_response_name("PreconditionFailed")),
+            );
+            if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+                ok.headers.insert("ETag".into(), RefOr::T(etag.clone()));
+            }
+        }
+    }
+}
+
+/// `Idempotency-Key` on every staff `POST` (see `crate::idempotency`).
+fn describe_idempotency_keys(api: &mut Document) {
+    let replayed = Header::new(
+        string_schema("`true` when the response repeats the stored one of an earlier request with the same key")
+            .enum_values(Some(["true"])),
+    );
+    for (path, item) in api.paths.paths.iter_mut() {
+        let Some(operation) = item.post.as_mut().filter(|_| is_staff_route(path)) else {
+            continue;
+        };
+        operation.parameters.get_or_insert_with(Vec::new).push(header_parameter(
+            "Idempotency-Key",
+            "A key of the client's choosing (e.g. a UUID). A retry with the same key and request gets the stored response; the same key with another request is 422; keys expire after `idempotency_key_ttl_secs`",
+            string_schema("1 to 255 visible ASCII characters")
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]{1,255}$")),
+        ));
+        for status in ["409", "422"] {
+            let name = if status == "409" {
+                "Conflict"
+            } else {
+                "ValidationFailed"
+            };
+            operation
+                .responses
+                .responses
+                .entry(status.into())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        }
+        for (status, response) in operation.responses.responses.iter_mut() {
+            if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
+                response
+                    .headers
+                    .insert("Idempotent-Replayed".into(), RefOr::T(replayed.clone()));
             }
         }
     }

@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::extract::BodyLimit;
 use crate::jobs::scheduler::Scheduler;
+use crate::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use crate::jobs::worker::{DeliverySettings, Worker};
 use crate::jobs::{Clock, SystemClock};
 use crate::mail::MailContext;
@@ -28,7 +29,8 @@ use crate::mail::transport::Transport;
 use crate::openapi::{self, ApiDocument, RouteTable};
 use crate::rate_limit::RespondLimiter;
 use crate::services::{api_keys, questionnaires, seed};
-use crate::{db, middleware, routes};
+use crate::webhooks::TargetPolicy;
+use crate::{conditional, cors, db, idempotency, middleware, routes};
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -37,6 +39,10 @@ pub struct AppState {
     pub respond_limiter: RespondLimiter,
     pub mail: MailContext,
     pub analytics_cache: AnalyticsCache,
+    /// How long a stored `Idempotency-Key` response is replayed.
+    pub idempotency_ttl: chrono::Duration,
+    /// Where webhooks may be sent.
+    pub webhook_policy: TargetPolicy,
 }
 
 pub struct Application {
@@ -72,6 +78,11 @@ impl Jobs {
             clock: clock.clone(),
             settings: delivery,
         };
+        let webhook_worker = WebhookWorker::new(
+            db.clone(),
+            clock.clone(),
+            WebhookSettings::from_settings(settings),
+        )?;
         let scheduler = Scheduler {
             db: db.clone(),
             mail: mail.clone(),
@@ -81,6 +92,10 @@ impl Jobs {
         let handles = vec![
             tokio::spawn(worker.run(
                 Duration::from_millis(settings.mail_poll_interval_ms.max(10)),
+                stopped.clone(),
+            )),
+            tokio::spawn(webhook_worker.run(
+                Duration::from_millis(settings.webhook_poll_interval_ms.max(10)),
                 stopped.clone(),
             )),
             tokio::spawn(scheduler.run(
@@ -137,11 +152,22 @@ impl Application {
             ),
             mail,
             analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
+            idempotency_ttl: chrono::Duration::seconds(
+                i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
+            ),
+            webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
         });
         let body_limit = settings.max_body_bytes;
+        let cors_origins = cors::origins(&settings.cors_allowed_origins)?;
 
         let mut server = HttpServer::new(move || {
+            // The last wrap is the outermost: observe sees every request, CORS answers
+            // preflights before keys are checked, idempotency replays a stored response
+            // before a handler runs, and ETags are computed over what the handler produced.
             App::new()
+                .wrap(from_fn(conditional::etags))
+                .wrap(from_fn(idempotency::idempotent))
+                .wrap(cors::middleware(&cors_origins))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_errors))
                 .wrap(from_fn(middleware::observe))
                 .app_data(state.clone())

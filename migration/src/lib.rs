@@ -7,6 +7,7 @@ mod m20261128_000001_registry;
 mod m20261128_000002_rounds;
 mod m20261128_000003_mail;
 mod m20261128_000004_answer_rounds;
+mod m20261128_000005_integration;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_rounds::Migration),
             Box::new(m20261128_000003_mail::Migration),
             Box::new(m20261128_000004_answer_rounds::Migration),
+            Box::new(m20261128_000005_integration::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ mod text;
 mod time_zone;
 pub mod token;
 mod validation;
+pub mod version;
 
 pub use administration_code::AdministrationCode;
 pub use email::Email;

@@ -24,7 +24,7 @@ use crate::domain::TimeZone;
 use crate::domain::schedule::local_nine;
 use crate::mail::{MailContext, compose};
 use crate::services::audit::Actor;
-use crate::services::{invitations, rounds};
+use crate::services::{idempotency, invitations, rounds};
 
 /// What one tick queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct ScheduleReport {
     pub invitations: usize,
     pub reminders: usize,
     pub rounds_opened: usize,
+    /// Stored `Idempotency-Key` responses past their time, removed.
+    pub idempotency_keys_expired: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +71,7 @@ impl Scheduler {
             }
             report.reminders += self.queue_reminders(&round, now).await?;
         }
+        report.idempotency_keys_expired = idempotency::purge_expired(&self.db, now).await?;
         Ok(report)
     }
 
@@ -249,7 +252,8 @@ impl Scheduler {
                         invitations = report.invitations,
                         reminders = report.reminders,
                         rounds_opened = report.rounds_opened,
-                        "scheduled mail"
+                        idempotency_keys_expired = report.idempotency_keys_expired,
+                        "scheduler tick"
                     );
                 }
                 Ok(_) => {}

@@ -13,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
 use super::Clock;
+use super::queue::poll_until_stopped;
 use crate::mail::outbox;
 use crate::mail::transport::{SendError, Transport};
 use crate::services::events;
@@ -126,33 +127,17 @@ impl Worker {
         })
     }
 
-    /// Wait before attempt `attempts + 1`: the base, doubled per attempt, at most an hour.
+    /// Wait before attempt `attempts + 1`.
     fn backoff(&self, attempts: i32) -> Span {
-        let doublings = u32::try_from(attempts.saturating_sub(1))
-            .unwrap_or(0)
-            .min(16);
-        (self.settings.retry_base * 2_i32.pow(doublings)).min(Span::hours(1))
+        super::queue::backoff(self.settings.retry_base, attempts)
     }
 
-    /// Delivers until `stop` turns true; a pass that found work runs again at once.
-    pub async fn run(self, poll: Duration, mut stop: watch::Receiver<bool>) {
-        loop {
-            let busy = match self.run_once().await {
-                Ok(report) => report.handled() > 0,
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "delivery pass failed");
-                    false
-                }
-            };
-            if *stop.borrow() {
-                return;
-            }
-            if !busy {
-                tokio::select! {
-                    _ = tokio::time::sleep(poll) => {}
-                    _ = stop.changed() => return,
-                }
-            }
-        }
+    /// Delivers until `stop` turns true.
+    pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
+        let worker = &self;
+        poll_until_stopped("delivery", poll, stop, move || async move {
+            Ok(worker.run_once().await?.handled())
+        })
+        .await
     }
 }

@@ -8,9 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::mailing::{self, MailKind, MailStatus};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Set, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::templates::Rendered;
 use crate::services::{ServiceError, now};
@@ -91,35 +89,8 @@ pub async fn claim(
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<mailing::Model>, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "UPDATE mailings SET leased_until = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM mailings \
-                 WHERE status = 'queued' AND next_attempt_at <= $2 \
-                   AND (leased_until IS NULL OR leased_until <= $2) \
-                 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING *"
-        }
-        // SQLite: one writer at a time, so the statement alone is the claim.
-        _ => {
-            "UPDATE mailings SET leased_until = ?, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM mailings \
-                 WHERE status = 'queued' AND next_attempt_at <= ? \
-                   AND (leased_until IS NULL OR leased_until <= ?) \
-                 ORDER BY next_attempt_at, id LIMIT ?) \
-             RETURNING *"
-        }
-    };
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let values: Vec<sea_orm::Value> = match backend {
-        DatabaseBackend::Postgres => vec![(at + lease).into(), at.into(), limit.into()],
-        _ => vec![(at + lease).into(), at.into(), at.into(), limit.into()],
-    };
-    let mut claimed = mailing::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
+    let mut claimed =
+        crate::jobs::queue::claim_due::<mailing::Entity>(db, at, lease, limit).await?;
     claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
     Ok(claimed)
 }

@@ -8,6 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
+use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{AdministrationCode, TextInput, TimeZone, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -164,7 +166,7 @@ async fn get_administration(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, &path_code(&code)?).await?;
-    Ok(HttpResponse::Ok().json(Administration::from(found)))
+    Ok(tagged(found.entity_tag(), &Administration::from(found)))
 }
 
 /// Replace an administration (its code may change).
@@ -179,13 +181,14 @@ async fn replace_administration(
     caller: Caller,
     state: web::Data<AppState>,
     code: web::Path<String>,
+    precondition: Precondition,
     Json(request): Json<AdministrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
     let code = path_code(&code)?;
     let input = AdministrationInput::try_from(request)?;
-    let updated = service::update(&state.db, &caller.actor(), &code, input).await?;
-    Ok(HttpResponse::Ok().json(Administration::from(updated)))
+    let updated = service::update(&state.db, &caller.actor(), &code, input, &precondition).await?;
+    Ok(tagged(updated.entity_tag(), &Administration::from(updated)))
 }
 
 /// Delete an administration no participant belongs to.
@@ -199,8 +202,15 @@ async fn delete_administration(
     caller: Caller,
     state: web::Data<AppState>,
     code: web::Path<String>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    service::delete(&state.db, &caller.actor(), &path_code(&code)?).await?;
+    service::delete(
+        &state.db,
+        &caller.actor(),
+        &path_code(&code)?,
+        &precondition,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,13 +1,12 @@
 //! Analytics and the Good Practice Report: `/v1/rounds/{id}/analytics/...`,
 //! `/v1/rounds/{id}/report` and `/v1/trends`. Partners may read all of it: it names
-//! administrations, never people. A closed round's figures are final: they carry an ETag
-//! and `If-None-Match` answers 304.
+//! administrations, never people. Every answer carries an ETag (`If-None-Match` gives 304);
+//! a closed round's figures are final, and caches may keep them for a day.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use entity::round::RoundState;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -35,40 +34,24 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(get_trends);
 }
 
-/// Sends `body` with an ETag when the figures are final, or 304 when the client has them.
-fn conditional(
-    request: &HttpRequest,
-    body: Vec<u8>,
-    content_type: &str,
-    is_final: bool,
-) -> HttpResponse {
-    if !is_final {
-        return HttpResponse::Ok().content_type(content_type).body(body);
-    }
-    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let matches = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    if matches {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish();
-    }
+/// Sends `body`. Every answer carries an ETag and answers `If-None-Match` with 304 (see
+/// `crate::conditional`); final figures (of closed rounds) may also be kept by caches for a
+/// day, while live ones must be revalidated.
+fn conditional(body: Vec<u8>, content_type: &str, is_final: bool) -> HttpResponse {
+    let caching = if is_final {
+        "private, max-age=86400"
+    } else {
+        "private, no-cache"
+    };
     HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, caching))
         .body(body)
 }
 
-fn json(
-    request: &HttpRequest,
-    value: &impl Serialize,
-    is_final: bool,
-) -> Result<HttpResponse, ApiError> {
+fn json(value: &impl Serialize, is_final: bool) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(|e| anyhow::anyhow!("serializing: {e}"))?;
-    Ok(conditional(request, body, "application/json", is_final))
+    Ok(conditional(body, "application/json", is_final))
 }
 
 /// A question or option the round does not ask is a bad query parameter.
@@ -102,16 +85,11 @@ async fn context(state: &AppState, round_id: i32) -> Result<(RoundContext, bool)
 async fn get_reply_rates(
     caller: Caller,
     state: web::Data<AppState>,
-    request: HttpRequest,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let (context, is_final) = context(&state, *id).await?;
-    json(
-        &request,
-        &figures::reply_rates(&state.db, &context).await?,
-        is_final,
-    )
+    json(&figures::reply_rates(&state.db, &context).await?, is_final)
 }
 
 /// Which question to count.
@@ -151,7 +129,6 @@ fn question_or_first(
 async fn get_choices(
     caller: Caller,
     state: web::Data<AppState>,
-    request: HttpRequest,
     id: web::Path<i32>,
     Query(query): Query<QuestionQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -163,7 +140,6 @@ async fn get_choices(
         &[QuestionType::MultipleChoice, QuestionType::SingleChoice],
     )?;
     json(
-        &request,
         &figures::choices(&state.db, &context, &code)
             .await
             .map_err(query_error)?,
@@ -181,7 +157,6 @@ async fn get_choices(
 async fn get_yes_no(
     caller: Caller,
     state: web::Data<AppState>,
-    request: HttpRequest,
     id: web::Path<i32>,
     Query(query): Query<QuestionQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -189,7 +164,6 @@ async fn get_yes_no(
     let (context, is_final) = context(&state, *id).await?;
     let code = question_or_first(&context, query.question, &[QuestionType::YesNo])?;
     json(
-        &request,
         &figures::yes_no(&state.db, &context, &code)
             .await
             .map_err(query_error)?,
@@ -224,7 +198,6 @@ pub struct CrossTabQuery {
 async fn get_cross_tab(
     caller: Caller,
     state: web::Data<AppState>,
-    request: HttpRequest,
     id: web::Path<i32>,
     Query(query): Query<CrossTabQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -239,7 +212,7 @@ async fn get_cross_tab(
     let tab = figures::cross_tab(&state.db, &context, &actions, &query.outcome)
         .await
         .map_err(query_error)?;
-    json(&request, &tab, is_final)
+    json(&tab, is_final)
 }
 
 /// Findings written from the figures.
@@ -259,14 +232,12 @@ pub struct Findings {
 async fn get_findings(
     caller: Caller,
     state: web::Data<AppState>,
-    request: HttpRequest,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let report = report::build_with(&state.db, &state.analytics_cache, *id).await?;
     let is_final = report.is_final;
     json(
-        &request,
         &Findings {
             findings: report.findings,
         },
@@ -347,11 +318,10 @@ async fn get_report(
     let report = report::build_with(&state.db, &state.analytics_cache, *id).await?;
     let is_final = report.is_final;
     match format {
-        ReportFormat::Json => json(&request, &report, is_final),
+        ReportFormat::Json => json(&report, is_final),
         ReportFormat::Html => {
             let page = report::html(&report)?;
             Ok(conditional(
-                &request,
                 page.into_bytes(),
                 "text/html; charset=utf-8",
                 is_final,
@@ -370,7 +340,6 @@ async fn get_report(
                     ))
                 })?;
             Ok(conditional(
-                &request,
                 report::table_csv(table).into_bytes(),
                 "text/csv; charset=utf-8",
                 is_final,
@@ -402,7 +371,6 @@ pub struct TrendsQuery {
 async fn get_trends(
     caller: Caller,
     state: web::Data<AppState>,
-    request: HttpRequest,
     Query(query): Query<TrendsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
@@ -418,5 +386,5 @@ async fn get_trends(
     let rounds = trends::rounds_between(&state.db, from, to).await?;
     let is_final = rounds.iter().all(|r| r.state == RoundState::Closed);
     let figures = trends::trends_with(&state.db, &state.analytics_cache, &rounds).await?;
-    json(&request, &*figures, is_final)
+    json(&*figures, is_final)
 }

@@ -8,6 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
+use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{AdministrationCode, LongTextInput, Validator, lenient};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -130,6 +132,9 @@ fn curation(
     let administration = administration
         .map(|code| v.check("administration", AdministrationCode::parse(code)))
         .unwrap_or_default();
+    if workshop_id.is_some_and(|id| id < 1) {
+        v.fail("workshop_id", "must be an id, from 1");
+    }
     Curation {
         text,
         category,
@@ -226,7 +231,11 @@ async fn get_good_practice(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadPersonalData)?;
-    Ok(HttpResponse::Ok().json(GoodPractice::from(service::get(&state.db, *id).await?)))
+    let found = service::get(&state.db, *id).await?;
+    Ok(tagged(
+        found.record.entity_tag(),
+        &GoodPractice::from(found),
+    ))
 }
 
 /// Edit, classify, attribute and approve a good practice (audited).
@@ -241,6 +250,7 @@ async fn replace_good_practice(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
     Json(request): Json<UpdateGoodPracticeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
@@ -255,8 +265,11 @@ async fn replace_good_practice(
         (request.approved_for_report, request.approved_for_feedback),
     );
     v.finish()?;
-    let updated = service::update(&state.db, &caller.actor(), *id, curation).await?;
-    Ok(HttpResponse::Ok().json(GoodPractice::from(updated)))
+    let updated = service::update(&state.db, &caller.actor(), *id, curation, &precondition).await?;
+    Ok(tagged(
+        updated.record.entity_tag(),
+        &GoodPractice::from(updated),
+    ))
 }
 
 /// Delete a good practice.
@@ -270,8 +283,9 @@ async fn delete_good_practice(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    service::delete(&state.db, &caller.actor(), *id).await?;
+    service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,7 @@ pub mod replies;
 pub mod respond;
 pub mod round_workshops;
 pub mod rounds;
+pub mod webhooks;
 pub mod workshops;
 
 use actix_web::http::header;
@@ -47,6 +48,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(mail_templates::routes)
             .configure(api_keys::routes)
             .configure(audit_log::routes)
+            .configure(webhooks::routes)
             .service(
                 scope::scope("/respond")
                     .wrap(from_fn(crate::rate_limit::limit))

@@ -7,6 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
+use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{AdministrationCode, Email, TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -201,7 +203,7 @@ async fn get_participant(
     caller.require(Permission::ReadPersonalData)?;
     let (workshop_id, id) = path.into_inner();
     let found = service::get(&state.db, workshop_id, id).await?;
-    Ok(HttpResponse::Ok().json(Participant::from(found)))
+    Ok(tagged(found.record.entity_tag(), &Participant::from(found)))
 }
 
 /// Replace a participant.
@@ -219,6 +221,7 @@ async fn replace_participant(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
+    precondition: Precondition,
     Json(request): Json<ParticipantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
@@ -229,9 +232,13 @@ async fn replace_participant(
         workshop_id,
         id,
         request.try_into()?,
+        &precondition,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Participant::from(updated)))
+    Ok(tagged(
+        updated.record.entity_tag(),
+        &Participant::from(updated),
+    ))
 }
 
 /// Remove a participant from a workshop.
@@ -248,9 +255,10 @@ async fn delete_participant(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
     let (workshop_id, id) = path.into_inner();
-    service::delete(&state.db, &caller.actor(), workshop_id, id).await?;
+    service::delete(&state.db, &caller.actor(), workshop_id, id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
 use crate::domain::questionnaire::{Question, QuestionInput, parse_questions};
+use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{InvalidInput, LongTextInput, TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -161,7 +163,7 @@ async fn get_questionnaire(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, *id).await?;
-    Ok(HttpResponse::Ok().json(view(&state, found).await?))
+    Ok(tagged(found.entity_tag(), &view(&state, found).await?))
 }
 
 /// Replace the content of a version no round uses yet (409 otherwise).
@@ -176,9 +178,11 @@ async fn replace_questionnaire(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
     Json(request): Json<QuestionnaireRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    let updated = service::update(&state.db, &caller.actor(), *id, request.try_into()?).await?;
-    Ok(HttpResponse::Ok().json(view(&state, updated).await?))
+    let input = request.try_into()?;
+    let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
+    Ok(tagged(updated.entity_tag(), &view(&state, updated).await?))
 }

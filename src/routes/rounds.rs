@@ -9,7 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
 use crate::domain::schedule::ScheduleRules;
+use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{FiscalYear, TextInput, Validator, lenient};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -116,6 +118,9 @@ impl TryFrom<RoundRequest> for RoundInput {
         if !(1..=1000).contains(&request.round_number) {
             v.fail("round_number", "must be between 1 and 1000");
         }
+        if request.questionnaire_id < 1 {
+            v.fail("questionnaire_id", "must be an id, from 1");
+        }
         let defaults = ScheduleRules::default();
         let rules = ScheduleRules {
             open_offset_months: request
@@ -216,7 +221,8 @@ async fn get_round(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadRegistry)?;
-    Ok(HttpResponse::Ok().json(Round::from(service::get(&state.db, *id).await?)))
+    let found = service::get(&state.db, *id).await?;
+    Ok(tagged(found.entity_tag(), &Round::from(found)))
 }
 
 /// Replace a round. The questionnaire changes only in `draft`; the rules until the round
@@ -232,11 +238,13 @@ async fn replace_round(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
     Json(request): Json<RoundRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    let updated = service::update(&state.db, &caller.actor(), *id, request.try_into()?).await?;
-    Ok(HttpResponse::Ok().json(Round::from(updated)))
+    let input = request.try_into()?;
+    let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
+    Ok(tagged(updated.entity_tag(), &Round::from(updated)))
 }
 
 /// Delete a draft round.
@@ -250,9 +258,10 @@ async fn delete_round(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    service::delete(&state.db, &caller.actor(), *id).await?;
+    service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

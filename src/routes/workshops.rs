@@ -8,6 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
+use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{FiscalYear, TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -254,7 +256,7 @@ async fn get_workshop(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, *id).await?;
-    Ok(HttpResponse::Ok().json(Workshop::from(found)))
+    Ok(tagged(found.entity_tag(), &Workshop::from(found)))
 }
 
 /// Replace a workshop.
@@ -269,11 +271,13 @@ async fn replace_workshop(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
     Json(request): Json<WorkshopRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    let updated = service::update(&state.db, &caller.actor(), *id, request.try_into()?).await?;
-    Ok(HttpResponse::Ok().json(Workshop::from(updated)))
+    let input = request.try_into()?;
+    let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
+    Ok(tagged(updated.entity_tag(), &Workshop::from(updated)))
 }
 
 /// Delete a workshop and its participants.
@@ -287,8 +291,9 @@ async fn delete_workshop(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteData)?;
-    service::delete(&state.db, &caller.actor(), *id).await?;
+    service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,7 @@ use sea_orm::{
 use super::audit::{self, Actor, Change};
 use super::{Listing, ServiceError, now, page_of, text_search};
 use crate::db;
+use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, TimeZone};
 use crate::pagination::PageRequest;
 
@@ -69,6 +70,18 @@ async fn find(
         .await?)
 }
 
+async fn locked(
+    db: &impl ConnectionTrait,
+    code: &AdministrationCode,
+) -> Result<administration::Model, ServiceError> {
+    super::lock(
+        administration::Entity::find().filter(administration::Column::Code.eq(code.as_str())),
+        db,
+    )
+    .await?
+    .ok_or_else(|| ServiceError::not_found("administration", code))
+}
+
 fn code_taken(code: &AdministrationCode) -> ServiceError {
     ServiceError::conflict(
         "code",
@@ -112,9 +125,11 @@ pub async fn update(
     actor: &Actor,
     code: &AdministrationCode,
     input: AdministrationInput,
+    precondition: &Precondition,
 ) -> Result<administration::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, code).await?;
+    let before = locked(&txn, code).await?;
+    precondition.check("administration", &before)?;
     if input.code != *code && find(&txn, &input.code).await?.is_some() {
         return Err(code_taken(&input.code));
     }
@@ -140,9 +155,11 @@ pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
     code: &AdministrationCode,
+    precondition: &Precondition,
 ) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, code).await?;
+    let before = locked(&txn, code).await?;
+    precondition.check("administration", &before)?;
     let participants = participant::Entity::find()
         .filter(participant::Column::AdministrationId.eq(before.id))
         .count(&txn)

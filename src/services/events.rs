@@ -1,6 +1,7 @@
 //! Things that happened that other parts react to. Each is written as an `events` row in
-//! the transaction of the change (webhooks read them), together with the mail it causes,
-//! so a reaction is never lost nor made for a change that rolled back.
+//! the transaction of the change, together with the mail it causes and one webhook delivery
+//! per subscribed endpoint, so a reaction is never lost nor made for a change that rolled
+//! back.
 
 use entity::mailing::{self, MailKind};
 use entity::round::RoundState;
@@ -8,14 +9,16 @@ use entity::{event, invitation, reply, round};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 
-use super::{ServiceError, invitations, now};
+use super::{ServiceError, invitations, now, webhooks};
+use crate::domain::FiscalYear;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
 use crate::mail::{MailContext, compose, outbox};
+use crate::webhooks::EventType;
 
-pub const REPLY_SUBMITTED: &str = "reply.submitted";
-pub const REPLY_REVISED: &str = "reply.revised";
-pub const MAILING_FAILED: &str = "mailing.failed";
+pub const REPLY_SUBMITTED: &str = EventType::ReplySubmitted.as_str();
+pub const REPLY_REVISED: &str = EventType::ReplyRevised.as_str();
+pub const MAILING_FAILED: &str = EventType::MailingFailed.as_str();
 
 /// The one place a reply's submission is handled after it is stored: a first submission
 /// is announced as `reply.submitted`, withdraws the invitation's queued reminders and
@@ -100,12 +103,37 @@ pub async fn mailing_failed<C: ConnectionTrait>(
     .await
 }
 
+/// A round opened or closed.
+pub async fn round_changed<C: ConnectionTrait>(
+    db: &C,
+    round: &round::Model,
+) -> Result<(), ServiceError> {
+    let kind = match round.state {
+        RoundState::Open => EventType::RoundOpened,
+        RoundState::Closed => EventType::RoundClosed,
+        RoundState::Draft | RoundState::Scheduled => return Ok(()),
+    };
+    record(
+        db,
+        kind.as_str(),
+        json!({
+            "round_id": round.id,
+            "title": round.title,
+            "round_number": round.round_number,
+            "fiscal_year": FiscalYear::from_start_year(round.fiscal_year).to_string(),
+            "state": round.state,
+        }),
+    )
+    .await
+}
+
+/// Stores the event and queues it for every webhook subscribed to it.
 async fn record<C: ConnectionTrait>(
     db: &C,
     kind: &str,
     payload: serde_json::Value,
 ) -> Result<(), ServiceError> {
-    event::ActiveModel {
+    let event = event::ActiveModel {
         kind: Set(kind.to_owned()),
         occurred_at: Set(now()),
         payload: Set(payload),
@@ -113,5 +141,5 @@ async fn record<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    Ok(())
+    webhooks::fan_out(db, &event).await
 }

@@ -9,8 +9,9 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, administrations, now, page_of, rounds, workshops};
+use super::{Listing, ServiceError, administrations, lock_by_id, now, page_of, rounds, workshops};
 use crate::db;
+use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, InvalidInput};
 use crate::pagination::PageRequest;
 
@@ -215,9 +216,11 @@ pub async fn update(
     actor: &Actor,
     id: i32,
     curation: Curation,
+    precondition: &Precondition,
 ) -> Result<GoodPractice, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?.record;
+    let before = lock_by_id::<good_practice::Entity>(&txn, "good practice", id).await?;
+    precondition.check("good practice", &before)?;
     let (administration_id, workshop_id) = attribution(
         &txn,
         &curation,
@@ -247,9 +250,15 @@ pub async fn update(
     Ok(updated)
 }
 
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), ServiceError> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    precondition: &Precondition,
+) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?.record;
+    let before = lock_by_id::<good_practice::Entity>(&txn, "good practice", id).await?;
+    precondition.check("good practice", &before)?;
     good_practice::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(&txn, actor, Change::deleted("good_practice", id, &before)).await?;
     txn.commit().await?;

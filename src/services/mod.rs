@@ -6,6 +6,7 @@ pub mod audit;
 pub mod events;
 pub mod feedback;
 pub mod good_practices;
+pub mod idempotency;
 pub mod invitations;
 pub mod mail_templates;
 pub mod mailings;
@@ -15,15 +16,20 @@ pub mod replies;
 pub mod replies_csv;
 pub mod rounds;
 pub mod seed;
+pub mod webhooks;
 pub mod workshops;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
-use sea_orm::{ConnectionTrait, DbErr, PaginatorTrait, SelectorTrait, SqlErr};
+use sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, PrimaryKeyTrait, QuerySelect, Select,
+    SelectorTrait, SqlErr,
+};
 
 use crate::pagination::PageRequest;
 
 use crate::domain::InvalidInput;
+use crate::domain::version::PreconditionFailed;
 
 /// The ways a registry use case can fail. The registry's use cases (create, read, update,
 /// delete of administrations, workshops, participants, keys) share these outcomes, so they
@@ -39,6 +45,8 @@ pub enum ServiceError {
         field: Option<String>,
         detail: String,
     },
+    #[error(transparent)]
+    PreconditionFailed(#[from] PreconditionFailed),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -110,6 +118,31 @@ where
 
 /// The current time at the precision both databases store (microseconds), so a record
 /// reads back exactly as it was written.
+/// Reads the record a use case is about to change. On PostgreSQL its row stays locked until
+/// the transaction ends, so the version an `If-Match` precondition checks is the version the
+/// change replaces; SQLite's write transactions run one at a time anyway.
+pub async fn lock_by_id<E>(
+    db: &impl ConnectionTrait,
+    what: &str,
+    id: i32,
+) -> Result<E::Model, ServiceError>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    lock(E::find_by_id(id), db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(what, id))
+}
+
+/// The first record `query` finds, its row locked as in [`lock_by_id`].
+pub async fn lock<E: EntityTrait>(
+    query: Select<E>,
+    db: &impl ConnectionTrait,
+) -> Result<Option<E::Model>, DbErr> {
+    query.lock_exclusive().one(db).await
+}
+
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }

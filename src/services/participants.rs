@@ -8,9 +8,11 @@ use sea_orm::{
 
 use super::audit::{self, Actor, Change};
 use super::{
-    Listing, ServiceError, administrations, invitations, now, page_of, text_search, workshops,
+    Listing, ServiceError, administrations, invitations, lock_by_id, now, page_of, text_search,
+    workshops,
 };
 use crate::db;
+use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, Email};
 use crate::pagination::PageRequest;
 
@@ -185,9 +187,12 @@ pub async fn update(
     workshop_id: i32,
     id: i32,
     input: ParticipantInput,
+    precondition: &Precondition,
 ) -> Result<Participant, ServiceError> {
     let txn = db::begin(db).await?;
+    lock_by_id::<participant::Entity>(&txn, "participant", id).await?;
     let before = get(&txn, workshop_id, id).await?.record;
+    precondition.check("participant", &before)?;
     let administration = administration_of(&txn, &input.administration).await?;
     ensure_email_free(&txn, workshop_id, &input.email, Some(id)).await?;
     let mut active: participant::ActiveModel = before.clone().into();
@@ -218,9 +223,12 @@ pub async fn delete(
     actor: &Actor,
     workshop_id: i32,
     id: i32,
+    precondition: &Precondition,
 ) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
+    lock_by_id::<participant::Entity>(&txn, "participant", id).await?;
     let before = get(&txn, workshop_id, id).await?.record;
+    precondition.check("participant", &before)?;
     participant::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(&txn, actor, Change::deleted("participant", id, &before)).await?;
     txn.commit().await?;

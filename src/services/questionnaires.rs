@@ -9,9 +9,10 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, page_of};
+use super::{Listing, ServiceError, lock_by_id, now, page_of};
 use crate::db;
 use crate::domain::questionnaire::{Question, default_questions};
+use crate::domain::version::Precondition;
 use crate::pagination::PageRequest;
 
 /// A valid questionnaire version to publish, or the new content of an unused one.
@@ -123,9 +124,11 @@ pub async fn update(
     actor: &Actor,
     id: i32,
     input: QuestionnaireInput,
+    precondition: &Precondition,
 ) -> Result<questionnaire::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?;
+    let before = lock_by_id::<questionnaire::Entity>(&txn, "questionnaire", id).await?;
+    precondition.check("questionnaire", &before)?;
     if in_use(&txn, id).await? {
         return Err(ServiceError::Conflict {
             field: None,

@@ -47,6 +47,7 @@ impl From<ServiceError> for ReplyError {
             ServiceError::NotFound(message) => Self::NotFound(message),
             ServiceError::Invalid(invalid) => Self::Invalid(invalid),
             ServiceError::Conflict { detail, .. } => Self::Conflict(detail),
+            ServiceError::PreconditionFailed(failed) => Self::Conflict(failed.to_string()),
             ServiceError::Unexpected(cause) => Self::Unexpected(cause),
         }
     }

@@ -11,9 +11,10 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, invitations, now, page_of, questionnaires, workshops};
+use super::{Listing, ServiceError, events, invitations, now, page_of, questionnaires, workshops};
 use crate::db;
 use crate::domain::schedule::ScheduleRules;
+use crate::domain::version::Precondition;
 use crate::domain::{FiscalYear, InvalidInput};
 use crate::pagination::PageRequest;
 
@@ -176,10 +177,12 @@ pub async fn update(
     actor: &Actor,
     id: i32,
     input: RoundInput,
+    precondition: &Precondition,
 ) -> Result<round::Model, ServiceError> {
     check_rules(&input.rules)?;
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?;
+    let before = lock(&txn, id).await?;
+    precondition.check("round", &before)?;
     if before.state == RoundState::Closed {
         return Err(closed(&before));
     }
@@ -212,9 +215,15 @@ pub async fn update(
 }
 
 /// Only a draft round can be deleted.
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), ServiceError> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    precondition: &Precondition,
+) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?;
+    let before = lock(&txn, id).await?;
+    precondition.check("round", &before)?;
     if before.state != RoundState::Draft {
         return Err(ServiceError::Conflict {
             field: None,
@@ -550,6 +559,7 @@ async fn change_state(
         Transition::Close => active.closed_at = Set(Some(at)),
     }
     let after = active.update(txn).await?;
+    events::round_changed(txn, &after).await?;
     let change = Change {
         action: transition.name(),
         ..Change::updated("round", id, &before, &after)

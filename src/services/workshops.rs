@@ -9,9 +9,10 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, page_of, text_search};
+use super::{Listing, ServiceError, lock_by_id, now, page_of, text_search};
 use crate::db;
 use crate::domain::FiscalYear;
+use crate::domain::version::Precondition;
 use crate::pagination::PageRequest;
 
 /// A valid workshop (end on or after start; a venue unless virtual).
@@ -150,9 +151,11 @@ pub async fn update(
     actor: &Actor,
     id: i32,
     input: WorkshopInput,
+    precondition: &Precondition,
 ) -> Result<workshop::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?;
+    let before = lock_by_id::<workshop::Entity>(&txn, "workshop", id).await?;
+    precondition.check("workshop", &before)?;
     let mut active: workshop::ActiveModel = before.clone().into();
     apply(&mut active, input);
     let after = active.update(&txn).await?;
@@ -167,9 +170,15 @@ pub async fn update(
 }
 
 /// Deletes a workshop with its participants.
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(), ServiceError> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    precondition: &Precondition,
+) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = get(&txn, id).await?;
+    let before = lock_by_id::<workshop::Entity>(&txn, "workshop", id).await?;
+    precondition.check("workshop", &before)?;
     if let Some(attached) = round_workshop::Entity::find()
         .filter(round_workshop::Column::WorkshopId.eq(id))
         .one(&txn)

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use entity::api_key::Role;
 use followup::config::Settings;
 use followup::jobs::scheduler::Scheduler;
+use followup::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use followup::jobs::worker::{DeliverySettings, Worker};
 use followup::jobs::{Clock, ManualClock, SystemClock};
 use followup::mail::MailContext;
@@ -124,6 +125,9 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
+/// The front end's origin, allowed by CORS in tests.
+pub const FRONT_END: &str = "https://survey.test";
+
 /// Participant links in test mail start with this.
 pub const LINK_BASE: &str = "https://survey.test/respond/";
 
@@ -140,6 +144,10 @@ pub fn test_settings(database_url: &str) -> Settings {
         respond_link_base: LINK_BASE.into(),
         mail_retry_base_secs: 60,
         smtp_timeout_secs: 15,
+        // Webhook receivers in tests listen on loopback, which is refused by default.
+        webhook_allowed_hosts: vec!["127.0.0.1".into()],
+        webhook_timeout_secs: 5,
+        cors_allowed_origins: vec![FRONT_END.into()],
         ..Settings::default()
     }
 }
@@ -528,6 +536,16 @@ impl TestApp {
             clock,
             settings: DeliverySettings::from_settings(&self.settings),
         }
+    }
+
+    /// A webhook worker on `clock`.
+    pub fn webhook_worker(&self, clock: Arc<dyn Clock>) -> WebhookWorker {
+        WebhookWorker::new(
+            self.db.clone(),
+            clock,
+            WebhookSettings::from_settings(&self.settings),
+        )
+        .expect("a webhook worker")
     }
 
     /// The outbox, filtered by a query string.

@@ -1,0 +1,201 @@
+//! `Idempotency-Key` on staff `POST`s: a client that retries a request (after a timeout, a
+//! dropped connection) with the same key and body gets the first response again instead of
+//! a second effect. The same key with another request is 422; a duplicate arriving while
+//! the first still runs waits for its response (409 if it takes too long). Keys belong to
+//! the caller's API key and expire after `idempotency_key_ttl_secs`. Server errors (5xx)
+//! and refusals of the key itself (401, 403, 429) are not stored, so a retry runs again.
+
+use std::time::Duration as StdDuration;
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
+use actix_web::{Error, HttpResponse, ResponseError};
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+use crate::auth::bearer_token;
+use crate::error::ApiError;
+use crate::services::api_keys::digest;
+use crate::services::idempotency::{self, Claim, Request, StoredResponse};
+use crate::services::now;
+use crate::startup::AppState;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Set on a response that repeats a stored one.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// How long the first request holds its key before a retry may take over.
+const LEASE_SECS: i64 = 300;
+/// How long a duplicate waits for the first request's response.
+const WAIT: StdDuration = StdDuration::from_secs(10);
+const POLL: StdDuration = StdDuration::from_millis(50);
+
+/// Response headers worth replaying.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+pub async fn idempotent(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let path = request.path().to_owned();
+    let applies = request.method() == Method::POST
+        && path.starts_with("/v1/")
+        && !path.starts_with("/v1/respond/");
+    let key = request
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().map(str::to_owned));
+    let (true, Some(key)) = (applies, key) else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let key = match key {
+        Ok(key) if is_valid_key(&key) => key,
+        _ => {
+            let error = ApiError::bad_request(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters, e.g. a UUID",
+            );
+            return Ok(request.into_response(error.error_response()));
+        }
+    };
+    // Without a credential the handler answers 401; nothing to remember.
+    let (Ok(secret), Some(state)) = (
+        bearer_token(request.request()),
+        request.app_data::<web::Data<AppState>>().cloned(),
+    ) else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let body = match request.extract::<Bytes>().await {
+        Ok(body) => body,
+        Err(error) => return Ok(request.into_response(error.error_response())),
+    };
+    let fingerprint = fingerprint(&request, &body);
+    request.set_payload(body.into());
+    let scope = digest(&secret);
+    let claim_of = Request {
+        scope: &scope,
+        key: &key,
+        fingerprint: &fingerprint,
+    };
+
+    let waited = tokio::time::Instant::now();
+    let id = loop {
+        let claim = idempotency::claim(
+            &state.db,
+            &claim_of,
+            now(),
+            state.idempotency_ttl,
+            Duration::seconds(LEASE_SECS),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        match claim {
+            Claim::Run(id) => break id,
+            Claim::Replay(stored) => return Ok(request.into_response(replay(stored))),
+            Claim::Mismatch => {
+                let error = ApiError::Invalid(crate::domain::InvalidInput::field(
+                    "Idempotency-Key",
+                    "was used before with a different request; use a new key for a new request",
+                ));
+                return Ok(request.into_response(error.error_response()));
+            }
+            Claim::Busy if waited.elapsed() < WAIT => tokio::time::sleep(POLL).await,
+            Claim::Busy => {
+                let error = ApiError::Conflict {
+                    detail:
+                        "a request with this Idempotency-Key is still being processed; retry later"
+                            .into(),
+                    field: Some("Idempotency-Key".into()),
+                };
+                return Ok(request.into_response(error.error_response()));
+            }
+        }
+    };
+
+    let response = match next.call(request).await {
+        Ok(response) => response,
+        Err(error) => {
+            idempotency::release(&state.db, id)
+                .await
+                .map_err(ApiError::from)?;
+            return Err(error);
+        }
+    };
+    let status = response.status();
+    if !is_stored(status) {
+        idempotency::release(&state.db, id)
+            .await
+            .map_err(ApiError::from)?;
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("reading a response"))?;
+    let stored = StoredResponse {
+        status: status.as_u16(),
+        headers: KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = head.headers().get(name)?.to_str().ok()?;
+                Some((name.as_str().to_owned(), value.to_owned()))
+            })
+            .collect(),
+        body: bytes.to_vec(),
+    };
+    idempotency::complete(&state.db, id, &stored)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(BoxBody::new(bytes)),
+    ))
+}
+
+/// Visible ASCII, as the IETF draft's examples and every client library use.
+fn is_valid_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn is_stored(status: StatusCode) -> bool {
+    !status.is_server_error()
+        && !matches!(
+            status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+        )
+}
+
+/// The request as the key promises it: method, path and query, content type, body.
+fn fingerprint(request: &ServiceRequest, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(request.method().as_str());
+    hasher.update([0]);
+    hasher.update(request.uri().path_and_query().map_or("", |p| p.as_str()));
+    hasher.update([0]);
+    if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
+        hasher.update(content_type.as_bytes());
+    }
+    hasher.update([0]);
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+    for (name, value) in &stored.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::from_str(value),
+        ) {
+            response.insert_header((name, value));
+        }
+    }
+    response.insert_header((REPLAYED, "true"));
+    response.body(stored.body)
+}

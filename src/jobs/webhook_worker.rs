@@ -1,0 +1,223 @@
+//! The webhook worker: claims due deliveries, posts each to its endpoint signed per the
+//! Standard Webhooks scheme, and records the attempt. A 2xx answer delivers; anything else
+//! (another status, a redirect, which is never followed, a refused connection or a
+//! timeout) retries with exponential backoff until the attempts run out.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use entity::webhook;
+use entity::webhook_delivery::{self, DeliveryStatus};
+use futures_util::{StreamExt, stream};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::watch;
+
+use super::Clock;
+use super::queue::{backoff, claim_due, poll_until_stopped};
+use crate::services::webhooks::{self, AttemptOutcome};
+use crate::webhooks::{TargetPolicy, signature};
+
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub max_attempts: u32,
+    pub retry_base: Span,
+    pub lease: Span,
+    pub batch_size: u64,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub policy: TargetPolicy,
+}
+
+impl WebhookSettings {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        let timeout = Duration::from_secs(settings.webhook_timeout_secs.max(1));
+        Self {
+            max_attempts: settings.webhook_max_attempts.max(1),
+            retry_base: Span::seconds(
+                i64::try_from(settings.webhook_retry_base_secs).unwrap_or(3600),
+            ),
+            // Long enough that a claimed delivery is never sent twice by two workers.
+            lease: Span::seconds(i64::try_from(timeout.as_secs() * 3 + 30).unwrap_or(3600)),
+            batch_size: 20,
+            concurrency: 8,
+            timeout,
+            policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
+        }
+    }
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookReport {
+    pub delivered: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+impl WebhookReport {
+    pub fn handled(&self) -> usize {
+        self.delivered + self.retried + self.failed
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookWorker {
+    db: DatabaseConnection,
+    client: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    settings: WebhookSettings,
+}
+
+impl WebhookWorker {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        settings: WebhookSettings,
+    ) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .user_agent(concat!("followup-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            db,
+            client,
+            clock,
+            settings,
+        })
+    }
+
+    /// Claims one batch of due deliveries and sends them.
+    pub async fn run_once(&self) -> anyhow::Result<WebhookReport> {
+        let claimed = claim_due::<webhook_delivery::Entity>(
+            &self.db,
+            self.clock.now(),
+            self.settings.lease,
+            self.settings.batch_size,
+        )
+        .await?;
+        let outcomes: Vec<anyhow::Result<DeliveryStatus>> = stream::iter(claimed)
+            .map(|delivery| self.deliver(delivery))
+            .buffer_unordered(self.settings.concurrency)
+            .collect()
+            .await;
+        let mut report = WebhookReport::default();
+        for outcome in outcomes {
+            match outcome? {
+                DeliveryStatus::Delivered => report.delivered += 1,
+                DeliveryStatus::Queued => report.retried += 1,
+                DeliveryStatus::Failed => report.failed += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    async fn deliver(&self, delivery: webhook_delivery::Model) -> anyhow::Result<DeliveryStatus> {
+        let endpoint = webhook::Entity::find_by_id(delivery.webhook_id)
+            .one(&self.db)
+            .await?;
+        let outcome = match endpoint {
+            Some(endpoint) => self.post(&endpoint, &delivery).await,
+            None => AttemptOutcome {
+                at: self.clock.now(),
+                status_code: None,
+                error: Some("the webhook was deleted".into()),
+                duration_ms: 0,
+            },
+        };
+        let retry_at = (!outcome.succeeded()
+            && (delivery.attempts as u32) < self.settings.max_attempts)
+            .then(|| self.clock.now() + backoff(self.settings.retry_base, delivery.attempts));
+        if !outcome.succeeded() {
+            tracing::warn!(
+                delivery = delivery.id,
+                webhook = delivery.webhook_id,
+                attempts = delivery.attempts,
+                status = outcome.status_code,
+                error = outcome.error.as_deref().unwrap_or_default(),
+                retry = retry_at.is_some(),
+                "webhook delivery failed"
+            );
+        }
+        Ok(webhooks::record_attempt(&self.db, &delivery, &outcome, retry_at).await?)
+    }
+
+    async fn post(
+        &self,
+        endpoint: &webhook::Model,
+        delivery: &webhook_delivery::Model,
+    ) -> AttemptOutcome {
+        let at = self.clock.now();
+        let started = Instant::now();
+        let failed = |error: String| AttemptOutcome {
+            at,
+            status_code: None,
+            error: Some(error),
+            duration_ms: elapsed_ms(started),
+        };
+        let url = match self.settings.policy.check(&endpoint.url) {
+            Ok(url) => url,
+            Err(reason) => return failed(format!("the URL is no longer allowed: {reason}")),
+        };
+        let message_id = format!("evt_{}", delivery.event_id);
+        let timestamp = at.timestamp();
+        let Some(signature) =
+            signature::sign(&endpoint.secret, &message_id, timestamp, &delivery.payload)
+        else {
+            return failed("the webhook's secret is malformed".into());
+        };
+        let sent = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &message_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(delivery.payload.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(response) => {
+                let status = response.status();
+                AttemptOutcome {
+                    at,
+                    status_code: Some(status.as_u16()),
+                    error: (!status.is_success())
+                        .then(|| format!("the endpoint answered {status}")),
+                    duration_ms: elapsed_ms(started),
+                }
+            }
+            Err(error) if error.is_timeout() => failed(format!(
+                "no answer within {} s",
+                self.settings.timeout.as_secs()
+            )),
+            Err(error) => failed(format!(
+                "could not reach the endpoint: {}",
+                without_url(error)
+            )),
+        }
+    }
+
+    /// Delivers until `stop` turns true.
+    pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
+        let worker = &self;
+        poll_until_stopped("webhook", poll, stop, move || async move {
+            Ok(worker.run_once().await?.handled())
+        })
+        .await
+    }
+}
+
+fn elapsed_ms(started: Instant) -> i32 {
+    i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX)
+}
+
+/// reqwest's errors name the URL, which may carry a partner's path tokens; keep the cause.
+fn without_url(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    match std::error::Error::source(&error) {
+        Some(source) => format!("{error}: {source}"),
+        None => error.to_string(),
+    }
+}

@@ -1,0 +1,398 @@
+//! Webhook endpoints (admins register them), the fan-out of each event into one delivery
+//! per subscribed endpoint (inside the transaction that recorded the event), the delivery
+//! queue the worker drains, and the record of every attempt.
+
+use chrono::{DateTime, Utc};
+use entity::webhook::{self, Audience};
+use entity::webhook_delivery::{self, DeliveryStatus};
+use entity::{event, webhook_attempt};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::audit::{self, Actor, Change};
+use super::{Listing, ServiceError, now, page_of};
+use crate::db;
+use crate::domain::version::Precondition;
+use crate::pagination::PageRequest;
+use crate::webhooks::EventType;
+
+/// What an admin registers; the URL already checked against the target policy.
+#[derive(Debug, Clone)]
+pub struct WebhookInput {
+    pub url: String,
+    pub description: String,
+    pub event_types: Vec<EventType>,
+    pub audience: Audience,
+    pub active: bool,
+}
+
+/// An endpoint as the audit log records it: never its secret.
+#[derive(Serialize)]
+struct Audited<'a> {
+    url: &'a str,
+    description: &'a str,
+    event_types: &'a Value,
+    audience: Audience,
+    active: bool,
+}
+
+fn audited(model: &webhook::Model) -> Audited<'_> {
+    Audited {
+        url: &model.url,
+        description: &model.description,
+        event_types: &model.event_types,
+        audience: model.audience,
+        active: model.active,
+    }
+}
+
+/// The event types an endpoint receives.
+pub fn event_types(model: &webhook::Model) -> Vec<EventType> {
+    model
+        .event_types
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().and_then(EventType::parse))
+        .collect()
+}
+
+fn apply(active: &mut webhook::ActiveModel, input: WebhookInput) {
+    active.url = Set(input.url);
+    active.description = Set(input.description);
+    active.event_types = Set(json!(
+        input
+            .event_types
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+    ));
+    active.audience = Set(input.audience);
+    active.active = Set(input.active);
+    active.updated_at = Set(now());
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: WebhookInput,
+    secret: String,
+) -> Result<webhook::Model, ServiceError> {
+    let txn = db::begin(db).await?;
+    let mut active = webhook::ActiveModel {
+        secret: Set(secret),
+        created_at: Set(now()),
+        ..Default::default()
+    };
+    apply(&mut active, input);
+    let created = active.insert(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("webhook", created.id, &audited(&created)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<webhook::Model, ServiceError> {
+    webhook::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("webhook", id))
+}
+
+async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<webhook::Model, ServiceError> {
+    webhook::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("webhook", id))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    page: PageRequest,
+) -> Result<Listing<webhook::Model>, ServiceError> {
+    page_of(
+        webhook::Entity::find().order_by_asc(webhook::Column::Id),
+        db,
+        page,
+    )
+    .await
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    input: WebhookInput,
+    precondition: &Precondition,
+) -> Result<webhook::Model, ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = lock(&txn, id).await?;
+    precondition.check("webhook", &before)?;
+    let mut active: webhook::ActiveModel = before.clone().into();
+    apply(&mut active, input);
+    let after = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated("webhook", id, &audited(&before), &audited(&after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Deletes an endpoint with its deliveries and their attempts.
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    precondition: &Precondition,
+) -> Result<(), ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = lock(&txn, id).await?;
+    precondition.check("webhook", &before)?;
+    webhook::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted("webhook", id, &audited(&before)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The body an endpoint receives for an event. Partner endpoints get only what partners may
+/// read: the payload without the `error` of a failed mail (a server's reply may quote the
+/// address). No event names a person, an email address or a token in the first place.
+pub fn body_for(audience: Audience, event: &event::Model) -> String {
+    let mut data = event.payload.clone();
+    if audience == Audience::Partner
+        && let Some(fields) = data.as_object_mut()
+    {
+        for private in PARTNER_HIDDEN {
+            fields.remove(*private);
+        }
+    }
+    json!({
+        "type": event.kind,
+        "timestamp": event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "data": data,
+    })
+    .to_string()
+}
+
+/// Payload fields partner endpoints never receive.
+const PARTNER_HIDDEN: &[&str] = &["error", "recipient"];
+
+/// Queues the event for every active endpoint subscribed to it, in the caller's transaction.
+pub async fn fan_out(db: &impl ConnectionTrait, event: &event::Model) -> Result<(), ServiceError> {
+    let Some(kind) = EventType::parse(&event.kind) else {
+        return Ok(());
+    };
+    let endpoints = webhook::Entity::find()
+        .filter(webhook::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    for endpoint in endpoints
+        .into_iter()
+        .filter(|e| event_types(e).contains(&kind))
+    {
+        webhook_delivery::ActiveModel {
+            webhook_id: Set(endpoint.id),
+            event_id: Set(event.id),
+            event_type: Set(event.kind.clone()),
+            payload: Set(body_for(endpoint.audience, event)),
+            status: Set(DeliveryStatus::Queued),
+            attempts: Set(0),
+            next_attempt_at: Set(event.occurred_at),
+            leased_until: Set(None),
+            last_status_code: Set(None),
+            last_error: Set(None),
+            created_at: Set(event.occurred_at),
+            delivered_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A delivery with its attempts, newest delivery first.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub record: webhook_delivery::Model,
+    pub attempts: Vec<webhook_attempt::Model>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DeliveryFilter {
+    pub status: Option<DeliveryStatus>,
+    pub event_type: Option<EventType>,
+}
+
+pub async fn deliveries(
+    db: &DatabaseConnection,
+    webhook_id: i32,
+    filter: DeliveryFilter,
+    page: PageRequest,
+) -> Result<Listing<Delivery>, ServiceError> {
+    get(db, webhook_id).await?;
+    let mut query = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+        .order_by_desc(webhook_delivery::Column::Id);
+    if let Some(status) = filter.status {
+        query = query.filter(webhook_delivery::Column::Status.eq(status));
+    }
+    if let Some(kind) = filter.event_type {
+        query = query.filter(webhook_delivery::Column::EventType.eq(kind.as_str()));
+    }
+    let listing = page_of(query, db, page).await?;
+    let mut attempts = webhook_attempt::Entity::find()
+        .filter(
+            webhook_attempt::Column::DeliveryId
+                .is_in(listing.items.iter().map(|d| d.id).collect::<Vec<_>>()),
+        )
+        .order_by_asc(webhook_attempt::Column::Attempt)
+        .all(db)
+        .await?;
+    Ok(listing.map(|record| {
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut attempts)
+            .into_iter()
+            .partition(|a| a.delivery_id == record.id);
+        attempts = rest;
+        Delivery {
+            record,
+            attempts: mine,
+        }
+    }))
+}
+
+/// Queues a delivery again at once, whatever became of it; the attempts so far stay on
+/// record and the endpoint receives the same `webhook-id`.
+pub async fn redeliver(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    webhook_id: i32,
+    delivery_id: i32,
+) -> Result<Delivery, ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = webhook_delivery::Entity::find_by_id(delivery_id)
+        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("delivery", delivery_id))?;
+    let mut active: webhook_delivery::ActiveModel = before.clone().into();
+    active.status = Set(DeliveryStatus::Queued);
+    active.next_attempt_at = Set(now());
+    active.leased_until = Set(None);
+    let after = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new(
+            "redeliver",
+            "webhook_delivery",
+            delivery_id,
+            Some(json!({"status": before.status})),
+            Some(json!({"status": after.status})),
+        ),
+    )
+    .await?;
+    let attempts = webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::DeliveryId.eq(delivery_id))
+        .order_by_asc(webhook_attempt::Column::Attempt)
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Delivery {
+        record: after,
+        attempts,
+    })
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub struct AttemptOutcome {
+    pub at: DateTime<Utc>,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}
+
+impl AttemptOutcome {
+    pub fn succeeded(&self) -> bool {
+        self.status_code.is_some_and(|s| (200..300).contains(&s)) && self.error.is_none()
+    }
+}
+
+/// Records an attempt and moves the delivery on: delivered, queued again at `retry_at`,
+/// or (without one) failed.
+pub async fn record_attempt(
+    db: &DatabaseConnection,
+    delivery: &webhook_delivery::Model,
+    outcome: &AttemptOutcome,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<DeliveryStatus, ServiceError> {
+    let txn = db::begin(db).await?;
+    webhook_attempt::ActiveModel {
+        delivery_id: Set(delivery.id),
+        attempt: Set(delivery.attempts),
+        attempted_at: Set(outcome.at),
+        status_code: Set(outcome.status_code.map(i32::from)),
+        error: Set(outcome.error.clone()),
+        duration_ms: Set(outcome.duration_ms),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let status = match (outcome.succeeded(), retry_at) {
+        (true, _) => DeliveryStatus::Delivered,
+        (false, Some(_)) => DeliveryStatus::Queued,
+        (false, None) => DeliveryStatus::Failed,
+    };
+    let mut update = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+        .col_expr(
+            webhook_delivery::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            webhook_delivery::Column::LastStatusCode,
+            Expr::value(outcome.status_code.map(i32::from)),
+        )
+        .col_expr(
+            webhook_delivery::Column::LastError,
+            Expr::value(outcome.error.clone()),
+        );
+    if status == DeliveryStatus::Delivered {
+        update = update.col_expr(
+            webhook_delivery::Column::DeliveredAt,
+            Expr::value(Some(outcome.at)),
+        );
+    }
+    if let Some(retry_at) = retry_at.filter(|_| status == DeliveryStatus::Queued) {
+        update = update.col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(retry_at),
+        );
+    }
+    update
+        .filter(webhook_delivery::Column::Id.eq(delivery.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(status)
+}
