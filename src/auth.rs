@@ -1,16 +1,22 @@
 //! Who is calling and what they may do. Staff and partner systems send
-//! `Authorization: Bearer <key>`; the key's role decides each route.
+//! `Authorization: Bearer <key>`; the key's role decides each route. The `authenticate`
+//! middleware checks both before a handler reads its parameters or body, so a caller
+//! without a valid key or with a role that may not call the route gets 401 or 403 and
+//! nothing else; handlers check the permission again where they use the caller.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use entity::api_key::Role;
 
 use crate::error::ApiError;
 use crate::middleware::RequestId;
+use crate::openapi::RouteTable;
 use crate::services::{api_keys, audit::Actor};
 use crate::startup::AppState;
 
@@ -31,6 +37,8 @@ pub enum Permission {
     ReadAuditLog,
     /// Webhook endpoints and their deliveries.
     ManageWebhooks,
+    /// Exporting and erasing everything held about a participant.
+    ManagePersonalData,
 }
 
 impl Permission {
@@ -39,7 +47,10 @@ impl Permission {
             Self::ReadRegistry | Self::ReadAnalytics => true,
             Self::ReadPersonalData => matches!(role, Role::Admin | Role::Editor | Role::Viewer),
             Self::WriteData => matches!(role, Role::Admin | Role::Editor),
-            Self::ManageKeys | Self::ReadAuditLog | Self::ManageWebhooks => role == Role::Admin,
+            Self::ManageKeys
+            | Self::ReadAuditLog
+            | Self::ManageWebhooks
+            | Self::ManagePersonalData => role == Role::Admin,
         }
     }
 }
@@ -76,30 +87,111 @@ impl Caller {
     }
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let secret = bearer_token(request);
-        let state = request.app_data::<web::Data<AppState>>().cloned();
+impl Caller {
+    /// The caller whose key the request carries; 401 when there is none or it is unknown
+    /// or revoked.
+    pub async fn authenticate(request: &HttpRequest) -> Result<Self, ApiError> {
+        let secret = bearer_token(request)?;
+        let state = request
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("application state is missing"))?;
         let request_id = request
             .extensions()
             .get::<RequestId>()
             .map(|id| id.0.clone());
-        Box::pin(async move {
-            let secret = secret?;
-            let state = state.ok_or_else(|| anyhow::anyhow!("application state is missing"))?;
-            let key = api_keys::authenticate(&state.db, &secret)
-                .await?
-                .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))?;
-            Ok(Caller {
-                key_id: key.id,
-                name: key.name,
-                role: key.role,
-                request_id,
-            })
+        let key = api_keys::authenticate(&state.db, &secret)
+            .await?
+            .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))?;
+        Ok(Caller {
+            key_id: key.id,
+            name: key.name,
+            role: key.role,
+            request_id,
         })
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    /// The caller the middleware authenticated, or (outside it) the key's owner.
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let known = request.extensions().get::<Caller>().cloned();
+        let request = request.clone();
+        Box::pin(async move {
+            match known {
+                Some(caller) => Ok(caller),
+                None => Caller::authenticate(&request).await,
+            }
+        })
+    }
+}
+
+/// What a staff route needs: admins' own routes, people's data, or (everything else) the
+/// registry and analytics to read and data to change. `tests/api/access.rs` holds every
+/// route to this.
+pub fn required_permission(method: &Method, pattern: &str) -> Permission {
+    const PERSONAL: [&str; 6] = [
+        "/participants",
+        "/invitations",
+        "/replies",
+        "/good-practices",
+        "/mailings",
+        "/mail-templates",
+    ];
+    if pattern.starts_with("/v1/api-keys") {
+        Permission::ManageKeys
+    } else if pattern.starts_with("/v1/audit-log") {
+        Permission::ReadAuditLog
+    } else if pattern.starts_with("/v1/webhooks") {
+        Permission::ManageWebhooks
+    } else if pattern.ends_with("/personal-data") || pattern.ends_with("/erase") {
+        Permission::ManagePersonalData
+    } else if pattern.ends_with("/preview") {
+        Permission::ReadPersonalData
+    } else if method != Method::GET {
+        Permission::WriteData
+    } else if PERSONAL.iter().any(|part| pattern.contains(part)) {
+        Permission::ReadPersonalData
+    } else {
+        Permission::ReadRegistry
+    }
+}
+
+/// Authenticates and authorizes every documented staff route before its handler runs.
+pub async fn authenticate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let documented = request.match_pattern().filter(|pattern| {
+        pattern.starts_with("/v1/")
+            && !pattern.starts_with("/v1/respond/")
+            && request
+                .app_data::<web::Data<RouteTable>>()
+                .is_some_and(|routes| {
+                    routes
+                        .methods_for(request.path())
+                        .iter()
+                        .any(|m| m == request.method().as_str())
+                })
+    });
+    let Some(pattern) = documented else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let checked = match Caller::authenticate(request.request()).await {
+        Ok(caller) => caller
+            .require(required_permission(request.method(), &pattern))
+            .map(|()| caller),
+        Err(error) => Err(error),
+    };
+    match checked {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            Ok(next.call(request).await?.map_into_boxed_body())
+        }
+        Err(error) => Ok(request.into_response(error.error_response())),
     }
 }
 

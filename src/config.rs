@@ -91,6 +91,8 @@ pub struct Settings {
     pub idempotency_key_ttl_secs: u64,
     /// Origins allowed to call the API from a browser (`https://survey.example.org`).
     pub cors_allowed_origins: Vec<String>,
+    /// Days after a round closes when the subject and bodies of its sent mail are removed.
+    pub mail_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -136,6 +138,7 @@ impl Default for Settings {
             webhook_poll_interval_ms: 1000,
             idempotency_key_ttl_secs: 24 * 3600,
             cors_allowed_origins: Vec::new(),
+            mail_retention_days: 365,
         }
     }
 }

@@ -30,7 +30,7 @@ use crate::openapi::{self, ApiDocument, RouteTable};
 use crate::rate_limit::RespondLimiter;
 use crate::services::{api_keys, questionnaires, seed};
 use crate::webhooks::TargetPolicy;
-use crate::{conditional, cors, db, idempotency, middleware, routes};
+use crate::{auth, conditional, cors, db, idempotency, middleware, routes};
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -87,6 +87,7 @@ impl Jobs {
             db: db.clone(),
             mail: mail.clone(),
             clock,
+            mail_retention: chrono::Duration::days(i64::from(settings.mail_retention_days)),
         };
         let (stop, stopped) = watch::channel(false);
         let handles = vec![
@@ -162,11 +163,13 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             // The last wrap is the outermost: observe sees every request, CORS answers
-            // preflights before keys are checked, idempotency replays a stored response
-            // before a handler runs, and ETags are computed over what the handler produced.
+            // preflights before keys are checked, keys and roles are checked before
+            // anything else, idempotency replays a stored response before a handler runs,
+            // and ETags are computed over what the handler produced.
             App::new()
                 .wrap(from_fn(conditional::etags))
                 .wrap(from_fn(idempotency::idempotent))
+                .wrap(from_fn(auth::authenticate))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_errors))
                 .wrap(from_fn(middleware::observe))

@@ -85,6 +85,9 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// Set when the subject and bodies were removed: under the retention setting after
+    /// the round closed, or when the recipient was erased.
+    pub body_purged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,9 @@ pub struct Model {
     pub position: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the name and email were erased on request; replies stay with the
+    /// administration.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261128_000002_rounds;
 mod m20261128_000003_mail;
 mod m20261128_000004_answer_rounds;
 mod m20261128_000005_integration;
+mod m20261128_000006_privacy;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_mail::Migration),
             Box::new(m20261128_000004_answer_rounds::Migration),
             Box::new(m20261128_000005_integration::Migration),
+            Box::new(m20261128_000006_privacy::Migration),
         ]
     }
 }

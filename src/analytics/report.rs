@@ -24,6 +24,7 @@ use super::{
     trends,
 };
 use crate::domain::questionnaire::QuestionType;
+use crate::domain::spreadsheet;
 use crate::services::{ServiceError, rounds};
 
 /// The cross-tabulations of the ROCB report: the actions set against each outcome. They
@@ -406,7 +407,10 @@ pub fn table_csv(table: &ReportTable) -> String {
     }
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        let _ = writer.write_record(row);
+        let _ = writer.write_record(
+            row.iter()
+                .map(|cell| spreadsheet::neutralize(cell).into_owned()),
+        );
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

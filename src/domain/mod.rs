@@ -8,6 +8,7 @@ mod fiscal_year;
 pub mod lenient;
 pub mod questionnaire;
 pub mod schedule;
+pub mod spreadsheet;
 mod text;
 mod time_zone;
 pub mod token;

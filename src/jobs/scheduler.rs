@@ -24,7 +24,7 @@ use crate::domain::TimeZone;
 use crate::domain::schedule::local_nine;
 use crate::mail::{MailContext, compose};
 use crate::services::audit::Actor;
-use crate::services::{idempotency, invitations, rounds};
+use crate::services::{idempotency, invitations, privacy, rounds};
 
 /// What one tick queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct ScheduleReport {
     pub rounds_opened: usize,
     /// Stored `Idempotency-Key` responses past their time, removed.
     pub idempotency_keys_expired: u64,
+    /// Sent mails whose subject and bodies were removed under the retention setting.
+    pub mail_bodies_purged: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +43,8 @@ pub struct Scheduler {
     pub db: DatabaseConnection,
     pub mail: MailContext,
     pub clock: Arc<dyn Clock>,
+    /// Sent mail of a round closed longer ago loses its subject and bodies.
+    pub mail_retention: chrono::Duration,
 }
 
 fn actor() -> Actor {
@@ -72,6 +76,8 @@ impl Scheduler {
             report.reminders += self.queue_reminders(&round, now).await?;
         }
         report.idempotency_keys_expired = idempotency::purge_expired(&self.db, now).await?;
+        report.mail_bodies_purged =
+            privacy::purge_mail_bodies(&self.db, now, self.mail_retention).await?;
         Ok(report)
     }
 
@@ -253,6 +259,7 @@ impl Scheduler {
                         reminders = report.reminders,
                         rounds_opened = report.rounds_opened,
                         idempotency_keys_expired = report.idempotency_keys_expired,
+                        mail_bodies_purged = report.mail_bodies_purged,
                         "scheduler tick"
                     );
                 }

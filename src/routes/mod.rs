@@ -11,6 +11,7 @@ pub mod mail_templates;
 pub mod mailings;
 pub mod meta;
 pub mod participants;
+pub mod privacy;
 pub mod questionnaires;
 pub mod replies;
 pub mod respond;
@@ -37,6 +38,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(administrations::routes)
             .configure(workshops::routes)
             .configure(participants::routes)
+            .configure(privacy::routes)
             .configure(questionnaires::routes)
             .configure(rounds::routes)
             .configure(round_workshops::routes)

@@ -41,6 +41,8 @@ pub struct Participant {
     pub administration: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when the name and email were erased on request.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<service::Participant> for Participant {
@@ -55,6 +57,7 @@ impl From<service::Participant> for Participant {
             administration: participant.administration_code,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            erased_at: record.erased_at,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod mail_templates;
 pub mod mailings;
 pub mod participants;
+pub mod privacy;
 pub mod questionnaires;
 pub mod replies;
 pub mod replies_csv;

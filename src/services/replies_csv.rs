@@ -28,6 +28,7 @@ use crate::db;
 use crate::domain::answers::{self, AnswerInput};
 use crate::domain::questionnaire::{Question, QuestionType};
 use crate::domain::schedule::WorkshopDates;
+use crate::domain::spreadsheet::{self, neutralize};
 use crate::domain::{
     AdministrationCode, FieldError, InvalidInput, LongTextInput, MAX_TEXT_CHARS, TimeZone,
     required_text,
@@ -173,7 +174,9 @@ pub async fn export(db: &DatabaseConnection, round_id: i32) -> Result<String, Se
             };
             record.push(cell);
         }
-        writer.write_record(&record).context("writing CSV")?;
+        writer
+            .write_record(record.iter().map(|cell| neutralize(cell).into_owned()))
+            .context("writing CSV")?;
     }
     let bytes = writer.into_inner().context("finishing CSV")?;
     String::from_utf8(bytes)
@@ -385,7 +388,10 @@ fn read_rows(csv_text: &str, questions: &[Question]) -> Result<Vec<Row>, Invalid
                 continue;
             }
         };
-        let cells: HashMap<&str, &str> = headers.iter().zip(record.iter()).collect();
+        let cells: HashMap<&str, &str> = headers
+            .iter()
+            .zip(record.iter().map(spreadsheet::restore))
+            .collect();
         if let Some(row) = parse_row(line, &cells, &columns, questions, &mut errors) {
             rows.push(row);
         }

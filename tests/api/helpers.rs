@@ -511,6 +511,7 @@ impl TestApp {
             db: self.db.clone(),
             mail: self.mail.clone(),
             clock: clock.clone(),
+            mail_retention: chrono::Duration::days(i64::from(self.settings.mail_retention_days)),
         }
     }
 

@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod access;
 mod administrations;
 mod analytics;
 mod api_keys;
@@ -19,6 +20,7 @@ mod mail_faults;
 mod mail_templates;
 mod operations;
 mod participants;
+mod privacy;
 mod questionnaires;
 mod receiver;
 mod replies;

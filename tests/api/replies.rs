@@ -105,6 +105,7 @@ async fn a_round_with_replies(app: &TestApp) -> i64 {
         &format!("/v1/invitations/{}/reply", setup.invitation_of("TO")),
         &json!({"answers": {
             "follow_up_actions": {"choices": ["make_recommendations"]},
+            "lessons_applied": {"text": "=HYPERLINK(\"http://evil.example\",\"see\")"},
             "new_projects": {"yes": true, "comment": "Compliance program, with \"quotes\", commas and\na new line"}
         }, "received_at": "2020-06-25T01:02:03.456789Z"}),
     )
@@ -174,6 +175,11 @@ async fn the_export_has_a_row_per_reply_and_a_column_per_question(backend: Backe
     assert_eq!(cell(tonga, "submitted_at"), "2020-06-25T01:02:03.456789Z");
     assert_eq!(cell(tonga, "late"), "false");
     assert_eq!(cell(tonga, "direct_effects"), "", "left out");
+    assert_eq!(
+        cell(tonga, "lessons_applied"),
+        "'=HYPERLINK(\"http://evil.example\",\"see\")",
+        "a formula is written as text"
+    );
 }
 
 async fn export_then_import_into_an_empty_database_gives_the_same_replies(backend: Backend) {
