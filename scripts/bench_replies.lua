@@ -1,30 +1,42 @@
--- wrk script for scripts/bench-replies.sh: each request submits (or revises) the reply of
--- the next personal link, round-robin over the tokens in $BENCH_TOKENS.
+-- wrk script for scripts/bench-replies.sh. Each thread walks its share of the personal
+-- links in $BENCH_TOKENS round-robin. PUT submits the reply of the next link with
+-- `new_projects` flipped on each pass (starting from $BENCH_PASS_OFFSET), so that after
+-- the warm-up's first submissions every request is a revision that writes. GET reads the
+-- answering page.
 local tokens = {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
-local body = '{"answers": {' ..
-  '"follow_up_actions": {"choices": ["share_materials", "submit_report"]},' ..
-  '"lessons_applied": {"text": "Reviewed our AEO program against the regional good practices."},' ..
-  '"direct_effects": {"yes": true, "comment": "Compliance division now advises AEOs."},' ..
-  '"efficiency_improved": {"yes": true},' ..
-  '"new_projects": {"yes": false}}}'
+local threads = tonumber(os.getenv("BENCH_THREADS") or "2")
+local method = os.getenv("BENCH_METHOD") or "PUT"
+local pass_offset = tonumber(os.getenv("BENCH_PASS_OFFSET") or "0")
 local counter = 0
 
+local function body(flip)
+  return '{"answers": {' ..
+    '"follow_up_actions": {"choices": ["share_materials", "submit_report"]},' ..
+    '"lessons_applied": {"text": "Reviewed our AEO program against the regional good practices."},' ..
+    '"direct_effects": {"yes": true, "comment": "Compliance division now advises AEOs."},' ..
+    '"efficiency_improved": {"yes": true},' ..
+    '"new_projects": {"yes": ' .. (flip and "true" or "false") .. '}}}'
+end
+
 function setup(thread)
-  thread:set("offset", counter)
+  thread:set("thread_index", counter)
   counter = counter + 1
 end
 
 function init(args)
-  next_index = offset
+  step = 0
 end
 
 function request()
-  next_index = next_index % #tokens + 1
-  local method = os.getenv("BENCH_METHOD") or "PUT"
+  local mine = math.floor((#tokens - thread_index - 1) / threads) + 1
+  local position = step % mine
+  local pass = math.floor(step / mine)
+  step = step + 1
+  local token = tokens[thread_index + 1 + position * threads]
   if method == "GET" then
-    return wrk.format("GET", "/v1/respond/" .. tokens[next_index])
+    return wrk.format("GET", "/v1/respond/" .. token)
   end
-  return wrk.format("PUT", "/v1/respond/" .. tokens[next_index],
-    {["Content-Type"] = "application/json"}, body)
+  return wrk.format("PUT", "/v1/respond/" .. token,
+    {["Content-Type"] = "application/json"}, body((pass + pass_offset) % 2 == 1))
 end

@@ -165,10 +165,13 @@ pub async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let documented = request.match_pattern().filter(|pattern| {
-        pattern.starts_with("/v1/")
-            && !pattern.starts_with("/v1/respond/")
-            && request
+    let path = request.path();
+    let staff = path.starts_with("/v1/") && !path.starts_with("/v1/respond/");
+    let documented = staff
+        .then(|| request.match_pattern())
+        .flatten()
+        .filter(|_| {
+            request
                 .app_data::<web::Data<RouteTable>>()
                 .is_some_and(|routes| {
                     routes
@@ -176,7 +179,7 @@ pub async fn authenticate(
                         .iter()
                         .any(|m| m == request.method().as_str())
                 })
-    });
+        });
     let Some(pattern) = documented else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };

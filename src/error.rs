@@ -154,6 +154,11 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::Unexpected(cause) = self {
+            if database_unreachable(cause) {
+                tracing::warn!(error = format!("{cause:#}"), "the database is unreachable");
+                return Self::Unavailable("the database cannot be reached; retry shortly")
+                    .error_response();
+            }
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let (slug, title) = self.kind();
@@ -175,6 +180,12 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            Self::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_UNAVAILABLE_SECS),
+                );
+            }
             Self::MethodNotAllowed { allow } => {
                 if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
                     headers.insert(header::ALLOW, value);
@@ -184,6 +195,40 @@ impl ResponseError for ApiError {
         }
         response
     }
+}
+
+/// How long a client should wait after a 503 before it retries.
+const RETRY_UNAVAILABLE_SECS: u64 = 2;
+
+/// Whether a failure is the database being out of reach (down, restarting, the pool
+/// unable to connect) rather than a fault of the request or the service: such requests
+/// are answered 503 with `Retry-After` at once, and succeed again when the pool reconnects.
+pub fn database_unreachable(cause: &anyhow::Error) -> bool {
+    use sea_orm::sqlx::Error as SqlxError;
+    use sea_orm::{DbErr, RuntimeErr};
+    /// Connection failures and server shutdown or start-up (SQLSTATE classes 08 and 57P).
+    fn lost(error: &SqlxError) -> bool {
+        match error {
+            SqlxError::Io(_)
+            | SqlxError::Tls(_)
+            | SqlxError::PoolTimedOut
+            | SqlxError::PoolClosed
+            | SqlxError::WorkerCrashed => true,
+            SqlxError::Database(database) => database
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        }
+    }
+    cause
+        .chain()
+        .any(|error| match error.downcast_ref::<DbErr>() {
+            Some(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => true,
+            Some(
+                DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)),
+            ) => lost(e),
+            _ => error.downcast_ref::<SqlxError>().is_some_and(lost),
+        })
 }
 
 impl From<ReplyError> for ApiError {

@@ -34,7 +34,14 @@ use crate::openapi::RouteTable;
 /// Registers every documented route.
 pub fn configure(config: &mut ServiceConfig) {
     config.configure(meta::routes).service(
+        // The participants' routes first: they take the most requests, and actix tries
+        // routes in order.
         scope::scope("/v1")
+            .service(
+                scope::scope("/respond")
+                    .wrap(from_fn(crate::rate_limit::limit))
+                    .configure(respond::routes),
+            )
             .configure(administrations::routes)
             .configure(workshops::routes)
             .configure(participants::routes)
@@ -50,12 +57,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(mail_templates::routes)
             .configure(api_keys::routes)
             .configure(audit_log::routes)
-            .configure(webhooks::routes)
-            .service(
-                scope::scope("/respond")
-                    .wrap(from_fn(crate::rate_limit::limit))
-                    .configure(respond::routes),
-            ),
+            .configure(webhooks::routes),
     );
 }
 

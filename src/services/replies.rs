@@ -2,6 +2,7 @@
 //! emailed answer, revised until the round closes, each submission kept as a revision.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use entity::invitation::{self, InvitationStatus};
@@ -80,12 +81,31 @@ pub struct Submission {
     pub received_at: DateTime<Utc>,
 }
 
-/// The questions a round asks.
+/// The questions a round asks. Once a round is scheduled its questionnaire can no longer
+/// change (nor can the round be deleted, nor the questionnaire edited while a round uses
+/// it), so those are kept in memory after the first read: every reply needs them.
 pub async fn questions_of_round(
     db: &impl ConnectionTrait,
     round: &round::Model,
 ) -> Result<Vec<Question>, ServiceError> {
-    questionnaires::questions(&questionnaires::get(db, round.questionnaire_id).await?)
+    type Fixed = Mutex<HashMap<i32, Vec<Question>>>;
+    static FIXED: OnceLock<Fixed> = OnceLock::new();
+    let fixed = FIXED.get_or_init(Default::default);
+    let settled = round.state != RoundState::Draft;
+    if settled
+        && let Some(questions) = fixed
+            .lock()
+            .ok()
+            .and_then(|f| f.get(&round.questionnaire_id).cloned())
+    {
+        return Ok(questions);
+    }
+    let questions =
+        questionnaires::questions(&questionnaires::get(db, round.questionnaire_id).await?)?;
+    if settled && let Ok(mut fixed) = fixed.lock() {
+        fixed.insert(round.questionnaire_id, questions.clone());
+    }
+    Ok(questions)
 }
 
 /// The current answers of each reply in `reply_ids`, shaped by `questions`.

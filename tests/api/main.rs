@@ -15,6 +15,7 @@ mod errors;
 mod good_practices;
 mod idempotency;
 mod invitations;
+mod limits;
 mod mail;
 mod mail_faults;
 mod mail_templates;
