@@ -230,6 +230,11 @@ const PROBLEM_RESPONSES: &[(&str, &str, &str)] = &[
         "InternalError",
         "The server failed; the cause is logged",
     ),
+    (
+        "503",
+        "ServiceUnavailable",
+        "The database cannot be reached; retry after `Retry-After` seconds",
+    ),
 ];
 
 fn add_problem_responses(api: &mut Document) {
@@ -262,6 +267,7 @@ fn add_problem_responses(api: &mut Document) {
                     "412" => false, // see describe_conditional_requests
                     "413" | "415" | "422" => has_body,
                     "429" => is_participant_route(path),
+                    "503" => path.starts_with("/v1/"),
                     _ => false,
                 };
                 if applies {
