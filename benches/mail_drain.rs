@@ -76,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
                     html: "<p>Dear officer,</p>".to_owned()
                         + &"<p>The Survey 2020 has collected 28 replies.</p>".repeat(20),
                 },
+                link_generation: None,
             },
         )
         .await
@@ -115,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
             db: db.clone(),
             transport: Arc::new(transport),
             from: "Bench <bench@bench.example>".parse()?,
+            key: followup::domain::TokenKey::from_secret("bench"),
             clock: Arc::new(SystemClock),
             settings: delivery.clone(),
         };

@@ -75,6 +75,7 @@ impl Jobs {
             db: db.clone(),
             transport: Arc::new(transport),
             from: mail.from.clone(),
+            key: mail.key.clone(),
             clock: clock.clone(),
             settings: delivery,
         };

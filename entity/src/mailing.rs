@@ -88,6 +88,9 @@ pub struct Model {
     /// Set when the subject and bodies were removed: under the retention setting after
     /// the round closed, or when the recipient was erased.
     pub body_purged_at: Option<DateTimeUtc>,
+    /// The generation of the invitation's link the bodies point to: they hold a
+    /// placeholder, replaced by the token (derived from the key) only when sent.
+    pub link_generation: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

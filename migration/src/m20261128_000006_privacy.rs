@@ -1,5 +1,6 @@
 //! Privacy: when a participant's name and email were erased, and when a sent mail's body
-//! was purged under the retention setting.
+//! was purged under the retention setting; which link generation a mail carries (its
+//! token is derived when the mail is sent, never stored).
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -24,10 +25,26 @@ impl MigrationTrait for Migration {
                     .add_column(timestamp_with_time_zone_null(Mailings::BodyPurgedAt))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Mailings::Table)
+                    .add_column(integer_null(Mailings::LinkGeneration))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Mailings::Table)
+                    .drop_column(Mailings::LinkGeneration)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -57,4 +74,5 @@ enum Participants {
 enum Mailings {
     Table,
     BodyPurgedAt,
+    LinkGeneration,
 }

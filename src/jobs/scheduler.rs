@@ -122,7 +122,7 @@ impl Scheduler {
             else {
                 continue; // staff revoked the link
             };
-            let link = Some(self.mail.link(&token));
+            let link = Some(token);
             let key = format!("invitation:{id}");
             if compose::queue(
                 &txn,
@@ -229,7 +229,7 @@ impl Scheduler {
             let Some(token) = invitations::current_token(&current, &self.mail.key) else {
                 continue;
             };
-            let link = Some(self.mail.link(&token));
+            let link = Some(token);
             let extra = json!({"days_left": offset});
             if compose::queue(
                 &txn,

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::Clock;
 use super::queue::poll_until_stopped;
+use crate::domain::TokenKey;
 use crate::mail::outbox;
 use crate::mail::transport::{SendError, Transport};
 use crate::services::events;
@@ -67,6 +68,8 @@ pub struct Worker {
     pub db: DatabaseConnection,
     pub transport: Arc<Transport>,
     pub from: Mailbox,
+    /// Derives the link tokens the queued bodies stand in for.
+    pub key: TokenKey,
     pub clock: Arc<dyn Clock>,
     pub settings: DeliverySettings,
 }
@@ -81,7 +84,11 @@ impl Worker {
             .map(|mail| async move {
                 let sent = self
                     .transport
-                    .send(&mail, &self.from, self.settings.send_timeout)
+                    .send(
+                        &with_link(&mail, &self.key),
+                        &self.from,
+                        self.settings.send_timeout,
+                    )
                     .await;
                 self.record(&mail, sent).await
             })
@@ -140,4 +147,14 @@ impl Worker {
         })
         .await
     }
+}
+
+/// The mail as it goes out: the token of its link generation in place of the placeholder.
+fn with_link(mail: &mailing::Model, key: &TokenKey) -> mailing::Model {
+    let mut mail = mail.clone();
+    if let (Some(invitation_id), Some(generation)) = (mail.invitation_id, mail.link_generation) {
+        mail.body_text = crate::mail::with_token(&mail.body_text, key, invitation_id, generation);
+        mail.body_html = crate::mail::with_token(&mail.body_html, key, invitation_id, generation);
+    }
+    mail
 }

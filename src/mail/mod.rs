@@ -7,7 +7,11 @@ pub mod transport;
 
 use lettre::message::Mailbox;
 
-use crate::domain::TokenKey;
+use crate::domain::{Token, TokenKey};
+
+/// Stands for the token in a queued mail's bodies; the worker puts the token in its place
+/// when it sends the mail, so the outbox never holds a participant's token.
+pub const LINK_TOKEN_PLACEHOLDER: &str = "__followup_link_token__";
 
 /// What queuing mail needs besides the database.
 #[derive(Debug, Clone)]
@@ -31,7 +35,21 @@ impl MailContext {
         })
     }
 
-    pub fn link(&self, token: &crate::domain::Token) -> String {
+    pub fn link(&self, token: &Token) -> String {
         format!("{}{}", self.link_base, token.as_str())
     }
+
+    /// A participant link as a queued mail holds it, the token still a placeholder.
+    pub fn link_without_token(&self) -> String {
+        format!("{}{LINK_TOKEN_PLACEHOLDER}", self.link_base)
+    }
+}
+
+/// The text with the token of `generation` of the invitation's link in place of the
+/// placeholder.
+pub fn with_token(text: &str, key: &TokenKey, invitation_id: i32, generation: i32) -> String {
+    text.replace(
+        LINK_TOKEN_PLACEHOLDER,
+        key.token(invitation_id, generation).as_str(),
+    )
 }

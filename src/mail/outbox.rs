@@ -23,6 +23,8 @@ pub struct NewMail {
     pub invitation_id: Option<i32>,
     pub recipient: String,
     pub rendered: Rendered,
+    /// The link generation whose token replaces the placeholder in the bodies when sent.
+    pub link_generation: Option<i32>,
 }
 
 /// Queues `mail` unless its key was queued before; `true` when queued now.
@@ -58,6 +60,7 @@ pub async fn queue(
         last_error: Set(None),
         created_at: Set(at),
         sent_at: Set(None),
+        link_generation: Set(mail.link_generation),
         ..Default::default()
     })
     .on_conflict(

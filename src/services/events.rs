@@ -67,8 +67,7 @@ pub async fn reply_received<C: ConnectionTrait>(
         .is_some_and(|r| r.state != RoundState::Closed);
     let link = open
         .then(|| invitations::current_token(&invitation, &mail.key))
-        .flatten()
-        .map(|token| mail.link(&token));
+        .flatten();
     compose::queue(
         db,
         mail,

@@ -124,7 +124,7 @@ pub async fn release(
             } else {
                 invitations::mail_link(&txn, member, &mail.key).await?
             };
-            let link = token.map(|token| mail.link(&token));
+            let link = token;
             let extra = json!({
                 "figures": round_figures,
                 "findings": findings,

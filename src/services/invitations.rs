@@ -486,7 +486,7 @@ pub async fn resend(
         MailKind::Invitation,
         key.clone(),
         &current,
-        Some(mail.link(&token)),
+        Some(token),
         serde_json::json!({}),
     )
     .await?;

@@ -14,7 +14,7 @@ use followup::mail::transport::Transport;
 use followup::services::{api_keys, audit::Actor};
 use followup::startup::{Application, prepare_database};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -534,6 +534,7 @@ impl TestApp {
             db: self.db.clone(),
             transport: Arc::new(transport),
             from: self.mail.from.clone(),
+            key: self.mail.key.clone(),
             clock,
             settings: DeliverySettings::from_settings(&self.settings),
         }
@@ -560,14 +561,33 @@ impl TestApp {
             .clone()
     }
 
-    /// The token of the link in a queued mail.
+    /// The token of the link in a queued mail, as the worker puts it in when it sends the
+    /// mail: the outbox itself holds only a placeholder.
     pub async fn token_in_mail(&self, mailing_id: i64) -> String {
         let detail = self
             .get(&format!("/v1/mailings/{mailing_id}"))
             .await
             .expect(200)
             .body;
-        let text = detail["body_text"].as_str().unwrap();
+        let stored = detail["body_text"].as_str().unwrap();
+        assert!(
+            stored.contains(&format!(
+                "{LINK_BASE}{}",
+                followup::mail::LINK_TOKEN_PLACEHOLDER
+            )),
+            "the outbox holds the link without its token: {stored}"
+        );
+        let record = entity::mailing::Entity::find_by_id(mailing_id as i32)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let text = followup::mail::with_token(
+            stored,
+            &self.mail.key,
+            record.invitation_id.expect("an invitation's mail"),
+            record.link_generation.expect("a mail with a link"),
+        );
         let start = text.find(LINK_BASE).expect("a link in the mail") + LINK_BASE.len();
         text[start..]
             .chars()

@@ -60,6 +60,10 @@ async fn invitations_go_out_at_nine_in_each_administration_s_time_zone(backend: 
         tonga_mail["message_id"].as_str().unwrap()
     );
     let token = app.token_in_mail(tonga_mail["id"].as_i64().unwrap()).await;
+    assert!(
+        tonga.raw.replace("=\r\n", "").contains(&token),
+        "the sent mail carries the token"
+    );
     let page = app.response_page(&token).await.expect(200).body;
     assert_eq!(
         page["administration"]["code"], "TO",

@@ -30,6 +30,7 @@ async fn queue(app: &TestApp, count: usize) {
                     text: "Hello".into(),
                     html: "<p>Hello</p>".into(),
                 },
+                link_generation: None,
             },
         )
         .await
@@ -105,6 +106,7 @@ async fn a_4xx_reply_is_retried_and_a_5xx_fails_at_once(backend: Backend) {
                 text: "x".into(),
                 html: "x".into(),
             },
+            link_generation: None,
         },
     )
     .await

@@ -94,6 +94,10 @@ async fn an_export_holds_everything_about_the_participant(backend: Backend) {
         invitations[0].get("token").is_none() && invitations[0].get("token_hash").is_none(),
         "links are shown as active or not, never as tokens"
     );
+    assert!(
+        !export.to_string().contains(&r.token),
+        "the token is stored nowhere, not even in the mail sent"
+    );
 
     let editor = app.key_for("editor").await;
     app.send(app.request_as(

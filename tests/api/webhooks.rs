@@ -101,6 +101,7 @@ async fn cause_every_event(app: &TestApp) -> String {
                 text: "x".into(),
                 html: "x".into(),
             },
+            link_generation: None,
         },
     )
     .await
