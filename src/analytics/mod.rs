@@ -164,9 +164,11 @@ pub struct ReplyRates {
     pub previous: Option<PreviousRate>,
 }
 
+/// `previous`: the round before (`rounds::previous`), which callers often hold already.
 pub async fn reply_rates(
     db: &impl ConnectionTrait,
     context: &RoundContext,
+    previous: Option<&round::Model>,
 ) -> Result<ReplyRates, ServiceError> {
     let round_id = context.round.id;
     let invited = queries::invited_per_workshop(db, round_id).await?;
@@ -197,13 +199,13 @@ pub async fn reply_rates(
         })
         .collect();
     let total = sum(&mut rows.iter());
-    let previous = match rounds::previous(db, &context.round).await? {
+    let previous = match previous {
         Some(previous) => {
             let ids = [previous.id];
             let invited = queries::invited_per_round(db, &ids).await?;
             let replied = queries::replied_per_round(db, &ids).await?;
             Some(PreviousRate {
-                round: (&previous).into(),
+                round: previous.into(),
                 rate: Proportion::new(
                     replied.get(&previous.id).copied().unwrap_or_default(),
                     invited.get(&previous.id).copied().unwrap_or_default(),

@@ -134,7 +134,7 @@ async fn figures(
     context: &RoundContext,
     previous: Option<round::Model>,
 ) -> Result<Figures, ServiceError> {
-    let rates = super::reply_rates(db, context).await?;
+    let rates = super::reply_rates(db, context, previous.as_ref()).await?;
     let mut tables = vec![ReportTable {
         number: 1,
         title: format!("Numbers of replies to the {}", context.round.title),
@@ -170,8 +170,13 @@ async fn figures(
         });
         for (outcome, actions) in CROSS_TABS.iter().filter(|(o, _)| *o == question.code) {
             let selectors: Vec<Selector> = actions.iter().map(|a| Selector::parse(a)).collect();
-            let Ok(tab) = super::cross_tab(db, context, &selectors, outcome).await else {
-                continue; // the questionnaire does not ask these actions
+            let tab = match super::cross_tab(db, context, &selectors, outcome).await {
+                Ok(tab) => tab,
+                // The questionnaire does not ask these actions: no such table. Any other
+                // failure must fail the report, never shorten it (closed rounds' reports
+                // are cached).
+                Err(ServiceError::Invalid(_)) => continue,
+                Err(error) => return Err(error),
             };
             cross_tabs.push(tab.clone());
             tables.push(ReportTable {

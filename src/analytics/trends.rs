@@ -13,7 +13,7 @@ use super::stats::Proportion;
 use super::{OptionRef, RoundRef, queries};
 use crate::domain::FiscalYear;
 use crate::domain::questionnaire::{Question, QuestionType};
-use crate::services::{ServiceError, questionnaires};
+use crate::services::{ServiceError, replies};
 
 /// An option's share in each round; absent where the round did not ask it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -97,8 +97,7 @@ pub async fn trends(
     let mut asked: HashMap<i32, Vec<Question>> = HashMap::new();
     let mut order: Vec<Question> = Vec::new();
     for round in rounds {
-        let questions =
-            questionnaires::questions(&questionnaires::get(db, round.questionnaire_id).await?)?;
+        let questions = replies::questions_of_round(db, round).await?;
         for question in &questions {
             match order.iter_mut().find(|q| q.code == question.code) {
                 Some(known) => *known = merge(known, question),

@@ -20,7 +20,7 @@ use crate::domain::questionnaire::QuestionType;
 use crate::domain::{FiscalYear, InvalidInput};
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::services::ServiceError;
+use crate::services::{ServiceError, rounds};
 use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
@@ -89,7 +89,11 @@ async fn get_reply_rates(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let (context, is_final) = context(&state, *id).await?;
-    json(&figures::reply_rates(&state.db, &context).await?, is_final)
+    let previous = rounds::previous(&state.db, &context.round).await?;
+    json(
+        &figures::reply_rates(&state.db, &context, previous.as_ref()).await?,
+        is_final,
+    )
 }
 
 /// Which question to count.
