@@ -1,6 +1,6 @@
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// Where the jobs read the time.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
@@ -12,7 +12,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now().trunc_subsecs(6)
+        crate::services::now()
     }
 }
 

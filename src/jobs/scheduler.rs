@@ -117,12 +117,10 @@ impl Scheduler {
         for id in due {
             let txn = db::begin(&self.db).await?;
             let current = invitations::lock(&txn, id).await?;
-            let (current, Some(token)) =
-                invitations::mail_link(&txn, current, &self.mail.key).await?
+            let (current, Some(_)) = invitations::mail_link(&txn, current, &self.mail.key).await?
             else {
                 continue; // staff revoked the link
             };
-            let link = Some(token);
             let key = format!("invitation:{id}");
             if compose::queue(
                 &txn,
@@ -130,7 +128,7 @@ impl Scheduler {
                 MailKind::Invitation,
                 key,
                 &current,
-                link,
+                true,
                 json!({}),
             )
             .await?
@@ -226,10 +224,9 @@ impl Scheduler {
             if current.status != InvitationStatus::Invited {
                 continue; // replied meanwhile
             }
-            let Some(token) = invitations::current_token(&current, &self.mail.key) else {
+            if invitations::current_token(&current, &self.mail.key).is_none() {
                 continue;
-            };
-            let link = Some(token);
+            }
             let extra = json!({"days_left": offset});
             if compose::queue(
                 &txn,
@@ -237,7 +234,7 @@ impl Scheduler {
                 MailKind::Reminder,
                 key,
                 &current,
-                link,
+                true,
                 extra,
             )
             .await?

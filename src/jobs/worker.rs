@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::Clock;
 use super::queue::poll_until_stopped;
+use crate::db;
 use crate::domain::TokenKey;
 use crate::mail::outbox;
 use crate::mail::transport::{SendError, Transport};
@@ -127,8 +128,12 @@ impl Worker {
             }
             Err(SendError::Transient(error) | SendError::Permanent(error)) => {
                 tracing::error!(mailing = mail.id, attempts = mail.attempts, %error, "delivery failed for good");
-                outbox::mark_failed(&self.db, mail.id, &error).await?;
-                events::mailing_failed(&self.db, mail, &error).await?;
+                // The failure and the event announcing it are written together.
+                let txn = db::begin(&self.db).await?;
+                if outbox::mark_failed(&txn, mail.id, &error).await? {
+                    events::mailing_failed(&txn, mail, &error).await?;
+                }
+                txn.commit().await?;
                 Outcome::Failed
             }
         })

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use super::MailContext;
 use super::outbox::{self, NewMail};
 use super::templates;
+use crate::domain::TimeZone;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::{OTHER, Question, QuestionType};
-use crate::domain::{TimeZone, Token};
 use crate::services::ServiceError;
 
 /// Queues one mail of `kind` to the officer of `invitation`, with `extra` variables and the
@@ -23,7 +23,7 @@ pub async fn queue(
     kind: MailKind,
     dedupe_key: String,
     invitation: &invitation::Model,
-    link: Option<Token>,
+    with_link: bool,
     extra: Value,
 ) -> Result<bool, ServiceError> {
     let Some(participant_id) = invitation.participant_id else {
@@ -32,8 +32,9 @@ pub async fn queue(
     let Some(officer) = participant::Entity::find_by_id(participant_id)
         .one(db)
         .await?
+        .filter(|officer| officer.erased_at.is_none())
     else {
-        return Ok(false);
+        return Ok(false); // no officer, or one erased on request: nobody to write to
     };
     let round = round::Entity::find_by_id(invitation.round_id)
         .one(db)
@@ -50,6 +51,9 @@ pub async fn queue(
     let tz = TimeZone::parse(&administration.time_zone)
         .map(TimeZone::tz)
         .unwrap_or(Tz::UTC);
+    // The current link: the worker derives its token from this generation as it sends.
+    let link_generation =
+        (with_link && invitation.token_hash.is_some()).then_some(invitation.token_generation);
     let mut context = json!({
         "participant_name": officer.name,
         "administration_name": administration.name,
@@ -59,7 +63,7 @@ pub async fn queue(
         "workshop_start": workshop.start_date.to_string(),
         "workshop_end": workshop.end_date.to_string(),
         "due_date": invitation.due_at.with_timezone(&tz).date_naive().to_string(),
-        "link": if link.is_some() { mail.link_without_token() } else { String::new() },
+        "link": if link_generation.is_some() { mail.link_without_token() } else { String::new() },
         "office": "ROCB Asia/Pacific",
     });
     if let (Some(base), Value::Object(extra)) = (context.as_object_mut(), extra) {
@@ -83,30 +87,10 @@ pub async fn queue(
             invitation_id: Some(invitation.id),
             recipient: officer.email,
             rendered,
-            link_generation: link_generation(mail, invitation, link.as_ref())?,
+            link_generation,
         },
     )
     .await
-}
-
-/// The generation of the invitation's current link, which `token` must be.
-fn link_generation(
-    mail: &MailContext,
-    invitation: &invitation::Model,
-    token: Option<&Token>,
-) -> Result<Option<i32>, ServiceError> {
-    let Some(token) = token else {
-        return Ok(None);
-    };
-    let generation = invitation.token_generation;
-    if mail.key.token(invitation.id, generation) != *token {
-        return Err(anyhow::anyhow!(
-            "the link to mail is not the current one of invitation {}",
-            invitation.id
-        )
-        .into());
-    }
-    Ok(Some(generation))
 }
 
 /// The answers as a list of `{question, answer}` in the questionnaire's order.

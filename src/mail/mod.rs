@@ -7,7 +7,7 @@ pub mod transport;
 
 use lettre::message::Mailbox;
 
-use crate::domain::{Token, TokenKey};
+use crate::domain::TokenKey;
 
 /// Stands for the token in a queued mail's bodies; the worker puts the token in its place
 /// when it sends the mail, so the outbox never holds a participant's token.
@@ -33,10 +33,6 @@ impl MailContext {
             link_base: settings.respond_link_base.clone(),
             key: settings.token_key()?,
         })
-    }
-
-    pub fn link(&self, token: &Token) -> String {
-        format!("{}{}", self.link_base, token.as_str())
     }
 
     /// A participant link as a queued mail holds it, the token still a placeholder.

@@ -37,10 +37,7 @@ pub async fn queue(
     let message_id = format!(
         "<{}.{}@{}>",
         hex::encode(rand::rng().random::<[u8; 12]>()),
-        serde_json::to_value(mail.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        sea_orm::ActiveEnum::to_value(&mail.kind),
         sender_domain
     );
     let inserted = mailing::Entity::insert(mailing::ActiveModel {
@@ -138,9 +135,9 @@ pub async fn mark_retry(
     Ok(())
 }
 
-/// Given up on.
-pub async fn mark_failed(db: &impl ConnectionTrait, id: i32, error: &str) -> Result<(), DbErr> {
-    mailing::Entity::update_many()
+/// Given up on; `false` when the mail was no longer queued (withdrawn while it was sent).
+pub async fn mark_failed(db: &impl ConnectionTrait, id: i32, error: &str) -> Result<bool, DbErr> {
+    let updated = mailing::Entity::update_many()
         .col_expr(mailing::Column::Status, Expr::value(MailStatus::Failed))
         .col_expr(
             mailing::Column::LeasedUntil,
@@ -148,7 +145,8 @@ pub async fn mark_failed(db: &impl ConnectionTrait, id: i32, error: &str) -> Res
         )
         .col_expr(mailing::Column::LastError, Expr::value(error))
         .filter(mailing::Column::Id.eq(id))
+        .filter(mailing::Column::Status.eq(MailStatus::Queued))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected == 1)
 }

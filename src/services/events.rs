@@ -65,16 +65,14 @@ pub async fn reply_received<C: ConnectionTrait>(
         .one(db)
         .await?
         .is_some_and(|r| r.state != RoundState::Closed);
-    let link = open
-        .then(|| invitations::current_token(&invitation, &mail.key))
-        .flatten();
+    let with_link = open && invitations::current_token(&invitation, &mail.key).is_some();
     compose::queue(
         db,
         mail,
         MailKind::ThankYou,
         format!("thank_you:{}", invitation.id),
         &invitation,
-        link,
+        with_link,
         json!({"answers": compose::answers_copy(questions, answers)}),
     )
     .await?;

@@ -124,7 +124,6 @@ pub async fn release(
             } else {
                 invitations::mail_link(&txn, member, &mail.key).await?
             };
-            let link = token;
             let extra = json!({
                 "figures": round_figures,
                 "findings": findings,
@@ -133,7 +132,17 @@ pub async fn release(
                 "replied": replied,
             });
             let key = format!("feedback:{}", member.id);
-            if compose::queue(&txn, mail, MailKind::Feedback, key, &member, link, extra).await? {
+            if compose::queue(
+                &txn,
+                mail,
+                MailKind::Feedback,
+                key,
+                &member,
+                token.is_some(),
+                extra,
+            )
+            .await?
+            {
                 summary.queued += 1;
             } else {
                 summary.already_queued += 1;

@@ -71,7 +71,7 @@ pub async fn save(
         actor,
         Change::updated(
             "mail_template",
-            kind_name(kind),
+            sea_orm::ActiveEnum::to_value(&kind),
             &snapshot(&before),
             &snapshot(&after),
         ),
@@ -95,7 +95,7 @@ pub async fn reset(
         action: "reset",
         ..Change::updated(
             "mail_template",
-            kind_name(kind),
+            sea_orm::ActiveEnum::to_value(&kind),
             &snapshot(&before),
             &snapshot(&after),
         )
@@ -116,13 +116,6 @@ pub async fn preview(
         None => get(db, kind).await?.parts,
     };
     Ok(templates::check(kind, &parts)?)
-}
-
-fn kind_name(kind: MailKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn snapshot(template: &Template) -> serde_json::Value {

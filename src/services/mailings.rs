@@ -2,12 +2,11 @@
 
 use entity::mailing::{self, MailKind, MailStatus};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, page_of, text_search};
+use super::{Listing, ServiceError, lock_by_id, now, page_of, text_search};
 use crate::db;
 use crate::pagination::PageRequest;
 
@@ -62,11 +61,7 @@ pub async fn resend(
     id: i32,
 ) -> Result<mailing::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = mailing::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("mailing", id))?;
+    let before = lock_by_id::<mailing::Entity>(&txn, "mailing", id).await?;
     if before.status == MailStatus::Queued {
         return Err(ServiceError::Conflict {
             field: None,

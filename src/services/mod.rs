@@ -117,8 +117,6 @@ where
     Ok(Listing { items, total })
 }
 
-/// The current time at the precision both databases store (microseconds), so a record
-/// reads back exactly as it was written.
 /// Reads the record a use case is about to change. On PostgreSQL its row stays locked until
 /// the transaction ends, so the version an `If-Match` precondition checks is the version the
 /// change replaces; SQLite's write transactions run one at a time anyway.
@@ -144,6 +142,8 @@ pub async fn lock<E: EntityTrait>(
     query.lock_exclusive().one(db).await
 }
 
+/// The current time at the precision both databases store (microseconds), so a record
+/// reads back exactly as it was written.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }

@@ -7,11 +7,13 @@ use entity::round::{self, RoundState};
 use entity::{invitation, reply, round_workshop, workshop};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, events, invitations, now, page_of, questionnaires, workshops};
+use super::{
+    Listing, ServiceError, events, invitations, lock_by_id, now, page_of, questionnaires, workshops,
+};
 use crate::db;
 use crate::domain::schedule::ScheduleRules;
 use crate::domain::version::Precondition;
@@ -181,7 +183,7 @@ pub async fn update(
 ) -> Result<round::Model, ServiceError> {
     check_rules(&input.rules)?;
     let txn = db::begin(db).await?;
-    let before = lock(&txn, id).await?;
+    let before = lock_by_id::<round::Entity>(&txn, "round", id).await?;
     precondition.check("round", &before)?;
     if before.state == RoundState::Closed {
         return Err(closed(&before));
@@ -222,7 +224,7 @@ pub async fn delete(
     precondition: &Precondition,
 ) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = lock(&txn, id).await?;
+    let before = lock_by_id::<round::Entity>(&txn, "round", id).await?;
     precondition.check("round", &before)?;
     if before.state != RoundState::Draft {
         return Err(ServiceError::Conflict {
@@ -486,7 +488,7 @@ pub async fn transition(
     transition: Transition,
 ) -> Result<round::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = lock(&txn, id).await?;
+    let before = lock_by_id::<round::Entity>(&txn, "round", id).await?;
     let after = change_state(&txn, actor, before, transition).await?;
     txn.commit().await?;
     Ok(after)
@@ -500,21 +502,13 @@ pub async fn open_if_scheduled(
     id: i32,
 ) -> Result<bool, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = lock(&txn, id).await?;
+    let before = lock_by_id::<round::Entity>(&txn, "round", id).await?;
     if before.state != RoundState::Scheduled {
         return Ok(false);
     }
     change_state(&txn, actor, before, Transition::Open).await?;
     txn.commit().await?;
     Ok(true)
-}
-
-async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<round::Model, ServiceError> {
-    round::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("round", id))
 }
 
 async fn change_state(

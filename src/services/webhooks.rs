@@ -9,13 +9,13 @@ use entity::{event, webhook_attempt};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, page_of};
+use super::{Listing, ServiceError, lock, lock_by_id, now, page_of};
 use crate::db;
 use crate::domain::version::Precondition;
 use crate::pagination::PageRequest;
@@ -108,14 +108,6 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<webhook::Model, S
         .ok_or_else(|| ServiceError::not_found("webhook", id))
 }
 
-async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<webhook::Model, ServiceError> {
-    webhook::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("webhook", id))
-}
-
 pub async fn list(
     db: &DatabaseConnection,
     page: PageRequest,
@@ -136,7 +128,7 @@ pub async fn update(
     precondition: &Precondition,
 ) -> Result<webhook::Model, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = lock(&txn, id).await?;
+    let before = lock_by_id::<webhook::Entity>(&txn, "webhook", id).await?;
     precondition.check("webhook", &before)?;
     let mut active: webhook::ActiveModel = before.clone().into();
     apply(&mut active, input);
@@ -159,7 +151,7 @@ pub async fn delete(
     precondition: &Precondition,
 ) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = lock(&txn, id).await?;
+    let before = lock_by_id::<webhook::Entity>(&txn, "webhook", id).await?;
     precondition.check("webhook", &before)?;
     webhook::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
@@ -279,8 +271,9 @@ pub async fn deliveries(
     }))
 }
 
-/// Queues a delivery again at once, whatever became of it; the attempts so far stay on
-/// record and the endpoint receives the same `webhook-id`.
+/// Queues a delivered or failed delivery again at once, for one more attempt (a queued one
+/// is still being tried: 409). The attempts so far stay on record and the endpoint
+/// receives the same `webhook-id`.
 pub async fn redeliver(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -288,12 +281,19 @@ pub async fn redeliver(
     delivery_id: i32,
 ) -> Result<Delivery, ServiceError> {
     let txn = db::begin(db).await?;
-    let before = webhook_delivery::Entity::find_by_id(delivery_id)
-        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("delivery", delivery_id))?;
+    let before = lock(
+        webhook_delivery::Entity::find_by_id(delivery_id)
+            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id)),
+        &txn,
+    )
+    .await?
+    .ok_or_else(|| ServiceError::not_found("delivery", delivery_id))?;
+    if before.status == DeliveryStatus::Queued {
+        return Err(ServiceError::Conflict {
+            field: None,
+            detail: "the delivery is still queued; it will be tried".into(),
+        });
+    }
     let mut active: webhook_delivery::ActiveModel = before.clone().into();
     active.status = Set(DeliveryStatus::Queued);
     active.next_attempt_at = Set(now());

@@ -185,6 +185,12 @@ async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt(backend
     );
     let queued = &deliveries(&app, id, "status=queued").await[0];
     assert_eq!(queued["last_status_code"], 500);
+    app.post(
+        &format!("/v1/webhooks/{id}/deliveries/{}/redeliver", queued["id"]),
+        &json!({}),
+    )
+    .await
+    .expect_problem(409);
     let first_retry: chrono::DateTime<chrono::Utc> =
         queued["next_attempt_at"].as_str().unwrap().parse().unwrap();
     assert!(first_retry >= clock.now() + Span::seconds(29));
