@@ -165,17 +165,19 @@ pub async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let path = request.path();
+    // The path as the router matches it: percent-decoded, so `/v1/api%2Dkeys` is checked
+    // like `/v1/api-keys`.
+    let path = request.match_info().as_str().to_owned();
     let staff = path.starts_with("/v1/") && !path.starts_with("/v1/respond/");
     let documented = staff
-        .then(|| request.match_pattern())
+        .then(|| request.request().resource_map().match_pattern(&path))
         .flatten()
         .filter(|_| {
             request
                 .app_data::<web::Data<RouteTable>>()
                 .is_some_and(|routes| {
                     routes
-                        .methods_for(request.path())
+                        .methods_for(&path)
                         .iter()
                         .any(|m| m == request.method().as_str())
                 })

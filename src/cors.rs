@@ -1,5 +1,7 @@
 //! Cross-origin requests from the allow-listed front ends. Requests without an `Origin`
-//! (partner systems, scripts) are unaffected; a browser on any other origin is refused.
+//! (partner systems, scripts) are unaffected. A browser script on any other origin gets no
+//! `Access-Control-Allow-Origin`, so it cannot read answers, and its preflight is refused,
+//! so it cannot send an API key (`Authorization` needs one) or a JSON body.
 
 use actix_cors::Cors;
 use actix_web::http::{Method, header};

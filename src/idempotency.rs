@@ -3,7 +3,9 @@
 //! a second effect. The same key with another request is 422; a duplicate arriving while
 //! the first still runs waits for its response (409 if it takes too long). Keys belong to
 //! the caller's API key and expire after `idempotency_key_ttl_secs`. Server errors (5xx)
-//! and refusals of the key itself (401, 403, 429) are not stored, so a retry runs again.
+//! and refusals of the key itself (401, 403, 429) are not stored, so a retry runs again;
+//! nor are responses that carry a secret (a new API key, a webhook secret, a participant
+//! link): the service keeps those only as digests, so such a retry runs again too.
 
 use std::time::Duration as StdDuration;
 
@@ -13,13 +15,12 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 
-use crate::auth::bearer_token;
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::services::api_keys::digest;
 use crate::services::idempotency::{self, Claim, Request, StoredResponse};
 use crate::services::now;
 use crate::startup::AppState;
@@ -62,11 +63,10 @@ pub async fn idempotent(
             return Ok(request.into_response(error.error_response()));
         }
     };
-    // Without a credential the handler answers 401; nothing to remember.
-    let (Ok(secret), Some(state)) = (
-        bearer_token(request.request()),
-        request.app_data::<web::Data<AppState>>().cloned(),
-    ) else {
+    // Only for callers the auth middleware let through; the rest are answered 401 or 404.
+    let caller = request.extensions().get::<Caller>().map(|c| c.key_id);
+    let (Some(key_id), Some(state)) = (caller, request.app_data::<web::Data<AppState>>().cloned())
+    else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let body = match request.extract::<Bytes>().await {
@@ -75,7 +75,7 @@ pub async fn idempotent(
     };
     let fingerprint = fingerprint(&request, &body);
     request.set_payload(body.into());
-    let scope = digest(&secret);
+    let scope = format!("api-key:{key_id}");
     let claim_of = Request {
         scope: &scope,
         key: &key,
@@ -126,7 +126,12 @@ pub async fn idempotent(
         }
     };
     let status = response.status();
-    if !is_stored(status) {
+    let secret = response
+        .response()
+        .extensions()
+        .get::<CarriesSecret>()
+        .is_some();
+    if secret || !is_stored(status) {
         idempotency::release(&state.db, id)
             .await
             .map_err(ApiError::from)?;
@@ -155,6 +160,16 @@ pub async fn idempotent(
         request,
         head.set_body(BoxBody::new(bytes)),
     ))
+}
+
+/// Marks a response that must not be kept for replays: it carries a secret.
+#[derive(Debug, Clone, Copy)]
+pub struct CarriesSecret;
+
+/// `response`, marked as carrying a secret.
+pub fn carrying_secret(mut response: HttpResponse) -> HttpResponse {
+    response.extensions_mut().insert(CarriesSecret);
+    response
 }
 
 /// Visible ASCII, as the IETF draft's examples and every client library use.

@@ -4,10 +4,7 @@
 use std::fmt::Display;
 
 use chrono::{DateTime, Utc};
-use entity::{
-    administration, good_practice, mail_template, participant, questionnaire, round, webhook,
-    workshop,
-};
+use entity::{administration, good_practice, participant, questionnaire, round, webhook, workshop};
 use sha2::{Digest, Sha256};
 
 /// A strong entity tag as it goes on the wire, quotes included: `"3f2a..."`.
@@ -78,16 +75,6 @@ versioned_by_id!(
     webhook,
     workshop
 );
-
-impl Versioned for mail_template::Model {
-    fn entity_tag(&self) -> EntityTag {
-        EntityTag::of_version(
-            "mail_template",
-            sea_orm::ActiveEnum::to_value(&self.kind),
-            self.updated_at,
-        )
-    }
-}
 
 /// What a write requires of the version it changes: nothing, or (`If-Match`) one of the
 /// listed tags.

@@ -11,6 +11,7 @@ use crate::auth::{Caller, Permission};
 use crate::domain::{InvalidInput, TextInput};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
+use crate::idempotency::carrying_secret;
 use crate::pagination::{Page, PageParams, PageRequest};
 use crate::services::api_keys as service;
 use crate::startup::AppState;
@@ -108,13 +109,13 @@ async fn create_api_key(
         .parse()
         .map_err(|m| InvalidInput::field("name", m))?;
     let issued = service::create(&state.db, &caller.actor(), name, request.role).await?;
-    Ok(super::created(
+    Ok(carrying_secret(super::created(
         format!("/v1/api-keys/{}", issued.key.id),
         IssuedApiKey {
             api_key: issued.key.into(),
             secret: issued.secret,
         },
-    ))
+    )))
 }
 
 /// Read one key (without its secret).

@@ -16,6 +16,7 @@ use crate::domain::answers::AnswerInput;
 use crate::domain::{AdministrationCode, Email, TextInput, Token, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
+use crate::idempotency::carrying_secret;
 use crate::pagination::{Page, PageParams, PageRequest};
 use crate::services::invitations::{
     self as service, InvitationFilter, InvitationRow, Officer, ShownStatus,
@@ -208,7 +209,7 @@ async fn issue_link(
     caller.require(Permission::WriteData)?;
     let (row, token) =
         service::issue_link(&state.db, &caller.actor(), &state.mail.key, *id).await?;
-    Ok(HttpResponse::Ok().json(issued(row, token)))
+    Ok(carrying_secret(HttpResponse::Ok().json(issued(row, token))))
 }
 
 /// Revoke the current link: it then opens nothing.
@@ -274,7 +275,7 @@ async fn hand_over(
     };
     let (row, token) =
         service::hand_over(&state.db, &caller.actor(), &state.mail.key, *id, officer).await?;
-    Ok(HttpResponse::Ok().json(issued(row, token)))
+    Ok(carrying_secret(HttpResponse::Ok().json(issued(row, token))))
 }
 
 /// Send the invitation mail again, with the current link (a new one when none is valid).

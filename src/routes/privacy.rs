@@ -13,6 +13,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::participants::Participant;
 use crate::auth::{Caller, Permission};
+use crate::conditional::tagged;
+use crate::domain::version::Versioned;
 use crate::error::ApiError;
 use crate::services::privacy::{self as service, PersonalData};
 use crate::startup::AppState;
@@ -206,5 +208,8 @@ async fn erase_participant(
     caller.require(Permission::ManagePersonalData)?;
     let (workshop_id, id) = path.into_inner();
     let erased = service::erase(&state.db, &caller.actor(), workshop_id, id).await?;
-    Ok(HttpResponse::Ok().json(Participant::from(erased)))
+    Ok(tagged(
+        erased.record.entity_tag(),
+        &Participant::from(erased),
+    ))
 }

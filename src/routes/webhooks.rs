@@ -17,6 +17,7 @@ use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
+use crate::idempotency::carrying_secret;
 use crate::pagination::{Page, PageParams, PageRequest};
 use crate::services::webhooks::{self as service, Delivery, DeliveryFilter, WebhookInput};
 use crate::startup::AppState;
@@ -188,13 +189,13 @@ async fn create_webhook(
     let secret = secret.unwrap_or_else(signature::new_secret);
     let created = service::create(&state.db, &caller.actor(), input, secret).await?;
     let secret = created.secret.clone();
-    Ok(super::created(
+    Ok(carrying_secret(super::created(
         format!("/v1/webhooks/{}", created.id),
         CreatedWebhook {
             webhook: Webhook::from(created),
             secret,
         },
-    ))
+    )))
 }
 
 /// Read one webhook endpoint (without its secret).

@@ -469,13 +469,17 @@ pub async fn resend(
     let txn = db::begin(db).await?;
     let before = lock(&txn, id).await?;
     round_accepting_links(&txn, &before).await?;
-    if before.participant_id.is_none() {
+    let officer = match before.participant_id {
+        Some(id) => participant::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
+    };
+    if officer.is_none_or(|officer| officer.erased_at.is_some()) {
         return Err(ServiceError::Conflict {
             field: None,
-            detail: "the invitation has no officer to write to; hand it over first".into(),
+            detail: "the invitation has no officer to write to (none, or erased on request); hand it over first".into(),
         });
     }
-    let (current, token) = ensure_link(&txn, before.clone(), &mail.key).await?;
+    let (current, _) = ensure_link(&txn, before.clone(), &mail.key).await?;
     let key = format!(
         "invitation:{id}:resend:{}",
         hex::encode(rand::random::<[u8; 8]>())
@@ -486,7 +490,7 @@ pub async fn resend(
         MailKind::Invitation,
         key.clone(),
         &current,
-        Some(token),
+        true,
         serde_json::json!({}),
     )
     .await?;

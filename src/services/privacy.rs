@@ -7,11 +7,14 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::mailing::{self, MailStatus};
 use entity::round::RoundState;
-use entity::{audit_log, invitation, participant, reply, reply_revision, round, webhook_delivery};
+use entity::{
+    audit_log, event, idempotency_key, invitation, participant, reply, reply_revision, round,
+    webhook_delivery,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -19,6 +22,7 @@ use super::audit::{self, Actor, Change};
 use super::participants::{self, Participant};
 use super::{ServiceError, lock_by_id, now};
 use crate::db;
+use crate::webhooks::EventType;
 
 /// The name an erased participant is shown with.
 pub const ERASED_NAME: &str = "Erased participant";
@@ -50,17 +54,18 @@ async fn invitations_of(
         .await?)
 }
 
-/// Mail addressed to the participant: through their invitations or to their address.
+/// Mail addressed to the participant: through their invitations or to one of their
+/// addresses.
 async fn mailings_of(
     db: &impl ConnectionTrait,
-    record: &participant::Model,
+    emails: &[String],
     invitation_ids: &[i32],
 ) -> Result<Vec<mailing::Model>, ServiceError> {
     Ok(mailing::Entity::find()
         .filter(
             mailing::Column::InvitationId
                 .is_in(invitation_ids.iter().copied())
-                .or(mailing::Column::Recipient.eq(record.email.as_str())),
+                .or(mailing::Column::Recipient.is_in(emails.iter().cloned())),
         )
         .order_by_asc(mailing::Column::Id)
         .all(db)
@@ -116,7 +121,12 @@ pub async fn export(
             (reply, mine)
         })
         .collect();
-    let mailings = mailings_of(db, &participant.record, &invitation_ids).await?;
+    let mailings = mailings_of(
+        db,
+        std::slice::from_ref(&participant.record.email),
+        &invitation_ids,
+    )
+    .await?;
     let audit = audit_of(db, participant_id, &invitation_ids).await?;
     Ok(PersonalData {
         participant,
@@ -127,26 +137,63 @@ pub async fn export(
     })
 }
 
-/// `value` with every string holding one of `secrets` replaced.
-fn scrubbed(value: &Value, secrets: &[&str]) -> Value {
-    match value {
-        Value::String(text) => {
-            let mut text = text.clone();
-            for secret in secrets.iter().filter(|s| !s.is_empty()) {
-                if text.to_lowercase().contains(&secret.to_lowercase()) {
-                    text = "[erased]".into();
+/// What erasure removes: the participant's names, emails and positions, current and as the
+/// audit log recorded earlier ones. A name or position is erased where a value is exactly
+/// it, an email wherever it occurs (an SMTP error quoting it, say), so that a short name
+/// does not erase unrelated words.
+#[derive(Debug, Default)]
+struct Secrets {
+    exact: Vec<String>,
+    emails: Vec<String>,
+}
+
+impl Secrets {
+    fn of(record: &participant::Model, audit: &[audit_log::Model]) -> Self {
+        let mut secrets = Self::default();
+        let mut add = |key: &str, value: &str| {
+            let value = value.trim().to_lowercase();
+            let list = if key == "email" {
+                &mut secrets.emails
+            } else {
+                &mut secrets.exact
+            };
+            if !value.is_empty() && !list.contains(&value) {
+                list.push(value);
+            }
+        };
+        add("name", &record.name);
+        add("email", &record.email);
+        add("position", record.position.as_deref().unwrap_or_default());
+        for entry in audit.iter().filter(|e| e.entity_type == "participant") {
+            for snapshot in [&entry.before, &entry.after].into_iter().flatten() {
+                for key in ["name", "email", "position"] {
+                    if let Some(value) = snapshot.get(key).and_then(Value::as_str) {
+                        add(key, value);
+                    }
                 }
             }
-            Value::String(text)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| scrubbed(v, secrets)).collect()),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.clone(), scrubbed(v, secrets)))
-                .collect(),
-        ),
-        other => other.clone(),
+        secrets
+    }
+
+    fn hides(&self, text: &str) -> bool {
+        let text = text.trim().to_lowercase();
+        self.exact.contains(&text) || self.emails.iter().any(|email| text.contains(email))
+    }
+
+    /// `value` with every string holding a secret replaced.
+    fn scrub(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) if self.hides(text) => Value::String("[erased]".into()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.scrub(v)).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.scrub(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
     }
 }
 
@@ -163,16 +210,16 @@ pub async fn erase(
         .await?
         .record;
     let at = now();
-    let secrets = [before.name.as_str(), before.email.as_str()];
     let invitations = invitations_of(&txn, participant_id).await?;
     let invitation_ids: Vec<i32> = invitations.iter().map(|i| i.id).collect();
+    let audit = audit_of(&txn, participant_id, &invitation_ids).await?;
+    let secrets = Secrets::of(&before, &audit);
 
-    for mail in mailings_of(&txn, &before, &invitation_ids).await? {
+    for mail in mailings_of(&txn, &secrets.emails, &invitation_ids).await? {
+        let mut active: mailing::ActiveModel = mail.clone().into();
         if mail.status == MailStatus::Queued {
-            mailing::Entity::delete_by_id(mail.id).exec(&txn).await?;
-            continue;
+            active.status = Set(MailStatus::Cancelled); // withdrawn, as reminders are
         }
-        let mut active: mailing::ActiveModel = mail.into();
         active.recipient = Set(erased_email(participant_id));
         active.subject = Set(String::new());
         active.body_text = Set(String::new());
@@ -181,24 +228,53 @@ pub async fn erase(
         active.body_purged_at = Set(Some(at));
         active.update(&txn).await?;
     }
-    for entry in audit_of(&txn, participant_id, &invitation_ids).await? {
+    for entry in audit {
         let (before_json, after_json) = (entry.before.clone(), entry.after.clone());
         let mut active: audit_log::ActiveModel = entry.into();
-        active.before = Set(before_json.map(|v| scrubbed(&v, &secrets)));
-        active.after = Set(after_json.map(|v| scrubbed(&v, &secrets)));
+        active.before = Set(before_json.map(|v| secrets.scrub(&v)));
+        active.after = Set(after_json.map(|v| secrets.scrub(&v)));
         active.update(&txn).await?;
     }
+    // Webhook payloads and events name no person, but a mail error may quote an address.
+    let quoting = secrets.emails.iter().fold(Condition::any(), |any, email| {
+        any.add(webhook_delivery::Column::Payload.contains(email.as_str()))
+    });
     for delivery in webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Payload.contains(before.email.as_str()))
+        .filter(quoting)
         .all(&txn)
         .await?
     {
         let payload = serde_json::from_str::<Value>(&delivery.payload)
-            .map(|v| scrubbed(&v, &secrets).to_string())
+            .map(|v| secrets.scrub(&v).to_string())
             .unwrap_or_default();
         let mut active: webhook_delivery::ActiveModel = delivery.into();
         active.payload = Set(payload);
         active.update(&txn).await?;
+    }
+    // Responses kept for `Idempotency-Key` replays (a participant's creation, say).
+    for kept in idempotency_key::Entity::find().all(&txn).await? {
+        let body = String::from_utf8_lossy(kept.response_body.as_deref().unwrap_or_default());
+        if secrets
+            .emails
+            .iter()
+            .any(|e| body.to_lowercase().contains(e))
+        {
+            idempotency_key::Entity::delete_by_id(kept.id)
+                .exec(&txn)
+                .await?;
+        }
+    }
+    for failure in event::Entity::find()
+        .filter(event::Column::Kind.eq(EventType::MailingFailed.as_str()))
+        .all(&txn)
+        .await?
+    {
+        let payload = secrets.scrub(&failure.payload);
+        if payload != failure.payload {
+            let mut active: event::ActiveModel = failure.into();
+            active.payload = Set(payload);
+            active.update(&txn).await?;
+        }
     }
     invitation::Entity::update_many()
         .col_expr(

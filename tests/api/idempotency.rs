@@ -73,6 +73,19 @@ async fn the_same_key_with_another_body_is_refused(backend: Backend) {
     assert_eq!(fields, ["Idempotency-Key"]);
     assert_eq!(workshop_count(&app).await, 1);
 
+    // A response that carries a secret is not kept: the retry runs again.
+    let issue = || {
+        app.send(
+            app.request_as(&app.admin_key, Method::POST, "/v1/api-keys")
+                .header("Idempotency-Key", "new-key")
+                .json(&json!({"name": "front end", "role": "viewer"})),
+        )
+    };
+    let first = issue().await.expect(201);
+    let again = issue().await.expect(201);
+    assert!(again.headers.get("idempotent-replayed").is_none());
+    assert_ne!(first.body["secret"], again.body["secret"]);
+
     // Keys belong to the caller: another API key's "key-1" is its own.
     let editor = app.key_for("editor").await;
     post_as(

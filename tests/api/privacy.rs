@@ -162,6 +162,19 @@ async fn erasure_removes_name_and_email_everywhere_and_keeps_the_reply(backend: 
             .iter()
             .any(|a| a["action"] == "erase" && a["entity_type"] == "participant")
     );
+    // Nobody is written to at the erased address, and no new link is issued for them.
+    let invitation = app
+        .get(&format!(
+            "/v1/rounds/{}/invitations?administration=MY",
+            r.round_id
+        ))
+        .await
+        .expect(200)
+        .body["items"][0]["id"]
+        .clone();
+    app.post(&format!("/v1/invitations/{invitation}/resend"), &json!({}))
+        .await
+        .expect_problem(409);
     // Hong Kong's officer is untouched.
     let others = app
         .get(&format!(
