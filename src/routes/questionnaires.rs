@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{Caller, Permission};
 use crate::conditional::tagged;
 use crate::domain::questionnaire::{Question, QuestionInput, parse_questions};
-use crate::domain::version::{Precondition, Versioned};
+use crate::domain::version::{EntityTag, Precondition, Versioned};
 use crate::domain::{InvalidInput, LongTextInput, TextInput, Validator};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -54,6 +54,17 @@ async fn view(state: &AppState, model: questionnaire::Model) -> Result<Questionn
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
+}
+
+/// The tag of what is shown: `in_use` is not part of the stored version, yet changes what a
+/// client holds when a round starts using the version (which then can no longer be edited,
+/// so no `If-Match` needs to match it).
+fn tag_of(version: EntityTag, shown: &Questionnaire) -> EntityTag {
+    if shown.in_use {
+        EntityTag::of_bytes(format!("{} in use", version.as_str()).as_bytes())
+    } else {
+        version
+    }
 }
 
 /// A questionnaire version to publish, or the new content of an unused one.
@@ -163,7 +174,9 @@ async fn get_questionnaire(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, *id).await?;
-    Ok(tagged(found.entity_tag(), &view(&state, found).await?))
+    let tag = found.entity_tag();
+    let shown = view(&state, found).await?;
+    Ok(tagged(tag_of(tag, &shown), &shown))
 }
 
 /// Replace the content of a version no round uses yet (409 otherwise).
@@ -184,5 +197,7 @@ async fn replace_questionnaire(
     caller.require(Permission::WriteData)?;
     let input = request.try_into()?;
     let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
-    Ok(tagged(updated.entity_tag(), &view(&state, updated).await?))
+    let tag = updated.entity_tag();
+    let shown = view(&state, updated).await?;
+    Ok(tagged(tag_of(tag, &shown), &shown))
 }

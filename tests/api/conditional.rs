@@ -79,7 +79,15 @@ async fn an_unchanged_resource_answers_304_and_a_changed_one_200(backend: Backen
     get_if_none_match(&app, "/v1/workshops", &etag(&list))
         .await
         .expect(304);
+    let unused = etag(&app.get("/v1/questionnaires/1").await.expect(200));
     let round = app.create_round(1).await;
+    let now_in_use = get_if_none_match(&app, "/v1/questionnaires/1", &unused)
+        .await
+        .expect(200);
+    assert_eq!(
+        now_in_use.body["in_use"], true,
+        "a round using it changes what is shown"
+    );
     let rates_path = format!("/v1/rounds/{round}/analytics/reply-rates");
     let rates = app.get(&rates_path).await.expect(200);
     get_if_none_match(&app, &rates_path, &etag(&rates))
