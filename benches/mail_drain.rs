@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use entity::mailing::MailKind;
+use followup::base::clock::SystemClock;
 use followup::config::{DatabaseSettings, Settings};
-use followup::jobs::SystemClock;
 use followup::jobs::worker::{DeliverySettings, Worker};
 use followup::mail::outbox::{self, NewMail};
 use followup::mail::templates::Rendered;

@@ -8,8 +8,11 @@ use entity::api_key::Role;
 use crate::config::Settings;
 use anyhow::Context;
 
+use crate::base::error::ServiceError;
 use crate::domain::InvalidInput;
-use crate::services::{ServiceError, api_keys, audit::Actor, replies_csv};
+use crate::services::questionnaires::QuestionCache;
+use crate::services::replies::import;
+use crate::services::{api_keys, audit::Actor};
 use crate::startup::{Application, prepare_database};
 use crate::{db, domain, openapi, telemetry};
 
@@ -131,7 +134,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             prepare_database(&db).await?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            match replies_csv::import(&db, &Actor::command_line(), round, &text).await {
+            match import::import(
+                &db,
+                &QuestionCache::default(),
+                &Actor::command_line(),
+                round,
+                &text,
+            )
+            .await
+            {
                 Ok(summary) => println!(
                     "imported {} replies ({} workshops created)",
                     summary.replies, summary.workshops_created
@@ -164,9 +175,9 @@ async fn run_keys(db: &sea_orm::DatabaseConnection, command: KeysCommand) -> any
             println!("{}", issued.secret);
         }
         KeysCommand::List => {
-            let page = crate::pagination::PageRequest {
+            let page = crate::base::listing::PageRequest {
                 page: 1,
-                per_page: crate::pagination::MAX_PER_PAGE,
+                per_page: crate::http::paging::MAX_PER_PAGE,
             };
             for key in api_keys::list(db, page).await?.items {
                 let state = if key.revoked_at.is_some() {

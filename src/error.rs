@@ -9,9 +9,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::base::error::ServiceError;
 use crate::domain::{FieldError, InvalidInput};
-use crate::services::ServiceError;
-use crate::services::replies::ReplyError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -231,30 +230,18 @@ pub fn database_unreachable(cause: &anyhow::Error) -> bool {
         })
 }
 
-impl From<ReplyError> for ApiError {
-    fn from(error: ReplyError) -> Self {
-        match error {
-            ReplyError::NotFound(message) => Self::NotFound(message),
-            ReplyError::RoundClosed => Self::Conflict {
-                detail: error.to_string(),
-                field: None,
-            },
-            ReplyError::Conflict(detail) => Self::Conflict {
-                detail,
-                field: None,
-            },
-            ReplyError::Invalid(invalid) => Self::Invalid(invalid),
-            ReplyError::Unexpected(cause) => Self::Unexpected(cause),
-        }
-    }
-}
-
+/// The one place a use case's outcome becomes a problem type: a missing record is 404, an
+/// invalid input 422, a refusal of the domain's rules 409 (naming its field when it has
+/// one), a stale `If-Match` 412, anything else 500 with its cause in the log.
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match error {
-            ServiceError::NotFound(what) => Self::NotFound(what),
+            ServiceError::NotFound(missing) => Self::NotFound(missing.detail),
             ServiceError::Invalid(invalid) => Self::Invalid(invalid),
-            ServiceError::Conflict { field, detail } => Self::Conflict { detail, field },
+            ServiceError::Refused(refusal) => Self::Conflict {
+                field: refusal.field().map(str::to_owned),
+                detail: refusal.to_string(),
+            },
             ServiceError::PreconditionFailed(failed) => {
                 Self::PreconditionFailed(failed.to_string())
             }

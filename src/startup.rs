@@ -17,33 +17,24 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::analytics::cache::AnalyticsCache;
+use crate::base::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
-use crate::extract::BodyLimit;
+use crate::http::extract::BodyLimit;
+use crate::http::policy::{self, RoutePolicy};
+use crate::http::rate_limit::RespondLimiter;
+use crate::http::state::AppState;
+use crate::http::{auth, conditional, cors, idempotency, observe};
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use crate::jobs::worker::{DeliverySettings, Worker};
-use crate::jobs::{Clock, SystemClock};
 use crate::mail::MailContext;
 use crate::mail::transport::Transport;
-use crate::openapi::{self, ApiDocument, RouteTable};
-use crate::rate_limit::RespondLimiter;
+use crate::openapi::{self, ApiDocument};
+use crate::services::questionnaires::QuestionCache;
 use crate::services::{api_keys, questionnaires, seed};
 use crate::webhooks::TargetPolicy;
-use crate::{auth, conditional, cors, db, idempotency, middleware, routes};
-
-/// What every handler can reach.
-#[derive(Debug)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub respond_limiter: RespondLimiter,
-    pub mail: MailContext,
-    pub analytics_cache: AnalyticsCache,
-    /// How long a stored `Idempotency-Key` response is replayed.
-    pub idempotency_ttl: chrono::Duration,
-    /// Where webhooks may be sent.
-    pub webhook_policy: TargetPolicy,
-}
+use crate::{db, routes};
 
 pub struct Application {
     port: u16,
@@ -136,7 +127,7 @@ impl Application {
         crate::telemetry::prometheus(); // install the recorder before the first request
 
         let document = openapi::document();
-        let route_table = web::Data::new(RouteTable::from_document(&document));
+        let route_policy = web::Data::new(RoutePolicy::from_document(&document)?);
         let api_document = web::Data::new(ApiDocument {
             json: openapi::to_json(&document),
         });
@@ -153,6 +144,7 @@ impl Application {
                 settings.trusted_proxies.clone(),
             ),
             mail,
+            questions: QuestionCache::default(),
             analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
             idempotency_ttl: chrono::Duration::seconds(
                 i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
@@ -173,10 +165,10 @@ impl Application {
                 .wrap(from_fn(auth::authenticate))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_errors))
-                .wrap(from_fn(middleware::observe))
+                .wrap(from_fn(observe::observe))
                 .app_data(state.clone())
                 .app_data(api_document.clone())
-                .app_data(route_table.clone())
+                .app_data(route_policy.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(BodyLimit(body_limit))
                 .into_utoipa_app()
@@ -186,7 +178,7 @@ impl Application {
                     SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])),
                 )
                 .route("/docs", web::get().to(redirect_to_docs))
-                .default_service(web::to(routes::fallback))
+                .default_service(web::to(policy::fallback))
         })
         .listen(listener)?
         .shutdown_timeout(settings.shutdown_timeout_secs);

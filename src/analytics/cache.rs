@@ -16,10 +16,10 @@ use entity::round::{self, RoundState};
 use hashlink::LruCache;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
-use super::RoundContext;
+use super::context::RoundContext;
 use super::report::Figures;
 use super::trends::Trends;
-use crate::services::ServiceError;
+use crate::base::error::ServiceError;
 
 /// What a cached entry was computed from; an entry answers only the same key.
 type Key = String;

@@ -1,8 +1,9 @@
 //! Findings written from the figures, so that the text and the numbers always agree.
 
+use super::cross_tab::CrossTab;
 use super::stats::Proportion;
+use super::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use super::trends::Trends;
-use super::{ChoiceTable, CrossTab, ReplyRates, YesNoTable};
 
 fn percent(p: &Proportion) -> String {
     format!("{}%", p.percent)

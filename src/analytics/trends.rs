@@ -1,19 +1,18 @@
 //! The same figures for several rounds side by side, matched by question code.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use entity::round::{self, RoundState};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::cache::AnalyticsCache;
+use super::context::{AskedRound, OptionRef, RoundRef, option_refs};
+use super::queries;
 use super::stats::Proportion;
-use super::{OptionRef, RoundRef, queries};
+use crate::base::error::ServiceError;
 use crate::domain::FiscalYear;
 use crate::domain::questionnaire::{Question, QuestionType};
-use crate::services::{ServiceError, replies};
 
 /// An option's share in each round; absent where the round did not ask it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -65,46 +64,28 @@ pub async fn rounds_between(
         .await?)
 }
 
-/// The trends over `rounds`, from `cache` when every round is closed and they were computed
-/// before from the same rounds.
-pub async fn trends_with(
-    db: &impl ConnectionTrait,
-    cache: &AnalyticsCache,
-    rounds: &[round::Model],
-) -> Result<Arc<Trends>, ServiceError> {
-    let key = cache.trends_key(rounds);
-    if let Some(trends) = key.as_ref().and_then(|k| cache.trends(rounds, k)) {
-        return Ok(trends);
-    }
-    let figures = Arc::new(trends(db, rounds).await?);
-    if let Some(key) = key {
-        cache.keep_trends(rounds, key, figures.clone());
-    }
-    Ok(figures)
-}
-
-/// The trends over `rounds`, computed afresh.
+/// The trends over `asked` rounds, oldest first, computed afresh.
 pub async fn trends(
     db: &impl ConnectionTrait,
-    rounds: &[round::Model],
+    asked: &[AskedRound],
 ) -> Result<Trends, ServiceError> {
+    let rounds: Vec<&round::Model> = asked.iter().map(|a| &a.round).collect();
     let ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
     let invited = queries::invited_per_round(db, &ids).await?;
     let replied = queries::replied_per_round(db, &ids).await?;
     let answered = queries::answered_by_question(db, &ids).await?;
     let chosen = queries::options_by_question(db, &ids).await?;
 
-    let mut asked: HashMap<i32, Vec<Question>> = HashMap::new();
+    let mut asked_by: HashMap<i32, Vec<Question>> = HashMap::new();
     let mut order: Vec<Question> = Vec::new();
-    for round in rounds {
-        let questions = replies::questions_of_round(db, round).await?;
-        for question in &questions {
+    for AskedRound { round, questions } in asked {
+        for question in questions {
             match order.iter_mut().find(|q| q.code == question.code) {
                 Some(known) => *known = merge(known, question),
                 None => order.push(question.clone()),
             }
         }
-        asked.insert(round.id, questions);
+        asked_by.insert(round.id, questions.clone());
     }
 
     let questions = order
@@ -112,7 +93,7 @@ pub async fn trends(
         .filter(|q| q.question_type != QuestionType::Text)
         .map(|question| {
             let asks = |round: &round::Model| {
-                asked
+                asked_by
                     .get(&round.id)
                     .is_some_and(|qs| qs.iter().any(|q| q.code == question.code))
             };
@@ -122,7 +103,7 @@ pub async fn trends(
                     .copied()
                     .unwrap_or_default()
             };
-            let options = super::option_refs(&question)
+            let options = option_refs(&question)
                 .into_iter()
                 .filter(|_| question.question_type.has_options())
                 .map(|option| OptionTrend {
@@ -161,7 +142,7 @@ pub async fn trends(
         })
         .collect();
     Ok(Trends {
-        rounds: rounds.iter().map(RoundRef::from).collect(),
+        rounds: rounds.iter().map(|r| RoundRef::from(*r)).collect(),
         reply_rate: rounds
             .iter()
             .map(|r| {

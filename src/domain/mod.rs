@@ -7,6 +7,7 @@ mod email;
 mod fiscal_year;
 pub mod lenient;
 pub mod questionnaire;
+pub mod refusal;
 pub mod schedule;
 pub mod spreadsheet;
 mod text;

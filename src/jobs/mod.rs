@@ -1,11 +1,10 @@
-//! Work that runs on its own: the scheduler (invitations when a survey opens, reminders
-//! before the due date), the delivery worker (the mail outbox) and the webhook worker. All
-//! read time from an injected clock, so tests move time instead of waiting.
+//! Work that runs on its own beside the HTTP server: the scheduler (invitations when a
+//! survey opens, reminders before the due date, clean-ups), the mail delivery worker and
+//! the webhook worker. They are drivers like the handlers: each pass calls use cases of
+//! `crate::services` and mail or webhook transports, and reads the time from an injected
+//! `crate::base::clock::Clock`, so tests move time instead of waiting.
 
-pub mod clock;
-pub mod queue;
+pub mod poll;
 pub mod scheduler;
 pub mod webhook_worker;
 pub mod worker;
-
-pub use clock::{Clock, ManualClock, SystemClock};

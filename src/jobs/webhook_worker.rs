@@ -10,12 +10,13 @@ use chrono::Duration as Span;
 use entity::webhook;
 use entity::webhook_delivery::{self, DeliveryStatus};
 use futures_util::{StreamExt, stream};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use super::Clock;
-use super::queue::{backoff, claim_due, poll_until_stopped};
-use crate::services::webhooks::{self, AttemptOutcome};
+use super::poll::poll_until_stopped;
+use crate::base::clock::Clock;
+use crate::base::queue::backoff;
+use crate::services::webhooks::deliveries::{self, AttemptOutcome};
 use crate::webhooks::{TargetPolicy, signature};
 
 #[derive(Debug, Clone)]
@@ -90,7 +91,7 @@ impl WebhookWorker {
 
     /// Claims one batch of due deliveries and sends them.
     pub async fn run_once(&self) -> anyhow::Result<WebhookReport> {
-        let claimed = claim_due::<webhook_delivery::Entity>(
+        let claimed = deliveries::claim_due(
             &self.db,
             self.clock.now(),
             self.settings.lease,
@@ -114,9 +115,7 @@ impl WebhookWorker {
     }
 
     async fn deliver(&self, delivery: webhook_delivery::Model) -> anyhow::Result<DeliveryStatus> {
-        let endpoint = webhook::Entity::find_by_id(delivery.webhook_id)
-            .one(&self.db)
-            .await?;
+        let endpoint = deliveries::endpoint_of(&self.db, &delivery).await?;
         let outcome = match endpoint {
             Some(endpoint) => self.post(&endpoint, &delivery).await,
             None => AttemptOutcome {
@@ -140,7 +139,7 @@ impl WebhookWorker {
                 "webhook delivery failed"
             );
         }
-        Ok(webhooks::record_attempt(&self.db, &delivery, &outcome, retry_at).await?)
+        Ok(deliveries::record_attempt(&self.db, &delivery, &outcome, retry_at).await?)
     }
 
     async fn post(

@@ -12,13 +12,12 @@ use lettre::message::Mailbox;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use super::Clock;
-use super::queue::poll_until_stopped;
-use crate::db;
+use super::poll::poll_until_stopped;
+use crate::base::clock::Clock;
 use crate::domain::TokenKey;
 use crate::mail::outbox;
 use crate::mail::transport::{SendError, Transport};
-use crate::services::events;
+use crate::services::mailings;
 
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
@@ -128,12 +127,7 @@ impl Worker {
             }
             Err(SendError::Transient(error) | SendError::Permanent(error)) => {
                 tracing::error!(mailing = mail.id, attempts = mail.attempts, %error, "delivery failed for good");
-                // The failure and the event announcing it are written together.
-                let txn = db::begin(&self.db).await?;
-                if outbox::mark_failed(&txn, mail.id, &error).await? {
-                    events::mailing_failed(&txn, mail, &error).await?;
-                }
-                txn.commit().await?;
+                mailings::fail(&self.db, mail, &error).await?;
                 Outcome::Failed
             }
         })
@@ -141,7 +135,7 @@ impl Worker {
 
     /// Wait before attempt `attempts + 1`.
     fn backoff(&self, attempts: i32) -> Span {
-        super::queue::backoff(self.settings.retry_base, attempts)
+        crate::base::queue::backoff(self.settings.retry_base, attempts)
     }
 
     /// Delivers until `stop` turns true.

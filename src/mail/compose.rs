@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 use super::MailContext;
 use super::outbox::{self, NewMail};
 use super::templates;
+use crate::base::error::ServiceError;
 use crate::domain::TimeZone;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::{OTHER, Question, QuestionType};
-use crate::services::ServiceError;
 
 /// Queues one mail of `kind` to the officer of `invitation`, with `extra` variables and the
 /// link when given. `Ok(false)` when the invitation has no officer or the key was queued.

@@ -11,7 +11,8 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::templates::Rendered;
-use crate::services::{ServiceError, now};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
 
 /// A mail to queue.
 #[derive(Debug, Clone)]
@@ -90,7 +91,7 @@ pub async fn claim(
     limit: u64,
 ) -> Result<Vec<mailing::Model>, DbErr> {
     let mut claimed =
-        crate::jobs::queue::claim_due::<mailing::Entity>(db, at, lease, limit).await?;
+        crate::base::queue::claim_due::<mailing::Entity>(db, at, lease, limit).await?;
     claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
     Ok(claimed)
 }

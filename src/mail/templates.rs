@@ -10,8 +10,8 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 
+use crate::base::error::ServiceError;
 use crate::domain::{FieldError, InvalidInput};
-use crate::services::ServiceError;
 
 /// The three parts of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]

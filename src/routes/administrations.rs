@@ -7,17 +7,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{AdministrationCode, TextInput, TimeZone, Validator};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::query_text;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
 use crate::services::administrations::{
     self as service, AdministrationFilter, AdministrationInput,
 };
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -110,22 +114,21 @@ fn path_code(code: &str) -> Result<AdministrationCode, ApiError> {
 
 /// List administrations, ordered by code.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "administrations",
     params(AdministrationQuery, PageParams),
     responses((status = 200, body = Page<Administration>))
 )]
 #[get("/administrations")]
 async fn list_administrations(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(query): Query<AdministrationQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let page = PageRequest::try_from(page)?;
     let filter = AdministrationFilter {
         sub_region: query.sub_region,
-        text: super::query_text("q", query.q)?,
+        text: query_text("q", query.q)?,
     };
     let listing = service::list(&state.db, filter, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Administration::from)))
@@ -133,6 +136,7 @@ async fn list_administrations(
 
 /// Add an administration.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "administrations",
     request_body = AdministrationRequest,
     responses((status = 201, body = Administration))
@@ -143,10 +147,9 @@ async fn create_administration(
     state: web::Data<AppState>,
     Json(request): Json<AdministrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let input = AdministrationInput::try_from(request)?;
     let created = service::create(&state.db, &caller.actor(), input).await?;
-    Ok(super::created(
+    Ok(responses::created(
         format!("/v1/administrations/{}", created.code),
         Administration::from(created),
     ))
@@ -154,23 +157,23 @@ async fn create_administration(
 
 /// Read one administration.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "administrations",
     params(("code" = AdministrationCode, Path, description = "Administration code, e.g. MY")),
     responses((status = 200, body = Administration))
 )]
 #[get("/administrations/{code}")]
 async fn get_administration(
-    caller: Caller,
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, &path_code(&code)?).await?;
     Ok(tagged(found.entity_tag(), &Administration::from(found)))
 }
 
 /// Replace an administration (its code may change).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "administrations",
     params(("code" = AdministrationCode, Path, description = "Administration code, e.g. MY")),
     request_body = AdministrationRequest,
@@ -184,7 +187,6 @@ async fn replace_administration(
     precondition: Precondition,
     Json(request): Json<AdministrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let code = path_code(&code)?;
     let input = AdministrationInput::try_from(request)?;
     let updated = service::update(&state.db, &caller.actor(), &code, input, &precondition).await?;
@@ -193,6 +195,7 @@ async fn replace_administration(
 
 /// Delete an administration no participant belongs to.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "administrations",
     params(("code" = AdministrationCode, Path, description = "Administration code, e.g. MY")),
     responses((status = 204, description = "Deleted"))
@@ -204,7 +207,6 @@ async fn delete_administration(
     code: web::Path<String>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     service::delete(
         &state.db,
         &caller.actor(),

@@ -5,23 +5,23 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use entity::round::RoundState;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::analytics::report::{self, Report};
-use crate::analytics::trends::{self, Trends};
-use crate::analytics::{
-    self as figures, ChoiceTable, CrossTab, ReplyRates, RoundContext, Selector, YesNoTable,
-};
-use crate::auth::{Caller, Permission};
-use crate::domain::questionnaire::QuestionType;
+use crate::analytics::context::Selector;
+use crate::analytics::cross_tab::CrossTab;
+use crate::analytics::render::{html, table_csv};
+use crate::analytics::report::Report;
+use crate::analytics::tables::{ChoiceTable, ReplyRates, YesNoTable};
+use crate::analytics::trends::Trends;
+use crate::base::error::ServiceError;
 use crate::domain::{FiscalYear, InvalidInput};
 use crate::error::ApiError;
-use crate::extract::Query;
-use crate::services::{ServiceError, rounds};
-use crate::startup::AppState;
+use crate::http::extract::Query;
+use crate::http::policy::Access;
+use crate::http::state::AppState;
+use crate::services::reports::{self, Answer, Caches};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -69,31 +69,35 @@ fn query_error(error: ServiceError) -> ApiError {
     }
 }
 
-async fn context(state: &AppState, round_id: i32) -> Result<(RoundContext, bool), ApiError> {
-    let context = RoundContext::load(&state.db, round_id).await?;
-    let is_final = context.round.state == RoundState::Closed;
-    Ok((context, is_final))
+fn caches(state: &AppState) -> Caches<'_> {
+    Caches {
+        questions: &state.questions,
+        figures: &state.analytics_cache,
+    }
+}
+
+/// Figures with their caching as [`conditional`] sets it.
+fn figures<T: Serialize>(
+    answer: Result<Answer<T>, ServiceError>,
+) -> Result<HttpResponse, ApiError> {
+    let answer = answer.map_err(query_error)?;
+    json(&answer.figures, answer.is_final)
 }
 
 /// Table 1: reply rates per workshop, per scope and in total, with the previous round's.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = ReplyRates), (status = 304, description = "Not modified"))
 )]
 #[get("/rounds/{id}/analytics/reply-rates")]
 async fn get_reply_rates(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let (context, is_final) = context(&state, *id).await?;
-    let previous = rounds::previous(&state.db, &context.round).await?;
-    json(
-        &figures::reply_rates(&state.db, &context, previous.as_ref()).await?,
-        is_final,
-    )
+    let rates = reports::reply_rates(&state.db, &state.questions, *id).await?;
+    json(&rates.figures, rates.is_final)
 }
 
 /// Which question to count.
@@ -105,74 +109,36 @@ pub struct QuestionQuery {
     pub question: Option<String>,
 }
 
-fn question_or_first(
-    context: &RoundContext,
-    asked: Option<String>,
-    kinds: &[QuestionType],
-) -> Result<String, ApiError> {
-    match asked {
-        Some(code) => Ok(code),
-        None => context
-            .questions
-            .iter()
-            .find(|q| kinds.contains(&q.question_type))
-            .map(|q| q.code.clone())
-            .ok_or_else(|| {
-                ApiError::bad_request("question", "the round's questionnaire has no such question")
-            }),
-    }
-}
-
 /// Table 2: a choice question, per option: how many chose it, of those who answered.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(("id" = i32, Path, description = "Round id"), QuestionQuery),
     responses((status = 200, body = ChoiceTable), (status = 304, description = "Not modified"))
 )]
 #[get("/rounds/{id}/analytics/choices")]
 async fn get_choices(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<QuestionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let (context, is_final) = context(&state, *id).await?;
-    let code = question_or_first(
-        &context,
-        query.question,
-        &[QuestionType::MultipleChoice, QuestionType::SingleChoice],
-    )?;
-    json(
-        &figures::choices(&state.db, &context, &code)
-            .await
-            .map_err(query_error)?,
-        is_final,
-    )
+    figures(reports::choices(&state.db, &state.questions, *id, query.question).await)
 }
 
 /// Tables 3, 5 and 6: a yes/no question; the base is the number who answered it.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(("id" = i32, Path, description = "Round id"), QuestionQuery),
     responses((status = 200, body = YesNoTable), (status = 304, description = "Not modified"))
 )]
 #[get("/rounds/{id}/analytics/yes-no")]
 async fn get_yes_no(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<QuestionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let (context, is_final) = context(&state, *id).await?;
-    let code = question_or_first(&context, query.question, &[QuestionType::YesNo])?;
-    json(
-        &figures::yes_no(&state.db, &context, &code)
-            .await
-            .map_err(query_error)?,
-        is_final,
-    )
+    figures(reports::yes_no(&state.db, &state.questions, *id, query.question).await)
 }
 
 /// What to cross-tabulate.
@@ -194,29 +160,25 @@ pub struct CrossTabQuery {
 /// Tables 4 and 7: actions against an outcome, per workshop naming the administrations,
 /// with totals, shares, Fisher's exact test and odds ratios.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(("id" = i32, Path, description = "Round id"), CrossTabQuery),
     responses((status = 200, body = CrossTab), (status = 304, description = "Not modified"))
 )]
 #[get("/rounds/{id}/analytics/cross-tab")]
 async fn get_cross_tab(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<CrossTabQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let (context, is_final) = context(&state, *id).await?;
     let actions: Vec<Selector> = query
         .actions
         .split(',')
         .filter(|a| !a.is_empty())
         .map(Selector::parse)
         .collect();
-    let tab = figures::cross_tab(&state.db, &context, &actions, &query.outcome)
-        .await
-        .map_err(query_error)?;
-    json(&tab, is_final)
+    let tab = reports::cross_tab(&state.db, &state.questions, *id, &actions, &query.outcome).await;
+    figures(tab)
 }
 
 /// Findings written from the figures.
@@ -228,18 +190,17 @@ pub struct Findings {
 /// Findings of a round: the ranking of actions, the strongest associations, changes since
 /// the previous round; written from the same figures as the tables.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = Findings), (status = 304, description = "Not modified"))
 )]
 #[get("/rounds/{id}/analytics/findings")]
 async fn get_findings(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let report = report::build_with(&state.db, &state.analytics_cache, *id).await?;
+    let report = reports::report(&state.db, caches(&state), *id).await?;
     let is_final = report.is_final;
     json(
         &Findings {
@@ -295,6 +256,7 @@ fn negotiated(request: &HttpRequest, asked: Option<ReportFormat>) -> ReportForma
 /// charts, or one table as CSV (`table`, 1 when absent; 404 for a table the report does not
 /// have). `format` overrides `Accept`.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(("id" = i32, Path, description = "Round id"), ReportQuery),
     responses(
@@ -308,23 +270,21 @@ fn negotiated(request: &HttpRequest, asked: Option<ReportFormat>) -> ReportForma
 )]
 #[get("/rounds/{id}/report")]
 async fn get_report(
-    caller: Caller,
     state: web::Data<AppState>,
     request: HttpRequest,
     id: web::Path<i32>,
     Query(query): Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
     let format = negotiated(&request, query.format);
     if query.table.is_some_and(|n| !(1..=100).contains(&n)) {
         return Err(ApiError::bad_request("table", "must be between 1 and 100"));
     }
-    let report = report::build_with(&state.db, &state.analytics_cache, *id).await?;
+    let report = reports::report(&state.db, caches(&state), *id).await?;
     let is_final = report.is_final;
     match format {
         ReportFormat::Json => json(&report, is_final),
         ReportFormat::Html => {
-            let page = report::html(&report)?;
+            let page = html::html(&report)?;
             Ok(conditional(
                 page.into_bytes(),
                 "text/html; charset=utf-8",
@@ -344,7 +304,7 @@ async fn get_report(
                     ))
                 })?;
             Ok(conditional(
-                report::table_csv(table).into_bytes(),
+                table_csv::table_csv(table).into_bytes(),
                 "text/csv; charset=utf-8",
                 is_final,
             ))
@@ -367,17 +327,16 @@ pub struct TrendsQuery {
 /// The same figures for every round in a range of fiscal years, side by side and matched by
 /// question code: reply rates, each option's share, each yes/no question's share of yes.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
     params(TrendsQuery),
     responses((status = 200, body = Trends), (status = 304, description = "Not modified"))
 )]
 #[get("/trends")]
 async fn get_trends(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(query): Query<TrendsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
     let parse = |field: &str, value: Option<String>| {
         value
             .as_deref()
@@ -387,8 +346,6 @@ async fn get_trends(
     };
     let from = parse("from", query.from)?;
     let to = parse("to", query.to)?;
-    let rounds = trends::rounds_between(&state.db, from, to).await?;
-    let is_final = rounds.iter().all(|r| r.state == RoundState::Closed);
-    let figures = trends::trends_with(&state.db, &state.analytics_cache, &rounds).await?;
-    json(&*figures, is_final)
+    let trends = reports::trends(&state.db, caches(&state), from, to).await?;
+    json(&*trends.figures, trends.is_final)
 }

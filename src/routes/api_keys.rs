@@ -7,14 +7,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
+use crate::base::listing::PageRequest;
 use crate::domain::{InvalidInput, TextInput};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::idempotency::carrying_secret;
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::extract::{Json, Query};
+use crate::http::idempotency::carrying_secret;
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
 use crate::services::api_keys as service;
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -75,17 +78,16 @@ pub struct IssuedApiKey {
 
 /// List API keys, oldest first.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageKeys))),
     tag = "api-keys",
     params(PageParams),
     responses((status = 200, body = Page<ApiKey>))
 )]
 #[get("/api-keys")]
 async fn list_api_keys(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageKeys)?;
     let page = PageRequest::try_from(page)?;
     let listing = service::list(&state.db, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, ApiKey::from)))
@@ -93,6 +95,7 @@ async fn list_api_keys(
 
 /// Issue a key; the response holds its secret once.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageKeys))),
     tag = "api-keys",
     request_body = ApiKeyRequest,
     responses((status = 201, body = IssuedApiKey))
@@ -103,13 +106,12 @@ async fn create_api_key(
     state: web::Data<AppState>,
     Json(request): Json<ApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageKeys)?;
     let name = request
         .name
         .parse()
         .map_err(|m| InvalidInput::field("name", m))?;
     let issued = service::create(&state.db, &caller.actor(), name, request.role).await?;
-    Ok(carrying_secret(super::created(
+    Ok(carrying_secret(responses::created(
         format!("/v1/api-keys/{}", issued.key.id),
         IssuedApiKey {
             api_key: issued.key.into(),
@@ -120,17 +122,16 @@ async fn create_api_key(
 
 /// Read one key (without its secret).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageKeys))),
     tag = "api-keys",
     params(("id" = i32, Path, description = "API key id")),
     responses((status = 200, body = ApiKey))
 )]
 #[get("/api-keys/{id}")]
 async fn get_api_key(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageKeys)?;
     let key = service::get(&state.db, *id).await?;
     Ok(HttpResponse::Ok().json(ApiKey::from(key)))
 }
@@ -138,6 +139,7 @@ async fn get_api_key(
 /// Revoke a key at once. Neither the key making the request nor the last active admin
 /// key can be revoked (409). A revoked key stays listed.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageKeys))),
     tag = "api-keys",
     params(("id" = i32, Path, description = "API key id")),
     responses((status = 200, body = ApiKey))
@@ -148,7 +150,6 @@ async fn revoke_api_key(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageKeys)?;
     if *id == caller.key_id {
         return Err(ApiError::Conflict {
             detail: "a key cannot revoke itself; revoke it with another admin key".into(),

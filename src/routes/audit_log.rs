@@ -7,13 +7,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
+use crate::base::listing::PageRequest;
 use crate::domain::TextInput;
 use crate::error::ApiError;
-use crate::extract::Query;
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::extract::Query;
+use crate::http::extract::{query_id, query_text};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::state::AppState;
 use crate::services::audit::{self as service, AuditFilter};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config.service(list_audit_log);
@@ -78,23 +80,22 @@ pub struct AuditQuery {
 
 /// Read the audit log, newest first.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAuditLog))),
     tag = "audit-log",
     params(AuditQuery, PageParams),
     responses((status = 200, body = Page<AuditEntry>))
 )]
 #[get("/audit-log")]
 async fn list_audit_log(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(query): Query<AuditQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAuditLog)?;
     let page = PageRequest::try_from(page)?;
     let filter = AuditFilter {
-        entity_type: super::query_text("entity_type", query.entity_type)?,
-        entity_id: super::query_text("entity_id", query.entity_id)?,
-        actor_key_id: super::query_id("actor_key_id", query.actor_key_id)?,
+        entity_type: query_text("entity_type", query.entity_type)?,
+        entity_id: query_text("entity_id", query.entity_id)?,
+        actor_key_id: query_id("actor_key_id", query.actor_key_id)?,
         since: query.since,
         until: query.until,
     };

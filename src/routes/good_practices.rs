@@ -7,15 +7,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{AdministrationCode, LongTextInput, Validator, lenient};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
 use crate::services::good_practices::{self as service, Curation, GoodPracticeFilter, Source};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -156,19 +159,18 @@ pub struct GoodPracticeQuery {
 
 /// List a round's good practices, by category.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "good-practices",
     params(("id" = i32, Path, description = "Round id"), GoodPracticeQuery, PageParams),
     responses((status = 200, body = Page<GoodPractice>))
 )]
 #[get("/rounds/{id}/good-practices")]
 async fn list_good_practices(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<GoodPracticeQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let page = PageRequest::try_from(page)?;
     let filter = GoodPracticeFilter {
         category: query.category,
@@ -181,6 +183,7 @@ async fn list_good_practices(
 
 /// Take a quote from a reply's text answer, `other` text or comment.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "good-practices",
     params(("id" = i32, Path, description = "Round id")),
     request_body = CreateGoodPracticeRequest,
@@ -193,7 +196,6 @@ async fn create_good_practice(
     id: web::Path<i32>,
     Json(request): Json<CreateGoodPracticeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let mut v = Validator::default();
     let quote = v.check("quote", request.quote.parse());
     let text = v.check("text", LongTextInput::parse_optional(request.text.as_ref()));
@@ -212,7 +214,7 @@ async fn create_good_practice(
         quote: quote.unwrap_or_default(),
     };
     let created = service::create(&state.db, &caller.actor(), *id, source, curation).await?;
-    Ok(super::created(
+    Ok(responses::created(
         format!("/v1/good-practices/{}", created.record.id),
         GoodPractice::from(created),
     ))
@@ -220,17 +222,16 @@ async fn create_good_practice(
 
 /// Read one good practice.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "good-practices",
     params(("id" = i32, Path, description = "Good practice id")),
     responses((status = 200, body = GoodPractice))
 )]
 #[get("/good-practices/{id}")]
 async fn get_good_practice(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let found = service::get(&state.db, *id).await?;
     Ok(tagged(
         found.record.entity_tag(),
@@ -240,6 +241,7 @@ async fn get_good_practice(
 
 /// Edit, classify, attribute and approve a good practice (audited).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "good-practices",
     params(("id" = i32, Path, description = "Good practice id")),
     request_body = UpdateGoodPracticeRequest,
@@ -253,7 +255,6 @@ async fn replace_good_practice(
     precondition: Precondition,
     Json(request): Json<UpdateGoodPracticeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let mut v = Validator::default();
     let text = v.check("text", request.text.parse());
     let curation = curation(
@@ -274,6 +275,7 @@ async fn replace_good_practice(
 
 /// Delete a good practice.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "good-practices",
     params(("id" = i32, Path, description = "Good practice id")),
     responses((status = 204, description = "Deleted"))
@@ -285,7 +287,6 @@ async fn delete_good_practice(
     id: web::Path<i32>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

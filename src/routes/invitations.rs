@@ -11,18 +11,21 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::mailings::Mailing;
 use super::replies::Reply;
-use crate::auth::{Caller, Permission};
+use crate::base::listing::PageRequest;
 use crate::domain::answers::AnswerInput;
 use crate::domain::{AdministrationCode, Email, TextInput, Token, Validator};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::idempotency::carrying_secret;
-use crate::pagination::{Page, PageParams, PageRequest};
-use crate::services::invitations::{
-    self as service, InvitationFilter, InvitationRow, Officer, ShownStatus,
-};
-use crate::services::replies;
-use crate::startup::AppState;
+use crate::http::auth::Caller;
+use crate::http::extract::{Json, Query};
+use crate::http::extract::{query_code, query_id};
+use crate::http::idempotency::carrying_secret;
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
+use crate::services::invitations::links::{self, Officer};
+use crate::services::invitations::views::{self, InvitationFilter, InvitationRow, ShownStatus};
+use crate::services::replies::submit::{self, Context};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -155,47 +158,46 @@ pub struct InvitationQuery {
 
 /// List a round's invitations.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Round id"), InvitationQuery, PageParams),
     responses((status = 200, body = Page<Invitation>))
 )]
 #[get("/rounds/{id}/invitations")]
 async fn list_invitations(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<InvitationQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let page = PageRequest::try_from(page)?;
     let filter = InvitationFilter {
-        workshop_id: super::query_id("workshop_id", query.workshop_id)?,
-        administration: super::query_code("administration", query.administration)?,
+        workshop_id: query_id("workshop_id", query.workshop_id)?,
+        administration: query_code("administration", query.administration)?,
         status: query.status.map(Into::into),
     };
-    let listing = service::list(&state.db, *id, filter, page).await?;
+    let listing = views::list(&state.db, *id, filter, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Invitation::from)))
 }
 
 /// Read one invitation.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Invitation id")),
     responses((status = 200, body = Invitation))
 )]
 #[get("/invitations/{id}")]
 async fn get_invitation(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
-    Ok(HttpResponse::Ok().json(Invitation::from(service::get(&state.db, *id).await?)))
+    Ok(HttpResponse::Ok().json(Invitation::from(views::get(&state.db, *id).await?)))
 }
 
 /// Issue a new personal link; any earlier link stops working. The token is returned once.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Invitation id")),
     responses((status = 200, body = IssuedLink))
@@ -206,14 +208,13 @@ async fn issue_link(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
-    let (row, token) =
-        service::issue_link(&state.db, &caller.actor(), &state.mail.key, *id).await?;
+    let (row, token) = links::issue_link(&state.db, &caller.actor(), &state.mail.key, *id).await?;
     Ok(carrying_secret(HttpResponse::Ok().json(issued(row, token))))
 }
 
 /// Revoke the current link: it then opens nothing.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Invitation id")),
     responses((status = 200, body = Invitation))
@@ -224,8 +225,7 @@ async fn revoke_link(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
-    let row = service::revoke_link(&state.db, &caller.actor(), *id).await?;
+    let row = links::revoke_link(&state.db, &caller.actor(), *id).await?;
     Ok(HttpResponse::Ok().json(Invitation::from(row)))
 }
 
@@ -244,6 +244,7 @@ pub struct HandOverRequest {
 /// among the workshop's participants, or added). The old link stops working; the new one
 /// is returned once; a reply stays attributed to the administration.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Invitation id")),
     request_body = HandOverRequest,
@@ -256,7 +257,6 @@ async fn hand_over(
     id: web::Path<i32>,
     Json(request): Json<HandOverRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let mut v = Validator::default();
     let name = v.check("name", request.name.parse());
     let email = v.check("email", Email::parse(&request.email));
@@ -274,12 +274,13 @@ async fn hand_over(
         position,
     };
     let (row, token) =
-        service::hand_over(&state.db, &caller.actor(), &state.mail.key, *id, officer).await?;
+        links::hand_over(&state.db, &caller.actor(), &state.mail.key, *id, officer).await?;
     Ok(carrying_secret(HttpResponse::Ok().json(issued(row, token))))
 }
 
 /// Send the invitation mail again, with the current link (a new one when none is valid).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Invitation id")),
     responses((status = 201, body = Mailing))
@@ -290,9 +291,8 @@ async fn resend_invitation(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
-    let queued = service::resend(&state.db, &state.mail, &caller.actor(), *id).await?;
-    Ok(super::created(
+    let queued = links::resend(&state.db, &state.mail, &caller.actor(), *id).await?;
+    Ok(responses::created(
         format!("/v1/mailings/{}", queued.id),
         Mailing::from(queued),
     ))
@@ -314,6 +314,7 @@ pub struct StaffReplyRequest {
 /// Enter or revise the reply of an invitation from an emailed answer (provenance `staff`,
 /// audited). Identical answers change nothing.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "invitations",
     params(("id" = i32, Path, description = "Invitation id")),
     request_body = StaffReplyRequest,
@@ -326,10 +327,13 @@ async fn enter_reply(
     id: web::Path<i32>,
     Json(request): Json<StaffReplyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
-    let detail = replies::enter(
+    let context = Context {
+        mail: &state.mail,
+        questions: &state.questions,
+    };
+    let detail = submit::enter(
         &state.db,
-        &state.mail,
+        &context,
         &caller.actor(),
         *id,
         request.answers,

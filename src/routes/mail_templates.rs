@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
 use crate::domain::{TemplateInput, Validator};
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::http::auth::Caller;
+use crate::http::extract::Json;
+use crate::http::policy::Access;
+use crate::http::state::AppState;
 use crate::mail::templates::{Rendered, TemplateParts};
 use crate::services::mail_templates::{self as service, Template};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -93,13 +94,10 @@ impl From<Rendered> for RenderedMail {
 }
 
 /// List the templates of every kind of mail.
-#[utoipa::path(tag = "mail-templates", responses((status = 200, body = Vec<MailTemplate>)))]
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),tag = "mail-templates", responses((status = 200, body = Vec<MailTemplate>)))]
 #[get("/mail-templates")]
-async fn list_mail_templates(
-    caller: Caller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
+async fn list_mail_templates(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let all: Vec<MailTemplate> = service::list(&state.db)
         .await?
         .into_iter()
@@ -110,23 +108,23 @@ async fn list_mail_templates(
 
 /// Read the template of one kind.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "mail-templates",
     params(("kind" = MailKind, Path, description = "invitation, reminder, thank_you or feedback")),
     responses((status = 200, body = MailTemplate))
 )]
 #[get("/mail-templates/{kind}")]
 async fn get_mail_template(
-    caller: Caller,
     state: web::Data<AppState>,
     kind: web::Path<MailKind>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     Ok(HttpResponse::Ok().json(MailTemplate::from(service::get(&state.db, *kind).await?)))
 }
 
 /// Save a template; one that does not render with sample data is refused (422 naming
 /// the part).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "mail-templates",
     params(("kind" = MailKind, Path, description = "invitation, reminder, thank_you or feedback")),
     request_body = MailTemplateRequest,
@@ -139,7 +137,6 @@ async fn replace_mail_template(
     kind: web::Path<MailKind>,
     Json(request): Json<MailTemplateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let mut v = Validator::default();
     let subject = v.check("subject", request.subject.parse());
     let text = v.check("text", request.text.parse());
@@ -159,6 +156,7 @@ async fn replace_mail_template(
 
 /// Go back to the shipped default.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "mail-templates",
     params(("kind" = MailKind, Path, description = "invitation, reminder, thank_you or feedback")),
     responses((status = 200, body = MailTemplate))
@@ -169,13 +167,13 @@ async fn reset_mail_template(
     state: web::Data<AppState>,
     kind: web::Path<MailKind>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let reset = service::reset(&state.db, &caller.actor(), *kind).await?;
     Ok(HttpResponse::Ok().json(MailTemplate::from(reset)))
 }
 
 /// Render a template (the one in force, or the parts given) with sample data.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "mail-templates",
     params(("kind" = MailKind, Path, description = "invitation, reminder, thank_you or feedback")),
     request_body = PreviewRequest,
@@ -183,12 +181,10 @@ async fn reset_mail_template(
 )]
 #[post("/mail-templates/{kind}/preview")]
 async fn preview_mail_template(
-    caller: Caller,
     state: web::Data<AppState>,
     kind: web::Path<MailKind>,
     Json(request): Json<PreviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let mut v = Validator::default();
     let subject = v.check(
         "subject",

@@ -8,14 +8,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
+use crate::base::listing::PageRequest;
 use crate::domain::{TextInput, lenient};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::extract::{Json, Query};
+use crate::http::extract::{query_id, query_text};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::state::AppState;
 use crate::services::feedback;
 use crate::services::mailings::{self as service, MailingFilter};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -89,25 +92,24 @@ pub struct MailingQuery {
 
 /// List the outbox, newest first.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "mailings",
     params(MailingQuery, PageParams),
     responses((status = 200, body = Page<Mailing>))
 )]
 #[get("/mailings")]
 async fn list_mailings(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(query): Query<MailingQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let page = PageRequest::try_from(page)?;
     let filter = MailingFilter {
-        round_id: super::query_id("round_id", query.round_id)?,
-        invitation_id: super::query_id("invitation_id", query.invitation_id)?,
+        round_id: query_id("round_id", query.round_id)?,
+        invitation_id: query_id("invitation_id", query.invitation_id)?,
         kind: query.kind,
         status: query.status,
-        recipient: super::query_text("recipient", query.recipient)?,
+        recipient: query_text("recipient", query.recipient)?,
     };
     let listing = service::list(&state.db, filter, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Mailing::from)))
@@ -115,17 +117,16 @@ async fn list_mailings(
 
 /// Read one mail with its text and HTML.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "mailings",
     params(("id" = i32, Path, description = "Mailing id")),
     responses((status = 200, body = MailingDetail))
 )]
 #[get("/mailings/{id}")]
 async fn get_mailing(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let model = service::get(&state.db, *id).await?;
     let (body_text, body_html) = (model.body_text.clone(), model.body_html.clone());
     Ok(HttpResponse::Ok().json(MailingDetail {
@@ -137,6 +138,7 @@ async fn get_mailing(
 
 /// Send a mail again (the same message and Message-ID), whatever became of it (audited).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "mailings",
     params(("id" = i32, Path, description = "Mailing id")),
     responses((status = 200, body = Mailing))
@@ -147,7 +149,6 @@ async fn resend_mailing(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let model = service::resend(&state.db, &caller.actor(), *id).await?;
     Ok(HttpResponse::Ok().json(Mailing::from(model)))
 }
@@ -177,6 +178,7 @@ pub struct FeedbackSummary {
 /// to every invitation, replied or not, with the headline figures and the approved good
 /// practices. Releasing again sends nothing twice.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "mailings",
     params(("id" = i32, Path, description = "Round id")),
     request_body = FeedbackRequest,
@@ -189,10 +191,10 @@ async fn release_feedback(
     id: web::Path<i32>,
     Json(request): Json<FeedbackRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let summary = feedback::release(
         &state.db,
         &state.mail,
+        &state.questions,
         &caller.actor(),
         *id,
         request.workshop_id,

@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
+use crate::http::policy::Access;
+use crate::http::state::AppState;
 use crate::openapi::ApiDocument;
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -27,7 +28,9 @@ pub struct Health {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::Public))),
+    tag = "operations", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -35,6 +38,7 @@ async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers a query.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::Public))),
     tag = "operations",
     responses(
         (status = 200, body = Health),
@@ -59,6 +63,7 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::Public))),
     tag = "operations",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4"))
 )]
@@ -73,6 +78,7 @@ async fn metrics() -> HttpResponse {
 
 /// This OpenAPI document.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::Public))),
     tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object, content_type = "application/json"))
 )]

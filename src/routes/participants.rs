@@ -6,15 +6,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{AdministrationCode, Email, TextInput, Validator};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::query_text;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
 use crate::services::participants::{self as service, ParticipantFilter, ParticipantInput};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -132,26 +136,25 @@ impl TryFrom<ParticipantQuery> for ParticipantFilter {
             .map_err(|message| ApiError::bad_request("administration", message))?;
         Ok(Self {
             administration,
-            text: super::query_text("q", query.q)?,
+            text: query_text("q", query.q)?,
         })
     }
 }
 
 /// List a workshop's participants, by administration then name.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "participants",
     params(("id" = i32, Path, description = "Workshop id"), ParticipantQuery, PageParams),
     responses((status = 200, body = Page<Participant>))
 )]
 #[get("/workshops/{id}/participants")]
 async fn list_participants(
-    caller: Caller,
     state: web::Data<AppState>,
     workshop_id: web::Path<i32>,
     Query(query): Query<ParticipantQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let page = PageRequest::try_from(page)?;
     let listing = service::list(&state.db, *workshop_id, query.try_into()?, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Participant::from)))
@@ -159,6 +162,7 @@ async fn list_participants(
 
 /// Add a participant to a workshop.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "participants",
     params(("id" = i32, Path, description = "Workshop id")),
     request_body = ParticipantRequest,
@@ -171,7 +175,6 @@ async fn create_participant(
     workshop_id: web::Path<i32>,
     Json(request): Json<ParticipantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let created = service::create(
         &state.db,
         &caller.actor(),
@@ -179,7 +182,7 @@ async fn create_participant(
         request.try_into()?,
     )
     .await?;
-    Ok(super::created(
+    Ok(responses::created(
         format!(
             "/v1/workshops/{}/participants/{}",
             created.record.workshop_id, created.record.id
@@ -190,6 +193,7 @@ async fn create_participant(
 
 /// Read one participant.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "participants",
     params(
         ("id" = i32, Path, description = "Workshop id"),
@@ -199,11 +203,9 @@ async fn create_participant(
 )]
 #[get("/workshops/{id}/participants/{participant_id}")]
 async fn get_participant(
-    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let (workshop_id, id) = path.into_inner();
     let found = service::get(&state.db, workshop_id, id).await?;
     Ok(tagged(found.record.entity_tag(), &Participant::from(found)))
@@ -211,6 +213,7 @@ async fn get_participant(
 
 /// Replace a participant.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "participants",
     params(
         ("id" = i32, Path, description = "Workshop id"),
@@ -227,7 +230,6 @@ async fn replace_participant(
     precondition: Precondition,
     Json(request): Json<ParticipantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let (workshop_id, id) = path.into_inner();
     let updated = service::update(
         &state.db,
@@ -246,6 +248,7 @@ async fn replace_participant(
 
 /// Remove a participant from a workshop.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "participants",
     params(
         ("id" = i32, Path, description = "Workshop id"),
@@ -260,7 +263,6 @@ async fn delete_participant(
     path: web::Path<(i32, i32)>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let (workshop_id, id) = path.into_inner();
     service::delete(&state.db, &caller.actor(), workshop_id, id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -12,12 +12,13 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::participants::Participant;
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
 use crate::domain::version::Versioned;
 use crate::error::ApiError;
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::policy::Access;
+use crate::http::state::AppState;
 use crate::services::privacy::{self as service, PersonalData};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -169,6 +170,7 @@ impl From<PersonalData> for PersonalDataExport {
 
 /// Export everything held about a participant (admins).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManagePersonalData))),
     tag = "participants",
     params(
         ("id" = i32, Path, description = "Workshop id"),
@@ -178,11 +180,9 @@ impl From<PersonalData> for PersonalDataExport {
 )]
 #[get("/workshops/{id}/participants/{participant_id}/personal-data")]
 async fn export_personal_data(
-    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManagePersonalData)?;
     let (workshop_id, id) = path.into_inner();
     let data = service::export(&state.db, workshop_id, id).await?;
     Ok(HttpResponse::Ok().json(PersonalDataExport::from(data)))
@@ -192,6 +192,7 @@ async fn export_personal_data(
 /// working, queued mail is withdrawn, sent mail loses its address and content; replies
 /// stay, attributed to the administration only.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManagePersonalData))),
     tag = "participants",
     params(
         ("id" = i32, Path, description = "Workshop id"),
@@ -205,7 +206,6 @@ async fn erase_participant(
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManagePersonalData)?;
     let (workshop_id, id) = path.into_inner();
     let erased = service::erase(&state.db, &caller.actor(), workshop_id, id).await?;
     Ok(tagged(

@@ -7,16 +7,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::questionnaire::{Question, QuestionInput, parse_questions};
 use crate::domain::version::{EntityTag, Precondition, Versioned};
 use crate::domain::{InvalidInput, LongTextInput, TextInput, Validator};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
 use crate::services::questionnaires::{self as service, QuestionnaireInput};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -122,17 +125,16 @@ impl TryFrom<QuestionnaireRequest> for QuestionnaireInput {
 
 /// List questionnaire versions, oldest first.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "questionnaires",
     params(PageParams),
     responses((status = 200, body = Page<Questionnaire>))
 )]
 #[get("/questionnaires")]
 async fn list_questionnaires(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let page = PageRequest::try_from(page)?;
     let listing = service::list(&state.db, page).await?;
     let mut items = Vec::with_capacity(listing.items.len());
@@ -144,6 +146,7 @@ async fn list_questionnaires(
 
 /// Publish a new questionnaire version.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "questionnaires",
     request_body = QuestionnaireRequest,
     responses((status = 201, body = Questionnaire))
@@ -154,25 +157,23 @@ async fn create_questionnaire(
     state: web::Data<AppState>,
     Json(request): Json<QuestionnaireRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let created = service::create(&state.db, &caller.actor(), request.try_into()?).await?;
     let location = format!("/v1/questionnaires/{}", created.id);
-    Ok(super::created(location, view(&state, created).await?))
+    Ok(responses::created(location, view(&state, created).await?))
 }
 
 /// Read one questionnaire version.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "questionnaires",
     params(("id" = i32, Path, description = "Questionnaire id")),
     responses((status = 200, body = Questionnaire))
 )]
 #[get("/questionnaires/{id}")]
 async fn get_questionnaire(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, *id).await?;
     let tag = found.entity_tag();
     let shown = view(&state, found).await?;
@@ -181,6 +182,7 @@ async fn get_questionnaire(
 
 /// Replace the content of a version no round uses yet (409 otherwise).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "questionnaires",
     params(("id" = i32, Path, description = "Questionnaire id")),
     request_body = QuestionnaireRequest,
@@ -194,7 +196,6 @@ async fn replace_questionnaire(
     precondition: Precondition,
     Json(request): Json<QuestionnaireRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let input = request.try_into()?;
     let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
     let tag = updated.entity_tag();

@@ -12,15 +12,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
+use crate::base::listing::PageRequest;
 use crate::domain::AdministrationCode;
 use crate::domain::answers::{Answer, AnswerInput};
 use crate::error::ApiError;
-use crate::extract::Query;
-use crate::pagination::{Page, PageParams, PageRequest};
-use crate::services::replies::{self as service, ReplyDetail, ReplyFilter};
-use crate::services::replies_csv;
-use crate::startup::AppState;
+use crate::http::auth::Caller;
+use crate::http::extract::Query;
+use crate::http::extract::{query_code, query_id};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::state::AppState;
+use crate::services::replies::views::{self as service, ReplyDetail, ReplyFilter};
+use crate::services::replies::{export, import};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -132,8 +135,8 @@ impl TryFrom<ReplyQuery> for ReplyFilter {
 
     fn try_from(query: ReplyQuery) -> Result<Self, ApiError> {
         Ok(Self {
-            workshop_id: super::query_id("workshop_id", query.workshop_id)?,
-            administration: super::query_code("administration", query.administration)?,
+            workshop_id: query_id("workshop_id", query.workshop_id)?,
+            administration: query_code("administration", query.administration)?,
             late: query.late,
             provenance: query.provenance,
         })
@@ -142,39 +145,37 @@ impl TryFrom<ReplyQuery> for ReplyFilter {
 
 /// List a round's replies with their answers.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "replies",
     params(("id" = i32, Path, description = "Round id"), ReplyQuery, PageParams),
     responses((status = 200, body = Page<Reply>))
 )]
 #[get("/rounds/{id}/replies")]
 async fn list_replies(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<ReplyQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
     let page = PageRequest::try_from(page)?;
-    let listing = service::list(&state.db, *id, query.try_into()?, page).await?;
+    let listing = service::list(&state.db, &state.questions, *id, query.try_into()?, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Reply::from)))
 }
 
 /// Export a round's replies as CSV: one row per reply (workshop, administration,
 /// submitted_at, late, provenance, a column per question code).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "replies",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, description = "The replies", body = String, content_type = "text/csv"))
 )]
 #[get("/rounds/{id}/replies/export")]
 async fn export_replies(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
-    let csv = replies_csv::export(&state.db, *id).await?;
+    let csv = export::export(&state.db, &state.questions, *id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -195,6 +196,7 @@ pub struct ImportSummary {
 /// errors name the line and column. Workshops are matched by title and start date, or
 /// created.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "replies",
     params(("id" = i32, Path, description = "Round id")),
     request_body(content = String, content_type = "text/csv", description = "CSV as exported"),
@@ -208,7 +210,6 @@ async fn import_replies(
     request: HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let is_csv = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -219,7 +220,7 @@ async fn import_replies(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?;
-    let summary = replies_csv::import(&state.db, &caller.actor(), *id, text).await?;
+    let summary = import::import(&state.db, &state.questions, &caller.actor(), *id, text).await?;
     Ok(HttpResponse::Created().json(ImportSummary {
         replies: summary.replies,
         workshops_created: summary.workshops_created,
@@ -228,18 +229,17 @@ async fn import_replies(
 
 /// Read one reply with its history.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "replies",
     params(("id" = i32, Path, description = "Reply id")),
     responses((status = 200, body = ReplyWithHistory))
 )]
 #[get("/replies/{id}")]
 async fn get_reply(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadPersonalData)?;
-    let (detail, history) = service::get(&state.db, *id).await?;
+    let (detail, history) = service::get(&state.db, &state.questions, *id).await?;
     Ok(HttpResponse::Ok().json(ReplyWithHistory {
         reply: detail.into(),
         history: history

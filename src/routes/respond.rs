@@ -15,9 +15,11 @@ use super::replies::AnswersRequest;
 use crate::domain::answers::Answer;
 use crate::domain::questionnaire::Question;
 use crate::error::ApiError;
-use crate::extract::Json;
-use crate::services::replies::{self as service, ReplyDetail, ResponseForm};
-use crate::startup::AppState;
+use crate::http::extract::Json;
+use crate::http::policy::Access;
+use crate::http::state::AppState;
+use crate::services::replies::submit::{self, Context};
+use crate::services::replies::views::{self, ReplyDetail, ResponseForm};
 
 pub fn routes(config: &mut ServiceConfig) {
     config.service(get_response_form).service(submit_reply);
@@ -116,6 +118,7 @@ impl From<ResponseForm> for ResponsePage {
 
 /// Show the workshop, the questionnaire and any current answers.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ParticipantToken))),
     tag = "respond",
     params(("token" = String, Path, description = "The token of the personal link")),
     responses((status = 200, body = ResponsePage))
@@ -125,13 +128,14 @@ async fn get_response_form(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = service::form(&state.db, &token).await?;
+    let form = views::form(&state.db, &token).await?;
     Ok(HttpResponse::Ok().json(ResponsePage::from(form)))
 }
 
 /// Submit or revise the answers. Idempotent: the same answers again change nothing.
 /// Accepted after the due date (marked late) until the round is closed (then 409).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ParticipantToken))),
     tag = "respond",
     params(("token" = String, Path, description = "The token of the personal link")),
     request_body = AnswersRequest,
@@ -143,6 +147,10 @@ async fn submit_reply(
     token: web::Path<String>,
     Json(request): Json<AnswersRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = service::respond(&state.db, &state.mail, &token, request.answers).await?;
+    let context = Context {
+        mail: &state.mail,
+        questions: &state.questions,
+    };
+    let detail = submit::respond(&state.db, &context, &token, request.answers).await?;
     Ok(HttpResponse::Ok().json(Receipt::from(detail)))
 }

@@ -9,14 +9,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
+use crate::base::listing::PageRequest;
 use crate::domain::lenient;
 use crate::domain::schedule::WorkshopDates;
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
-use crate::services::rounds::{self as service, Overrides};
-use crate::startup::AppState;
+use crate::http::auth::Caller;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
+use crate::services::rounds::attachments::{self as service, Overrides};
+use crate::services::rounds::records;
+use crate::services::rounds::schedule;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -60,7 +65,7 @@ fn view(
     attachment: round_workshop::Model,
     workshop: workshop::Model,
 ) -> RoundWorkshop {
-    let rules = service::effective_rules(round, &attachment);
+    let rules = schedule::effective_rules(round, &attachment);
     let dates = WorkshopDates::compute(workshop.end_date, attachment.opens_on, &rules);
     RoundWorkshop {
         round_id: attachment.round_id,
@@ -133,21 +138,20 @@ impl From<OverridesRequest> for Overrides {
 
 /// List the workshops of a round, by start date.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id"), PageParams),
     responses((status = 200, body = Page<RoundWorkshop>))
 )]
 #[get("/rounds/{id}/workshops")]
 async fn list_round_workshops(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let page = PageRequest::try_from(page)?;
-    let round = service::get(&state.db, *id).await?;
-    let all = service::attachments(&state.db, *id).await?;
+    let round = records::get(&state.db, *id).await?;
+    let all = service::of_round(&state.db, *id).await?;
     let total = all.len() as u64;
     let items = all
         .into_iter()
@@ -161,6 +165,7 @@ async fn list_round_workshops(
 /// Subject a workshop to a round. Excluded workshops (422) and workshops of another round
 /// (409) are refused; in a scheduled or open round its participants are invited at once.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     request_body = AttachRequest,
@@ -173,7 +178,6 @@ async fn attach_workshop(
     id: web::Path<i32>,
     Json(request): Json<AttachRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let workshop_id = request.workshop_id;
     let overrides = Overrides::from(OverridesRequest {
         opens_on: request.opens_on,
@@ -183,8 +187,8 @@ async fn attach_workshop(
     });
     let (attachment, workshop) =
         service::attach(&state.db, &caller.actor(), *id, workshop_id, overrides).await?;
-    let round = service::get(&state.db, *id).await?;
-    Ok(super::created(
+    let round = records::get(&state.db, *id).await?;
+    Ok(responses::created(
         format!("/v1/rounds/{}/workshops/{workshop_id}", round.id),
         view(&round, attachment, workshop),
     ))
@@ -192,6 +196,7 @@ async fn attach_workshop(
 
 /// Read one workshop of a round.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "rounds",
     params(
         ("id" = i32, Path, description = "Round id"),
@@ -201,19 +206,18 @@ async fn attach_workshop(
 )]
 #[get("/rounds/{id}/workshops/{workshop_id}")]
 async fn get_round_workshop(
-    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let (round_id, workshop_id) = path.into_inner();
-    let round = service::get(&state.db, round_id).await?;
-    let (attachment, workshop) = service::attachment(&state.db, round_id, workshop_id).await?;
+    let round = records::get(&state.db, round_id).await?;
+    let (attachment, workshop) = service::get(&state.db, round_id, workshop_id).await?;
     Ok(HttpResponse::Ok().json(view(&round, attachment, workshop)))
 }
 
 /// Replace a workshop's overrides; its invitations' dates follow.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(
         ("id" = i32, Path, description = "Round id"),
@@ -229,7 +233,6 @@ async fn replace_round_workshop(
     path: web::Path<(i32, i32)>,
     Json(request): Json<OverridesRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let (round_id, workshop_id) = path.into_inner();
     let (attachment, workshop) = service::update_attachment(
         &state.db,
@@ -239,12 +242,13 @@ async fn replace_round_workshop(
         request.into(),
     )
     .await?;
-    let round = service::get(&state.db, round_id).await?;
+    let round = records::get(&state.db, round_id).await?;
     Ok(HttpResponse::Ok().json(view(&round, attachment, workshop)))
 }
 
 /// Take a workshop out of a round, with its invitations (409 once someone replied).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(
         ("id" = i32, Path, description = "Round id"),
@@ -258,7 +262,6 @@ async fn detach_workshop(
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let (round_id, workshop_id) = path.into_inner();
     service::detach(&state.db, &caller.actor(), round_id, workshop_id).await?;
     Ok(HttpResponse::NoContent().finish())

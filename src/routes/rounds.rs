@@ -8,16 +8,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::schedule::ScheduleRules;
 use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{FiscalYear, TextInput, Validator, lenient};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
-use crate::services::rounds::{self as service, RoundFilter, RoundInput, Transition};
-use crate::startup::AppState;
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
+use crate::services::rounds::records::{self as service, RoundFilter, RoundInput};
+use crate::services::rounds::schedule;
+use crate::services::rounds::states::{self, Transition};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -58,7 +63,7 @@ pub struct Round {
 
 impl From<round::Model> for Round {
     fn from(model: round::Model) -> Self {
-        let rules = service::rules(&model);
+        let rules = schedule::rules(&model);
         Self {
             id: model.id,
             title: model.title,
@@ -161,18 +166,17 @@ pub struct RoundQuery {
 
 /// List rounds, newest first.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "rounds",
     params(RoundQuery, PageParams),
     responses((status = 200, body = Page<Round>))
 )]
 #[get("/rounds")]
 async fn list_rounds(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(query): Query<RoundQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let page = PageRequest::try_from(page)?;
     let fiscal_year = query
         .fiscal_year
@@ -190,6 +194,7 @@ async fn list_rounds(
 
 /// Create a round (as a draft).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     request_body = RoundRequest,
     responses((status = 201, body = Round))
@@ -200,9 +205,8 @@ async fn create_round(
     state: web::Data<AppState>,
     Json(request): Json<RoundRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let created = service::create(&state.db, &caller.actor(), request.try_into()?).await?;
-    Ok(super::created(
+    Ok(responses::created(
         format!("/v1/rounds/{}", created.id),
         Round::from(created),
     ))
@@ -210,17 +214,16 @@ async fn create_round(
 
 /// Read one round.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = Round))
 )]
 #[get("/rounds/{id}")]
 async fn get_round(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, *id).await?;
     Ok(tagged(found.entity_tag(), &Round::from(found)))
 }
@@ -228,6 +231,7 @@ async fn get_round(
 /// Replace a round. The questionnaire changes only in `draft`; the rules until the round
 /// opens (invitation dates follow); a closed round does not change.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     request_body = RoundRequest,
@@ -241,7 +245,6 @@ async fn replace_round(
     precondition: Precondition,
     Json(request): Json<RoundRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let input = request.try_into()?;
     let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
     Ok(tagged(updated.entity_tag(), &Round::from(updated)))
@@ -249,6 +252,7 @@ async fn replace_round(
 
 /// Delete a draft round.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 204, description = "Deleted"))
@@ -260,7 +264,6 @@ async fn delete_round(
     id: web::Path<i32>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -271,14 +274,14 @@ async fn change_state(
     id: i32,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
-    let round = service::transition(&state.db, &caller.actor(), id, transition).await?;
+    let round = states::transition(&state.db, &caller.actor(), id, transition).await?;
     Ok(HttpResponse::Ok().json(Round::from(round)))
 }
 
 /// Schedule a draft round: every participant of every attached workshop is invited, with
 /// opening and due times in their administration's time zone.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = Round))
@@ -294,6 +297,7 @@ async fn schedule_round(
 
 /// Open a scheduled round.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = Round))
@@ -309,6 +313,7 @@ async fn open_round(
 
 /// Close a round: replies are frozen and its report is final.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = Round))

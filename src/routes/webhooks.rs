@@ -11,16 +11,20 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{TextInput, Validator};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::idempotency::carrying_secret;
-use crate::pagination::{Page, PageParams, PageRequest};
-use crate::services::webhooks::{self as service, Delivery, DeliveryFilter, WebhookInput};
-use crate::startup::AppState;
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::{Json, Query};
+use crate::http::idempotency::carrying_secret;
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
+use crate::services::webhooks::deliveries::{self, Delivery, DeliveryFilter};
+use crate::services::webhooks::endpoints::{self as service, WebhookInput};
 use crate::webhooks::{EventType, TargetPolicy, signature};
 
 pub fn routes(config: &mut ServiceConfig) {
@@ -156,17 +160,16 @@ impl WebhookRequest {
 
 /// List webhook endpoints.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     params(PageParams),
     responses((status = 200, body = Page<Webhook>))
 )]
 #[get("/webhooks")]
 async fn list_webhooks(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     let page = PageRequest::try_from(page)?;
     let listing = service::list(&state.db, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Webhook::from)))
@@ -174,6 +177,7 @@ async fn list_webhooks(
 
 /// Register a webhook endpoint. The response shows its secret, once.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     request_body = WebhookRequest,
     responses((status = 201, body = CreatedWebhook))
@@ -184,12 +188,11 @@ async fn create_webhook(
     state: web::Data<AppState>,
     Json(request): Json<WebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     let (input, secret) = request.parse(&state.webhook_policy, true)?;
     let secret = secret.unwrap_or_else(signature::new_secret);
     let created = service::create(&state.db, &caller.actor(), input, secret).await?;
     let secret = created.secret.clone();
-    Ok(carrying_secret(super::created(
+    Ok(carrying_secret(responses::created(
         format!("/v1/webhooks/{}", created.id),
         CreatedWebhook {
             webhook: Webhook::from(created),
@@ -200,23 +203,23 @@ async fn create_webhook(
 
 /// Read one webhook endpoint (without its secret).
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id")),
     responses((status = 200, body = Webhook))
 )]
 #[get("/webhooks/{id}")]
 async fn get_webhook(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     let found = service::get(&state.db, *id).await?;
     Ok(tagged(found.entity_tag(), &Webhook::from(found)))
 }
 
 /// Replace a webhook endpoint's settings; its secret stays.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id")),
     request_body = WebhookRequest,
@@ -230,7 +233,6 @@ async fn replace_webhook(
     precondition: Precondition,
     Json(request): Json<WebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     let (input, _) = request.parse(&state.webhook_policy, false)?;
     let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
     Ok(tagged(updated.entity_tag(), &Webhook::from(updated)))
@@ -238,6 +240,7 @@ async fn replace_webhook(
 
 /// Delete a webhook endpoint with its deliveries.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id")),
     responses((status = 204, description = "Deleted"))
@@ -249,7 +252,6 @@ async fn delete_webhook(
     id: web::Path<i32>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -338,31 +340,31 @@ pub struct DeliveryQuery {
 
 /// List an endpoint's deliveries, newest first, each with its attempts.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     params(("id" = i32, Path, description = "Webhook id"), DeliveryQuery, PageParams),
     responses((status = 200, body = Page<WebhookDelivery>))
 )]
 #[get("/webhooks/{id}/deliveries")]
 async fn list_deliveries(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     Query(query): Query<DeliveryQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     let page = PageRequest::try_from(page)?;
     let filter = DeliveryFilter {
         status: query.status,
         event_type: query.event_type,
     };
-    let listing = service::deliveries(&state.db, *id, filter, page).await?;
+    let listing = deliveries::deliveries(&state.db, *id, filter, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, WebhookDelivery::from)))
 }
 
 /// Queue a delivery again now, whatever became of it. The endpoint receives the same
 /// `webhook-id`.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ManageWebhooks))),
     tag = "webhooks",
     params(
         ("id" = i32, Path, description = "Webhook id"),
@@ -376,8 +378,7 @@ async fn redeliver(
     state: web::Data<AppState>,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
     let (webhook_id, delivery_id) = *path;
-    let queued = service::redeliver(&state.db, &caller.actor(), webhook_id, delivery_id).await?;
+    let queued = deliveries::redeliver(&state.db, &caller.actor(), webhook_id, delivery_id).await?;
     Ok(HttpResponse::Accepted().json(WebhookDelivery::from(queued)))
 }

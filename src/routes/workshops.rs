@@ -7,15 +7,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::conditional::tagged;
+use crate::base::listing::PageRequest;
 use crate::domain::version::{Precondition, Versioned};
 use crate::domain::{FiscalYear, TextInput, Validator};
 use crate::error::ApiError;
-use crate::extract::{Json, Query};
-use crate::pagination::{Page, PageParams, PageRequest};
+use crate::http::auth::Caller;
+use crate::http::conditional::tagged;
+use crate::http::extract::query_text;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{Page, PageParams};
+use crate::http::policy::Access;
+use crate::http::responses;
+use crate::http::state::AppState;
 use crate::services::workshops::{self as service, WorkshopFilter, WorkshopInput, WorkshopOrder};
-use crate::startup::AppState;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -196,7 +200,7 @@ impl TryFrom<WorkshopQuery> for WorkshopFilter {
             fiscal_year,
             scope: query.scope,
             excluded_from_survey: query.excluded_from_survey,
-            text: super::query_text("q", query.q)?,
+            text: query_text("q", query.q)?,
             order,
             descending,
         })
@@ -205,18 +209,17 @@ impl TryFrom<WorkshopQuery> for WorkshopFilter {
 
 /// List workshops.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "workshops",
     params(WorkshopQuery, PageParams),
     responses((status = 200, body = Page<Workshop>))
 )]
 #[get("/workshops")]
 async fn list_workshops(
-    caller: Caller,
     state: web::Data<AppState>,
     Query(query): Query<WorkshopQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let page = PageRequest::try_from(page)?;
     let listing = service::list(&state.db, query.try_into()?, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Workshop::from)))
@@ -224,6 +227,7 @@ async fn list_workshops(
 
 /// Add a workshop.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "workshops",
     request_body = WorkshopRequest,
     responses((status = 201, body = Workshop))
@@ -234,9 +238,8 @@ async fn create_workshop(
     state: web::Data<AppState>,
     Json(request): Json<WorkshopRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let created = service::create(&state.db, &caller.actor(), request.try_into()?).await?;
-    Ok(super::created(
+    Ok(responses::created(
         format!("/v1/workshops/{}", created.id),
         Workshop::from(created),
     ))
@@ -244,23 +247,23 @@ async fn create_workshop(
 
 /// Read one workshop.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
     tag = "workshops",
     params(("id" = i32, Path, description = "Workshop id")),
     responses((status = 200, body = Workshop))
 )]
 #[get("/workshops/{id}")]
 async fn get_workshop(
-    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadRegistry)?;
     let found = service::get(&state.db, *id).await?;
     Ok(tagged(found.entity_tag(), &Workshop::from(found)))
 }
 
 /// Replace a workshop.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "workshops",
     params(("id" = i32, Path, description = "Workshop id")),
     request_body = WorkshopRequest,
@@ -274,7 +277,6 @@ async fn replace_workshop(
     precondition: Precondition,
     Json(request): Json<WorkshopRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     let input = request.try_into()?;
     let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
     Ok(tagged(updated.entity_tag(), &Workshop::from(updated)))
@@ -282,6 +284,7 @@ async fn replace_workshop(
 
 /// Delete a workshop and its participants.
 #[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
     tag = "workshops",
     params(("id" = i32, Path, description = "Workshop id")),
     responses((status = 204, description = "Deleted"))
@@ -293,7 +296,6 @@ async fn delete_workshop(
     id: web::Path<i32>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteData)?;
     service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

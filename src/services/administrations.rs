@@ -8,11 +8,16 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, page_of, text_search};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
+use crate::base::records::lock;
+use crate::base::search::text_search;
 use crate::db;
+use crate::domain::refusal::Refusal;
 use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, TimeZone};
-use crate::pagination::PageRequest;
 
 /// A valid administration, as created or replaced.
 #[derive(Debug, Clone)]
@@ -74,7 +79,7 @@ async fn locked(
     db: &impl ConnectionTrait,
     code: &AdministrationCode,
 ) -> Result<administration::Model, ServiceError> {
-    super::lock(
+    lock(
         administration::Entity::find().filter(administration::Column::Code.eq(code.as_str())),
         db,
     )
@@ -83,10 +88,10 @@ async fn locked(
 }
 
 fn code_taken(code: &AdministrationCode) -> ServiceError {
-    ServiceError::conflict(
-        "code",
-        format!("an administration with code {code} already exists"),
-    )
+    Refusal::AdministrationCodeTaken {
+        code: code.to_string(),
+    }
+    .into()
 }
 
 pub async fn create(
@@ -165,12 +170,11 @@ pub async fn delete(
         .count(&txn)
         .await?;
     if participants > 0 {
-        return Err(ServiceError::conflict(
-            "code",
-            format!(
-                "{participants} participant(s) belong to {code}; reassign or delete them first"
-            ),
-        ));
+        return Err(Refusal::AdministrationHasParticipants {
+            code: code.to_string(),
+            participants,
+        }
+        .into());
     }
     administration::Entity::delete_by_id(before.id)
         .exec(&txn)

@@ -11,9 +11,12 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, now, page_of};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
 use crate::db;
-use crate::pagination::PageRequest;
+use crate::domain::refusal::Refusal;
 
 const KEY_PREFIX: &str = "fu_";
 const SECRET_CHARS: usize = 40; // 40 alphanumerics: about 238 bits
@@ -147,10 +150,7 @@ pub async fn revoke(
             .count(&txn)
             .await?;
         if active_admins <= 1 {
-            return Err(ServiceError::Conflict {
-                field: None,
-                detail: "this is the last active admin key; create another admin key first".into(),
-            });
+            return Err(Refusal::LastAdminKey.into());
         }
     }
     let mut active: api_key::ActiveModel = key.clone().into();

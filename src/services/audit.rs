@@ -10,8 +10,9 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Listing, ServiceError, page_of};
-use crate::pagination::PageRequest;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
 
 /// Who is acting: an API key, or the command line.
 #[derive(Debug, Clone)]

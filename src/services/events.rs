@@ -9,7 +9,10 @@ use entity::{event, invitation, reply, round};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 
-use super::{ServiceError, invitations, now, webhooks};
+use super::invitations::links;
+use super::webhooks::deliveries;
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
 use crate::domain::FiscalYear;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
@@ -65,7 +68,7 @@ pub async fn reply_received<C: ConnectionTrait>(
         .one(db)
         .await?
         .is_some_and(|r| r.state != RoundState::Closed);
-    let with_link = open && invitations::current_token(&invitation, &mail.key).is_some();
+    let with_link = open && links::current_token(&invitation, &mail.key).is_some();
     compose::queue(
         db,
         mail,
@@ -138,5 +141,5 @@ async fn record<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    webhooks::fan_out(db, &event).await
+    deliveries::fan_out(db, &event).await
 }

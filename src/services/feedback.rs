@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::mailing::MailKind;
-use entity::round::RoundState;
+use entity::round::{self, RoundState};
 use entity::{administration, good_practice, invitation, workshop};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -12,9 +12,15 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
-use super::{ServiceError, invitations, rounds};
+use super::invitations::links;
+use super::questionnaires::QuestionCache;
+use super::reports;
+use super::rounds::attachments;
 use crate::analytics::stats::Proportion;
+use crate::base::error::ServiceError;
+use crate::base::records::find_by_id;
 use crate::db;
+use crate::domain::refusal::Refusal;
 use crate::mail::{MailContext, compose};
 
 /// What a release queued.
@@ -64,30 +70,25 @@ async fn approved_practices(
 pub async fn release(
     db: &DatabaseConnection,
     mail: &MailContext,
+    questions: &QuestionCache,
     actor: &Actor,
     round_id: i32,
     workshop_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<FeedbackSummary, ServiceError> {
     let txn = db::begin(db).await?;
-    let round = rounds::get(&txn, round_id).await?;
+    let round = find_by_id::<round::Entity>(&txn, "round", round_id).await?;
     if round.state == RoundState::Draft {
-        return Err(ServiceError::Conflict {
-            field: None,
-            detail: "a draft round has nobody to send feedback to".into(),
-        });
+        return Err(Refusal::FeedbackOfDraft.into());
     }
     let scope = match workshop_id {
-        Some(id) => vec![rounds::attachment(&txn, round_id, id).await?],
-        None => rounds::attachments(&txn, round_id).await?,
+        Some(id) => vec![attachments::get(&txn, round_id, id).await?],
+        None => attachments::of_round(&txn, round_id).await?,
     };
-    let headline = crate::analytics::report::build(&txn, round_id).await?;
-    let rates = match headline.tables.first().map(|t| &t.content) {
-        Some(crate::analytics::report::TableContent::ReplyRates(rates)) => rates.clone(),
-        _ => return Err(anyhow::anyhow!("the report starts with its reply rates").into()),
-    };
+    let headline = reports::headline(&txn, questions, round_id).await?;
+    let rates = headline.rates;
     let round_figures = figures(&rates.total);
-    let findings: Vec<String> = headline.findings.iter().take(4).cloned().collect();
+    let findings = headline.findings;
     let practices = approved_practices(&txn, round_id).await?;
     let mut summary = FeedbackSummary::default();
     for (_, workshop) in &scope {
@@ -99,14 +100,12 @@ pub async fn release(
         if let Some(due) = members.iter().map(|i| i.due_at).max()
             && due > now
         {
-            return Err(ServiceError::Conflict {
-                field: workshop_id.map(|_| "workshop_id".to_owned()),
-                detail: format!(
-                    "the feedback of \"{}\" can be released after its due date ({})",
-                    workshop.title,
-                    due.format("%Y-%m-%d %H:%M UTC")
-                ),
-            });
+            return Err(Refusal::FeedbackBeforeDueDate {
+                workshop: workshop.title.clone(),
+                due: due.format("%Y-%m-%d %H:%M UTC").to_string(),
+                workshop_asked: workshop_id.is_some(),
+            }
+            .into());
         }
         let workshop_figures = rates
             .rows
@@ -122,7 +121,7 @@ pub async fn release(
             let (member, token) = if round.state == RoundState::Closed {
                 (member, None)
             } else {
-                invitations::mail_link(&txn, member, &mail.key).await?
+                links::mail_link(&txn, member, &mail.key).await?
             };
             let extra = json!({
                 "figures": round_figures,

@@ -9,11 +9,16 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, administrations, lock_by_id, now, page_of, rounds, workshops};
+use super::rounds::records;
+use super::{administrations, workshops};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
+use crate::base::records::lock_by_id;
 use crate::db;
 use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, InvalidInput};
-use crate::pagination::PageRequest;
 
 /// Where a quote comes from.
 #[derive(Debug, Clone)]
@@ -79,7 +84,7 @@ pub async fn list(
     filter: GoodPracticeFilter,
     page: PageRequest,
 ) -> Result<Listing<GoodPractice>, ServiceError> {
-    rounds::get(db, round_id).await?;
+    records::get(db, round_id).await?;
     let mut query =
         good_practice::Entity::find().filter(good_practice::Column::RoundId.eq(round_id));
     if let Some(category) = filter.category {
@@ -123,20 +128,16 @@ async fn attribution(
         Some(code) => {
             administrations::get(db, code)
                 .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound(m) => InvalidInput::field("administration", m).into(),
-                    other => other,
-                })?
+                .map_err(|e| e.missing_as_field("administration", "administration"))?
                 .id
         }
         None => default_administration,
     };
     let workshop_id = match curation.workshop_id {
         Some(id) => {
-            workshops::get(db, id).await.map_err(|e| match e {
-                ServiceError::NotFound(m) => InvalidInput::field("workshop_id", m).into(),
-                other => other,
-            })?;
+            workshops::get(db, id)
+                .await
+                .map_err(|e| e.missing_as_field("workshop", "workshop_id"))?;
             id
         }
         None => default_workshop,
@@ -153,7 +154,7 @@ pub async fn create(
     curation: Curation,
 ) -> Result<GoodPractice, ServiceError> {
     let txn = db::begin(db).await?;
-    rounds::get(&txn, round_id).await?;
+    records::get(&txn, round_id).await?;
     let reply = reply::Entity::find_by_id(source.reply_id)
         .filter(reply::Column::RoundId.eq(round_id))
         .one(&txn)

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::ServiceError;
+use crate::base::error::ServiceError;
 
 /// A response as stored and replayed.
 #[derive(Debug, Clone)]

@@ -7,7 +7,8 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
 use super::audit::{self, Actor, Change};
-use super::{ServiceError, now};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
 use crate::db;
 use crate::mail::templates::{self, Rendered, TemplateParts};
 

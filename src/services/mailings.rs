@@ -6,9 +6,16 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, lock_by_id, now, page_of, text_search};
+use super::events;
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
+use crate::base::records::lock_by_id;
+use crate::base::search::text_search;
 use crate::db;
-use crate::pagination::PageRequest;
+use crate::domain::refusal::Refusal;
+use crate::mail::outbox;
 
 #[derive(Debug, Default)]
 pub struct MailingFilter {
@@ -63,10 +70,7 @@ pub async fn resend(
     let txn = db::begin(db).await?;
     let before = lock_by_id::<mailing::Entity>(&txn, "mailing", id).await?;
     if before.status == MailStatus::Queued {
-        return Err(ServiceError::Conflict {
-            field: None,
-            detail: "the mail is still queued; it will be sent".into(),
-        });
+        return Err(Refusal::MailStillQueued.into());
     }
     let mut active: mailing::ActiveModel = before.clone().into();
     active.status = Set(MailStatus::Queued);
@@ -88,4 +92,19 @@ pub async fn resend(
     audit::record(&txn, actor, change).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// A mail could not be delivered for good: its failure and the event announcing it are
+/// written together (nothing when it was withdrawn meanwhile).
+pub async fn fail(
+    db: &DatabaseConnection,
+    mail: &mailing::Model,
+    error: &str,
+) -> Result<(), ServiceError> {
+    let txn = db::begin(db).await?;
+    if outbox::mark_failed(&txn, mail.id, error).await? {
+        events::mailing_failed(&txn, mail, error).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }

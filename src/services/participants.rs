@@ -7,14 +7,18 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{
-    Listing, ServiceError, administrations, invitations, lock_by_id, now, page_of, text_search,
-    workshops,
-};
+use super::rounds::schedule;
+use super::{administrations, workshops};
+use crate::base::clock::now;
+use crate::base::error::{NotFound, ServiceError};
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
+use crate::base::records::lock_by_id;
+use crate::base::search::text_search;
 use crate::db;
+use crate::domain::refusal::Refusal;
 use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, Email};
-use crate::pagination::PageRequest;
 
 /// A valid participant.
 #[derive(Debug, Clone)]
@@ -84,9 +88,10 @@ pub async fn get(
         .one(db)
         .await?
         .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "participant {id} of workshop {workshop_id} does not exist"
-            ))
+            NotFound::because(
+                "participant",
+                format!("participant {id} of workshop {workshop_id} does not exist"),
+            )
         })?;
     Ok(Participant {
         record,
@@ -107,10 +112,7 @@ async fn ensure_email_free(
         query = query.filter(participant::Column::Id.ne(id));
     }
     if query.count(db).await? > 0 {
-        return Err(ServiceError::conflict(
-            "email",
-            "another participant of this workshop has this email address",
-        ));
+        return Err(Refusal::ParticipantEmailTaken.into());
     }
     Ok(())
 }
@@ -122,12 +124,7 @@ async fn administration_of(
 ) -> Result<administration::Model, ServiceError> {
     administrations::get(db, code)
         .await
-        .map_err(|error| match error {
-            ServiceError::NotFound(message) => {
-                crate::domain::InvalidInput::field("administration", message).into()
-            }
-            other => other,
-        })
+        .map_err(|error| error.missing_as_field("administration", "administration"))
 }
 
 /// Adds a participant to a workshop and, when the workshop is part of a scheduled or open
@@ -142,7 +139,7 @@ pub async fn create(
     workshops::get(&txn, workshop_id).await?;
     let administration = administration_of(&txn, &input.administration).await?;
     let created = insert(&txn, actor, workshop_id, &administration, input).await?;
-    invitations::create_for_participant(&txn, &created.record, &administration).await?;
+    schedule::create_for_participant(&txn, &created.record, &administration).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -203,7 +200,7 @@ pub async fn update(
     active.updated_at = Set(now());
     let record = active.update(&txn).await?;
     if before.administration_id != record.administration_id {
-        invitations::follow_administration(&txn, &record).await?;
+        schedule::follow_administration(&txn, &record).await?;
     }
     audit::record(
         &txn,

@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
 use super::participants::{self, Participant};
-use super::{ServiceError, lock_by_id, now};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::records::lock_by_id;
 use crate::db;
 use crate::webhooks::EventType;
 

@@ -1,19 +1,27 @@
 //! Questionnaire versions. A version used by a round never changes; staff publish a new
 //! version instead. Version 1 is the ROCB follow-up questionnaire.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use anyhow::Context;
-use entity::{questionnaire, round};
+use entity::questionnaire;
+use entity::round::{self, RoundState};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, lock_by_id, now, page_of};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
+use crate::base::records::{find_by_id, lock_by_id};
 use crate::db;
 use crate::domain::questionnaire::{Question, default_questions};
+use crate::domain::refusal::Refusal;
 use crate::domain::version::Precondition;
-use crate::pagination::PageRequest;
 
 /// A valid questionnaire version to publish, or the new content of an unused one.
 #[derive(Debug, Clone)]
@@ -28,6 +36,43 @@ pub fn questions(model: &questionnaire::Model) -> Result<Vec<Question>, ServiceE
     serde_json::from_value(model.questions.clone())
         .with_context(|| format!("questionnaire {} holds unreadable questions", model.id))
         .map_err(ServiceError::Unexpected)
+}
+
+/// The questions of rounds whose questionnaire can no longer change, read once. Once a
+/// round is scheduled its questionnaire is fixed (nor can the round be deleted, nor the
+/// questionnaire edited while a round uses it), and every reply needs its questions. One
+/// cache belongs to one application state, so two databases in one process never share
+/// entries.
+#[derive(Debug, Default)]
+pub struct QuestionCache(Mutex<HashMap<i32, Vec<Question>>>);
+
+impl QuestionCache {
+    fn get(&self, questionnaire_id: i32) -> Option<Vec<Question>> {
+        self.0.lock().ok()?.get(&questionnaire_id).cloned()
+    }
+
+    fn keep(&self, questionnaire_id: i32, questions: &[Question]) {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.insert(questionnaire_id, questions.to_vec());
+        }
+    }
+}
+
+/// The questions a round asks, from `cache` once the round is no longer a draft.
+pub async fn questions_of_round(
+    db: &impl ConnectionTrait,
+    cache: &QuestionCache,
+    round: &round::Model,
+) -> Result<Vec<Question>, ServiceError> {
+    let settled = round.state != RoundState::Draft;
+    if settled && let Some(questions) = cache.get(round.questionnaire_id) {
+        return Ok(questions);
+    }
+    let questions = questions(&get(db, round.questionnaire_id).await?)?;
+    if settled {
+        cache.keep(round.questionnaire_id, &questions);
+    }
+    Ok(questions)
 }
 
 /// Loads version 1 when no questionnaire exists yet.
@@ -67,10 +112,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<questionnaire::Model, ServiceError> {
-    questionnaire::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("questionnaire", id))
+    find_by_id::<questionnaire::Entity>(db, "questionnaire", id).await
 }
 
 /// Whether any round uses the version (then it is immutable).
@@ -130,13 +172,10 @@ pub async fn update(
     let before = lock_by_id::<questionnaire::Entity>(&txn, "questionnaire", id).await?;
     precondition.check("questionnaire", &before)?;
     if in_use(&txn, id).await? {
-        return Err(ServiceError::Conflict {
-            field: None,
-            detail: format!(
-                "version {} is used by a round and cannot change; publish a new version instead",
-                before.version
-            ),
-        });
+        return Err(Refusal::QuestionnaireInUse {
+            version: before.version,
+        }
+        .into());
     }
     let mut active: questionnaire::ActiveModel = before.clone().into();
     active.title = Set(input.title);

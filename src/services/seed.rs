@@ -6,7 +6,7 @@ use entity::administration::{self, SubRegion};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 
-use super::now;
+use crate::base::clock::now;
 use crate::db;
 use crate::domain::{AdministrationCode, TimeZone};
 

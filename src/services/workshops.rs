@@ -9,11 +9,16 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, lock_by_id, now, page_of, text_search};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::PageRequest;
+use crate::base::listing::{Listing, page_of};
+use crate::base::records::lock_by_id;
+use crate::base::search::text_search;
 use crate::db;
 use crate::domain::FiscalYear;
+use crate::domain::refusal::Refusal;
 use crate::domain::version::Precondition;
-use crate::pagination::PageRequest;
 
 /// A valid workshop (end on or after start; a venue unless virtual).
 #[derive(Debug, Clone)]
@@ -184,13 +189,10 @@ pub async fn delete(
         .one(&txn)
         .await?
     {
-        return Err(ServiceError::Conflict {
-            field: None,
-            detail: format!(
-                "the workshop is part of round {}; take it out of the round first",
-                attached.round_id
-            ),
-        });
+        return Err(Refusal::WorkshopInRound {
+            round_id: attached.round_id,
+        }
+        .into());
     }
     workshop::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(&txn, actor, Change::deleted("workshop", id, &before)).await?;

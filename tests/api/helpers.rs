@@ -4,11 +4,11 @@
 use std::sync::{Arc, OnceLock};
 
 use entity::api_key::Role;
+use followup::base::clock::{Clock, ManualClock, SystemClock};
 use followup::config::Settings;
 use followup::jobs::scheduler::Scheduler;
 use followup::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use followup::jobs::worker::{DeliverySettings, Worker};
-use followup::jobs::{Clock, ManualClock, SystemClock};
 use followup::mail::MailContext;
 use followup::mail::transport::Transport;
 use followup::services::{api_keys, audit::Actor};
@@ -614,5 +614,5 @@ pub fn system_clock() -> Arc<dyn Clock> {
 
 /// A clock stopped at the present, for moving a worker past retry delays and leases.
 pub fn now_clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::at(followup::services::now()))
+    Arc::new(ManualClock::at(followup::base::clock::now()))
 }

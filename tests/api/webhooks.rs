@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Duration as Span;
 use entity::mailing::MailKind;
-use followup::jobs::Clock;
+use followup::base::clock::Clock;
 use followup::jobs::webhook_worker::{WebhookReport, WebhookWorker};
 use followup::mail::outbox::{self, NewMail};
 use followup::mail::templates::Rendered;

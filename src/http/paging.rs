@@ -1,10 +1,11 @@
-//! Page-at-a-time listing: `?page=2&per_page=50` in, `{items, total, page, per_page}` out.
+//! Page-at-a-time listing over HTTP: `?page=2&per_page=50` in, `{items, total, page,
+//! per_page}` out. The use cases' side is `crate::base::listing`.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::base::listing::{Listing, PageRequest};
 use crate::error::ApiError;
-use crate::services::Listing;
 
 pub const DEFAULT_PER_PAGE: u64 = 50;
 pub const MAX_PER_PAGE: u64 = 200;
@@ -19,20 +20,6 @@ pub struct PageParams {
     /// Items per page.
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub per_page: Option<u64>,
-}
-
-/// A validated page request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u64,
-    pub per_page: u64,
-}
-
-impl PageRequest {
-    /// Zero-based index of the page, as SeaORM's paginator counts.
-    pub fn index(self) -> u64 {
-        self.page - 1
-    }
 }
 
 impl TryFrom<PageParams> for PageRequest {

@@ -3,39 +3,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DatabaseBackend, DbErr, EntityTrait, Statement};
-use tokio::sync::watch;
-
-/// Runs `pass` until `stop` turns true: again at once after a pass that found work (it
-/// returns how many items it handled), after `poll` otherwise. A failed pass is logged and
-/// waited out like an idle one.
-pub async fn poll_until_stopped<F, Fut>(
-    what: &str,
-    poll: std::time::Duration,
-    mut stop: watch::Receiver<bool>,
-    mut pass: F,
-) where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = anyhow::Result<usize>>,
-{
-    loop {
-        let busy = match pass().await {
-            Ok(handled) => handled > 0,
-            Err(error) => {
-                tracing::error!(error = format!("{error:#}"), queue = what, "pass failed");
-                false
-            }
-        };
-        if *stop.borrow() {
-            return;
-        }
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = stop.changed() => return,
-            }
-        }
-    }
-}
 
 /// Claims up to `limit` due rows of a queue table (columns `status`, `next_attempt_at`,
 /// `leased_until`, `attempts`) for `lease`, counting an attempt for each. On PostgreSQL

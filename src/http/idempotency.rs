@@ -19,11 +19,11 @@ use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Caller;
+use super::auth::Caller;
+use super::state::AppState;
+use crate::base::clock::now;
 use crate::error::ApiError;
 use crate::services::idempotency::{self, Claim, Request, StoredResponse};
-use crate::services::now;
-use crate::startup::AppState;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Set on a response that repeats a stored one.
@@ -42,15 +42,16 @@ pub async fn idempotent(
     mut request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let path = request.path().to_owned();
-    let applies = request.method() == Method::POST
-        && path.starts_with("/v1/")
-        && !path.starts_with("/v1/respond/");
+    // Staff operations only: the callers the auth middleware let through.
+    let caller = request.extensions().get::<Caller>().map(|c| c.key_id);
+    let state = request.app_data::<web::Data<AppState>>().cloned();
     let key = request
         .headers()
         .get(IDEMPOTENCY_KEY)
         .map(|v| v.to_str().map(str::to_owned));
-    let (true, Some(key)) = (applies, key) else {
+    let (Method::POST, Some(key_id), Some(state), Some(key)) =
+        (request.method().clone(), caller, state, key)
+    else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let key = match key {
@@ -62,12 +63,6 @@ pub async fn idempotent(
             );
             return Ok(request.into_response(error.error_response()));
         }
-    };
-    // Only for callers the auth middleware let through; the rest are answered 401 or 404.
-    let caller = request.extensions().get::<Caller>().map(|c| c.key_id);
-    let (Some(key_id), Some(state)) = (caller, request.app_data::<web::Data<AppState>>().cloned())
-    else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let body = match request.extract::<Bytes>().await {
         Ok(body) => body,

@@ -10,7 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::domain::FieldError;
+use crate::domain::{AdministrationCode, FieldError, TextInput};
 use crate::error::ApiError;
 
 /// A JSON body, limited to the configured size.
@@ -139,6 +139,35 @@ fn without_position(message: &str) -> String {
         Some(index) => message[..index].to_owned(),
         None => message.to_owned(),
     }
+}
+
+// ----- query parameters that need more than serde -----
+
+/// A free-text query parameter: trimmed, not blank, and no control characters
+/// (PostgreSQL refuses NUL in text).
+pub fn query_text(field: &str, value: Option<TextInput>) -> Result<Option<String>, ApiError> {
+    TextInput::parse_optional(value.as_ref())
+        .map_err(|message| ApiError::bad_request(field, message))
+}
+
+/// An id in a query string: ids start at 1.
+pub fn query_id(field: &str, value: Option<i32>) -> Result<Option<i32>, ApiError> {
+    match value {
+        Some(id) if id < 1 => Err(ApiError::bad_request(field, "must be at least 1")),
+        other => Ok(other),
+    }
+}
+
+/// An administration code in a query string.
+pub fn query_code(
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<AdministrationCode>, ApiError> {
+    value
+        .as_deref()
+        .map(AdministrationCode::parse)
+        .transpose()
+        .map_err(|message| ApiError::bad_request(field, message))
 }
 
 #[cfg(test)]

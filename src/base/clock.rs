@@ -1,6 +1,15 @@
+//! Time. Use cases stamp records with [`now`]; the jobs read an injected [`Clock`], so
+//! tests move time instead of waiting.
+
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+
+/// The current time at the precision both databases store (microseconds), so a record
+/// reads back exactly as it was written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
 
 /// Where the jobs read the time.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
@@ -12,7 +21,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        crate::services::now()
+        now()
     }
 }
 

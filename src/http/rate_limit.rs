@@ -12,8 +12,8 @@ use actix_web::{Error, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use super::state::AppState;
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 /// Distinct clients remembered before stale ones are forgotten.
 const MAX_TRACKED_CLIENTS: usize = 10_000;

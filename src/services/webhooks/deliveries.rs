@@ -1,8 +1,8 @@
-//! Webhook endpoints (admins register them), the fan-out of each event into one delivery
-//! per subscribed endpoint (inside the transaction that recorded the event), the delivery
-//! queue the worker drains, and the record of every attempt.
+//! Deliveries of events to webhook endpoints: the fan-out of each event into one delivery
+//! per subscribed endpoint (inside the transaction that recorded the event), the queue the
+//! worker claims from, the record of every attempt, and redelivery by hand.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::webhook::{self, Audience};
 use entity::webhook_delivery::{self, DeliveryStatus};
 use entity::{event, webhook_attempt};
@@ -11,158 +11,18 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
 };
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::audit::{self, Actor, Change};
-use super::{Listing, ServiceError, lock, lock_by_id, now, page_of};
+use super::endpoints::{self, event_types};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::listing::{Listing, PageRequest, page_of};
+use crate::base::queue;
+use crate::base::records::lock;
 use crate::db;
-use crate::domain::version::Precondition;
-use crate::pagination::PageRequest;
+use crate::domain::refusal::Refusal;
+use crate::services::audit::{self, Actor, Change};
 use crate::webhooks::EventType;
-
-/// What an admin registers; the URL already checked against the target policy.
-#[derive(Debug, Clone)]
-pub struct WebhookInput {
-    pub url: String,
-    pub description: String,
-    pub event_types: Vec<EventType>,
-    pub audience: Audience,
-    pub active: bool,
-}
-
-/// An endpoint as the audit log records it: never its secret.
-#[derive(Serialize)]
-struct Audited<'a> {
-    url: &'a str,
-    description: &'a str,
-    event_types: &'a Value,
-    audience: Audience,
-    active: bool,
-}
-
-fn audited(model: &webhook::Model) -> Audited<'_> {
-    Audited {
-        url: &model.url,
-        description: &model.description,
-        event_types: &model.event_types,
-        audience: model.audience,
-        active: model.active,
-    }
-}
-
-/// The event types an endpoint receives.
-pub fn event_types(model: &webhook::Model) -> Vec<EventType> {
-    model
-        .event_types
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.as_str().and_then(EventType::parse))
-        .collect()
-}
-
-fn apply(active: &mut webhook::ActiveModel, input: WebhookInput) {
-    active.url = Set(input.url);
-    active.description = Set(input.description);
-    active.event_types = Set(json!(
-        input
-            .event_types
-            .iter()
-            .map(|t| t.as_str())
-            .collect::<Vec<_>>()
-    ));
-    active.audience = Set(input.audience);
-    active.active = Set(input.active);
-    active.updated_at = Set(now());
-}
-
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    input: WebhookInput,
-    secret: String,
-) -> Result<webhook::Model, ServiceError> {
-    let txn = db::begin(db).await?;
-    let mut active = webhook::ActiveModel {
-        secret: Set(secret),
-        created_at: Set(now()),
-        ..Default::default()
-    };
-    apply(&mut active, input);
-    let created = active.insert(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::created("webhook", created.id, &audited(&created)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<webhook::Model, ServiceError> {
-    webhook::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("webhook", id))
-}
-
-pub async fn list(
-    db: &DatabaseConnection,
-    page: PageRequest,
-) -> Result<Listing<webhook::Model>, ServiceError> {
-    page_of(
-        webhook::Entity::find().order_by_asc(webhook::Column::Id),
-        db,
-        page,
-    )
-    .await
-}
-
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i32,
-    input: WebhookInput,
-    precondition: &Precondition,
-) -> Result<webhook::Model, ServiceError> {
-    let txn = db::begin(db).await?;
-    let before = lock_by_id::<webhook::Entity>(&txn, "webhook", id).await?;
-    precondition.check("webhook", &before)?;
-    let mut active: webhook::ActiveModel = before.clone().into();
-    apply(&mut active, input);
-    let after = active.update(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::updated("webhook", id, &audited(&before), &audited(&after)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
-}
-
-/// Deletes an endpoint with its deliveries and their attempts.
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i32,
-    precondition: &Precondition,
-) -> Result<(), ServiceError> {
-    let txn = db::begin(db).await?;
-    let before = lock_by_id::<webhook::Entity>(&txn, "webhook", id).await?;
-    precondition.check("webhook", &before)?;
-    webhook::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::deleted("webhook", id, &audited(&before)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
 
 /// The body an endpoint receives for an event. Partner endpoints get only what partners may
 /// read: the payload without the `error` of a failed mail (a server's reply may quote the
@@ -240,7 +100,7 @@ pub async fn deliveries(
     filter: DeliveryFilter,
     page: PageRequest,
 ) -> Result<Listing<Delivery>, ServiceError> {
-    get(db, webhook_id).await?;
+    endpoints::get(db, webhook_id).await?;
     let mut query = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
         .order_by_desc(webhook_delivery::Column::Id);
@@ -289,10 +149,7 @@ pub async fn redeliver(
     .await?
     .ok_or_else(|| ServiceError::not_found("delivery", delivery_id))?;
     if before.status == DeliveryStatus::Queued {
-        return Err(ServiceError::Conflict {
-            field: None,
-            detail: "the delivery is still queued; it will be tried".into(),
-        });
+        return Err(Refusal::DeliveryStillQueued.into());
     }
     let mut active: webhook_delivery::ActiveModel = before.clone().into();
     active.status = Set(DeliveryStatus::Queued);
@@ -321,6 +178,26 @@ pub async fn redeliver(
         record: after,
         attempts,
     })
+}
+
+/// Claims up to `limit` due deliveries for `lease` (see `crate::base::queue`).
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    at: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<webhook_delivery::Model>, ServiceError> {
+    Ok(queue::claim_due::<webhook_delivery::Entity>(db, at, lease, limit).await?)
+}
+
+/// The endpoint a delivery goes to; `None` once it was deleted.
+pub async fn endpoint_of(
+    db: &DatabaseConnection,
+    delivery: &webhook_delivery::Model,
+) -> Result<Option<webhook::Model>, ServiceError> {
+    Ok(webhook::Entity::find_by_id(delivery.webhook_id)
+        .one(db)
+        .await?)
 }
 
 /// What one attempt came to.

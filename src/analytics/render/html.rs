@@ -1,0 +1,65 @@
+//! The printable report: one HTML page with an SVG bar chart per table.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+
+use super::svg::{Bar, bar_chart};
+use crate::analytics::report::{Report, ReportTable, TableContent};
+use crate::analytics::stats::Proportion;
+use crate::base::error::ServiceError;
+
+fn chart(table: &ReportTable) -> Option<String> {
+    let bar = |label: &str, p: &Proportion| Bar {
+        label: label.to_owned(),
+        share: p.share,
+        annotation: format!("{}% ({} of {})", p.percent, p.count, p.base),
+    };
+    let bars: Vec<Bar> = match &table.content {
+        TableContent::ReplyRates(d) => d
+            .rows
+            .iter()
+            .map(|r| bar(&r.workshop.title, &r.rate))
+            .chain(std::iter::once(bar("Total", &d.total)))
+            .collect(),
+        TableContent::Choices(d) => d
+            .options
+            .iter()
+            .zip(&d.total.options)
+            .map(|(o, p)| bar(&o.label, p))
+            .collect(),
+        TableContent::YesNo(d) => d
+            .rows
+            .iter()
+            .filter_map(|r| r.workshop.as_ref().map(|w| bar(&w.title, &r.yes)))
+            .chain(std::iter::once(bar("Total", &d.total.yes)))
+            .collect(),
+        TableContent::CrossTab(d) => d
+            .actions
+            .iter()
+            .map(|a| bar(&a.label, &a.with_outcome))
+            .collect(),
+    };
+    (!bars.is_empty())
+        .then(|| bar_chart(&format!("Table {}: {}", table.number, table.title), &bars))
+}
+
+/// The printable page.
+pub fn html(report: &Report) -> Result<String, ServiceError> {
+    let charts: BTreeMap<String, Value> = report
+        .tables
+        .iter()
+        .filter_map(|t| chart(t).map(|svg| (t.number.to_string(), Value::from_safe_string(svg))))
+        .collect();
+    let mut env = Environment::new();
+    env.add_template("report.html", include_str!("report.html"))
+        .map_err(|e| anyhow::anyhow!("the report template: {e}"))?;
+    let page = env
+        .get_template("report.html")
+        .and_then(|t| {
+            t.render(minijinja::context! { report => Value::from(Serde(report)), charts => charts })
+        })
+        .map_err(|e| anyhow::anyhow!("rendering the report: {e:#}"))?;
+    Ok(page)
+}

@@ -1,0 +1,242 @@
+//! The tables of one question or of the replies: reply rates (Table 1), a choice
+//! question's options (Table 2) and a yes/no question (Tables 3, 5 and 6), per workshop and
+//! in total, each share with its Wilson interval.
+
+use entity::round;
+use entity::workshop::Scope;
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::context::{OptionRef, QuestionRef, RoundContext, RoundRef, WorkshopRef, option_refs};
+use super::queries;
+use super::stats::Proportion;
+use crate::base::error::ServiceError;
+use crate::domain::questionnaire::QuestionType;
+
+// ----- Table 1 -----
+
+/// Replies against invitations, for a workshop or a group of workshops.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RateRow {
+    pub workshop: WorkshopRef,
+    /// Replied of invited.
+    pub rate: Proportion,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScopeRate {
+    pub scope: Scope,
+    pub rate: Proportion,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviousRate {
+    pub round: RoundRef,
+    pub rate: Proportion,
+}
+
+/// Table 1: reply rates per workshop, per scope and in total, beside the previous round's.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplyRates {
+    pub round: RoundRef,
+    pub rows: Vec<RateRow>,
+    /// Sub-regional, regional (and national) workshops, in that order.
+    pub subtotals: Vec<ScopeRate>,
+    pub total: Proportion,
+    /// The round numbered just before this one, when there is one.
+    pub previous: Option<PreviousRate>,
+}
+
+/// `previous`: the round the report compares with, when there is one.
+pub async fn reply_rates(
+    db: &impl ConnectionTrait,
+    context: &RoundContext,
+    previous: Option<&round::Model>,
+) -> Result<ReplyRates, ServiceError> {
+    let round_id = context.round.id;
+    let invited = queries::invited_per_workshop(db, round_id).await?;
+    let replied = queries::replied_per_workshop(db, round_id).await?;
+    let rows: Vec<RateRow> = context
+        .workshops
+        .iter()
+        .map(|w| RateRow {
+            workshop: w.into(),
+            rate: Proportion::new(
+                replied.get(&w.id).copied().unwrap_or_default(),
+                invited.get(&w.id).copied().unwrap_or_default(),
+            ),
+        })
+        .collect();
+    let sum = |rows: &mut dyn Iterator<Item = &RateRow>| {
+        let (count, base) = rows.fold((0, 0), |(c, b), row| {
+            (c + row.rate.count, b + row.rate.base)
+        });
+        Proportion::new(count, base)
+    };
+    let subtotals = [Scope::SubRegional, Scope::Regional, Scope::National]
+        .into_iter()
+        .filter(|scope| rows.iter().any(|r| r.workshop.scope == *scope))
+        .map(|scope| ScopeRate {
+            scope,
+            rate: sum(&mut rows.iter().filter(|r| r.workshop.scope == scope)),
+        })
+        .collect();
+    let total = sum(&mut rows.iter());
+    let previous = match previous {
+        Some(previous) => {
+            let ids = [previous.id];
+            let invited = queries::invited_per_round(db, &ids).await?;
+            let replied = queries::replied_per_round(db, &ids).await?;
+            Some(PreviousRate {
+                round: previous.into(),
+                rate: Proportion::new(
+                    replied.get(&previous.id).copied().unwrap_or_default(),
+                    invited.get(&previous.id).copied().unwrap_or_default(),
+                ),
+            })
+        }
+        None => None,
+    };
+    Ok(ReplyRates {
+        round: (&context.round).into(),
+        rows,
+        subtotals,
+        total,
+        previous,
+    })
+}
+
+// ----- Table 2 -----
+
+/// One row of a choice table: how many answered, and per option how many chose it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChoiceRow {
+    /// Absent on the total row.
+    pub workshop: Option<WorkshopRef>,
+    pub answered: u64,
+    /// Per option, in the order of `options`: chose it, of those who answered.
+    pub options: Vec<Proportion>,
+}
+
+/// Table 2: a choice question's options, counted per workshop and in total.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChoiceTable {
+    pub question: QuestionRef,
+    /// The options, `other` last when offered.
+    pub options: Vec<OptionRef>,
+    pub rows: Vec<ChoiceRow>,
+    pub total: ChoiceRow,
+}
+
+pub async fn choices(
+    db: &impl ConnectionTrait,
+    context: &RoundContext,
+    code: &str,
+) -> Result<ChoiceTable, ServiceError> {
+    let question = context.question(
+        code,
+        &[QuestionType::MultipleChoice, QuestionType::SingleChoice],
+        "question",
+    )?;
+    let counts = queries::option_counts(db, context.round.id, code).await?;
+    let answered = queries::answered(db, context.round.id, code).await?;
+    let options = option_refs(question);
+    let row =
+        |workshop: Option<WorkshopRef>, answered: u64, count: &dyn Fn(&str) -> u64| ChoiceRow {
+            workshop,
+            answered,
+            options: options
+                .iter()
+                .map(|o| Proportion::new(count(&o.code), answered))
+                .collect(),
+        };
+    let rows: Vec<ChoiceRow> = context
+        .workshops
+        .iter()
+        .map(|w| {
+            let n = answered.get(&w.id).map(|a| a.answered).unwrap_or_default();
+            row(Some(w.into()), n, &|option| {
+                counts
+                    .get(&(w.id, option.to_owned()))
+                    .copied()
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    let total_answered = rows.iter().map(|r| r.answered).sum();
+    let total = row(None, total_answered, &|option| {
+        counts
+            .iter()
+            .filter(|((_, code), _)| code == option)
+            .map(|(_, n)| *n)
+            .sum()
+    });
+    Ok(ChoiceTable {
+        question: QuestionRef {
+            code: question.code.clone(),
+            label: question.label.clone(),
+        },
+        options,
+        rows,
+        total,
+    })
+}
+
+// ----- Tables 3, 5, 6 -----
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YesNoRow {
+    /// Absent on the total row.
+    pub workshop: Option<WorkshopRef>,
+    /// Yes, of those who answered.
+    pub yes: Proportion,
+    pub no: u64,
+}
+
+/// Tables 3, 5 and 6: a yes/no question, per workshop and in total; the base is the number
+/// who answered it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YesNoTable {
+    pub question: QuestionRef,
+    pub rows: Vec<YesNoRow>,
+    pub total: YesNoRow,
+}
+
+pub async fn yes_no(
+    db: &impl ConnectionTrait,
+    context: &RoundContext,
+    code: &str,
+) -> Result<YesNoTable, ServiceError> {
+    let question = context.question(code, &[QuestionType::YesNo], "question")?;
+    let answered = queries::answered(db, context.round.id, code).await?;
+    let row = |workshop, a: queries::Answered| YesNoRow {
+        workshop,
+        yes: Proportion::new(a.yes, a.answered),
+        no: a.answered - a.yes,
+    };
+    let rows: Vec<YesNoRow> = context
+        .workshops
+        .iter()
+        .map(|w| {
+            row(
+                Some(w.into()),
+                answered.get(&w.id).copied().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let total = answered
+        .values()
+        .fold(queries::Answered::default(), |sum, a| queries::Answered {
+            answered: sum.answered + a.answered,
+            yes: sum.yes + a.yes,
+        });
+    Ok(YesNoTable {
+        question: QuestionRef {
+            code: question.code.clone(),
+            label: question.label.clone(),
+        },
+        rows,
+        total: row(None, total),
+    })
+}

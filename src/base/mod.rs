@@ -1,0 +1,11 @@
+//! What services, mail, analytics and the jobs share, below all of them: the clock, the
+//! error every use case returns, page-at-a-time listing, reading and locking records,
+//! text search and the claim of due queue rows. Nothing here knows a use case, and nothing
+//! here imports a module above it (see `tests/api/layout.rs`).
+
+pub mod clock;
+pub mod error;
+pub mod listing;
+pub mod queue;
+pub mod records;
+pub mod search;

@@ -1,0 +1,50 @@
+//! Reading one record by its id, as every use case does first: 404 when it does not
+//! exist, and on PostgreSQL a row lock when the use case is about to change it.
+
+use anyhow::Context;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QuerySelect, Select};
+
+use super::error::{NotFound, ServiceError};
+
+/// The record `what` with `id`; [`NotFound`] when there is none.
+pub async fn find_by_id<E>(
+    db: &impl ConnectionTrait,
+    what: &'static str,
+    id: i32,
+) -> Result<E::Model, ServiceError>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await
+        .with_context(|| format!("reading {what} {id}"))?
+        .ok_or_else(|| NotFound::record(what, id).into())
+}
+
+/// Reads the record a use case is about to change. On PostgreSQL its row stays locked until
+/// the transaction ends, so the version an `If-Match` precondition checks is the version the
+/// change replaces; SQLite's write transactions run one at a time anyway.
+pub async fn lock_by_id<E>(
+    db: &impl ConnectionTrait,
+    what: &'static str,
+    id: i32,
+) -> Result<E::Model, ServiceError>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    lock(E::find_by_id(id), db)
+        .await
+        .with_context(|| format!("locking {what} {id}"))?
+        .ok_or_else(|| NotFound::record(what, id).into())
+}
+
+/// The first record `query` finds, its row locked as in [`lock_by_id`].
+pub async fn lock<E: EntityTrait>(
+    query: Select<E>,
+    db: &impl ConnectionTrait,
+) -> Result<Option<E::Model>, DbErr> {
+    query.lock_exclusive().one(db).await
+}

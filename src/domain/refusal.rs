@@ -1,0 +1,107 @@
+//! Every way a rule of the domain refuses a change, with the words a person reads. Use
+//! cases return these (inside `ServiceError::Refused`) instead of free text, so callers can
+//! branch on them, the HTTP edge maps them to `409 Conflict` in one place, and a test can
+//! list every text.
+
+/// A change the domain's rules do not allow now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    // Rounds and their states.
+    #[error("round number {number} is taken")]
+    RoundNumberTaken { number: i32 },
+    #[error("the questionnaire can change only while the round is a draft")]
+    QuestionnaireFixed,
+    #[error("the schedule rules cannot change once the round is open; override them per workshop")]
+    RulesFixed,
+    #[error("only a draft round can be deleted; this one is {state}")]
+    OnlyDraftDeleted { state: String },
+    #[error("round {number} is closed; its data are final")]
+    RoundClosed { number: i32 },
+    #[error("a {state} round cannot {transition}")]
+    IllegalTransition {
+        state: String,
+        transition: &'static str,
+    },
+    #[error("attach at least one workshop before scheduling")]
+    NoWorkshopAttached,
+    // Workshops in rounds.
+    #[error("the workshop is already part of round {number} ({title})")]
+    WorkshopInAnotherRound { number: i32, title: String },
+    #[error("{replies} repl(ies) came in for this workshop; it stays in the round")]
+    WorkshopHasReplies { replies: u64 },
+    #[error("the workshop is part of round {round_id}; take it out of the round first")]
+    WorkshopInRound { round_id: i32 },
+    // The registry.
+    #[error("an administration with code {code} already exists")]
+    AdministrationCodeTaken { code: String },
+    #[error("{participants} participant(s) belong to {code}; reassign or delete them first")]
+    AdministrationHasParticipants { code: String, participants: u64 },
+    #[error("another participant of this workshop has this email address")]
+    ParticipantEmailTaken,
+    #[error(
+        "version {version} is used by a round and cannot change; publish a new version instead"
+    )]
+    QuestionnaireInUse { version: i32 },
+    #[error("this is the last active admin key; create another admin key first")]
+    LastAdminKey,
+    // Invitations and their links.
+    #[error("the round is closed; its invitations take no new links")]
+    NoLinksInClosedRound,
+    #[error(
+        "the invitation has no officer to write to (none, or erased on request); hand it over first"
+    )]
+    NoOfficer,
+    #[error("the invitation is already this officer's")]
+    AlreadyTheOfficers,
+    #[error("this officer has an invitation of their own in the round")]
+    OfficerHasOwnInvitation,
+    // Replies.
+    #[error("the round is closed; replies are final")]
+    RepliesFinal,
+    #[error("the round is closed; import into a round before closing it")]
+    ImportIntoClosedRound,
+    // Mail and webhooks.
+    #[error("a draft round has nobody to send feedback to")]
+    FeedbackOfDraft,
+    #[error("the feedback of \"{workshop}\" can be released after its due date ({due})")]
+    FeedbackBeforeDueDate {
+        workshop: String,
+        due: String,
+        /// The request named the workshop.
+        workshop_asked: bool,
+    },
+    #[error("the mail is still queued; it will be sent")]
+    MailStillQueued,
+    #[error("the delivery is still queued; it will be tried")]
+    DeliveryStillQueued,
+    #[error("rounds 5 and 6 exist already: the demo data are loaded")]
+    DemoLoaded,
+    // What the database itself refuses when two requests race past the checks above.
+    #[error("a record with the same unique values already exists")]
+    Duplicate,
+    #[error("the record is referenced by, or refers to, records that prevent this change")]
+    StillReferenced,
+}
+
+impl Refusal {
+    /// The request field the refusal is about, when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::RoundNumberTaken { .. } => Some("round_number"),
+            Self::QuestionnaireFixed => Some("questionnaire_id"),
+            Self::RulesFixed => Some("reply_window_days"),
+            Self::WorkshopInAnotherRound { .. } => Some("workshop_id"),
+            Self::AdministrationCodeTaken { .. } | Self::AdministrationHasParticipants { .. } => {
+                Some("code")
+            }
+            Self::ParticipantEmailTaken
+            | Self::AlreadyTheOfficers
+            | Self::OfficerHasOwnInvitation => Some("email"),
+            Self::FeedbackBeforeDueDate {
+                workshop_asked: true,
+                ..
+            } => Some("workshop_id"),
+            _ => None,
+        }
+    }
+}

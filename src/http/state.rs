@@ -1,0 +1,23 @@
+//! What every handler can reach: the database and what this instance keeps in memory.
+
+use sea_orm::DatabaseConnection;
+
+use super::rate_limit::RespondLimiter;
+use crate::analytics::cache::AnalyticsCache;
+use crate::mail::MailContext;
+use crate::services::questionnaires::QuestionCache;
+use crate::webhooks::TargetPolicy;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub respond_limiter: RespondLimiter,
+    pub mail: MailContext,
+    /// The questions of rounds whose questionnaire can no longer change, read once.
+    pub questions: QuestionCache,
+    pub analytics_cache: AnalyticsCache,
+    /// How long a stored `Idempotency-Key` response is replayed.
+    pub idempotency_ttl: chrono::Duration,
+    /// Where webhooks may be sent.
+    pub webhook_policy: TargetPolicy,
+}

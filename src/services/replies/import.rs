@@ -1,0 +1,227 @@
+//! The import of historical rounds from the export's format, all or nothing: workshops
+//! matched by title and start date or created, replies given to the invitations still
+//! waiting for them or to new ones.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::invitation::{self, InvitationStatus};
+use entity::reply;
+use entity::round::{self, RoundState};
+use entity::{administration, round_workshop, workshop};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+
+use super::answers::{record_revision, store_answers};
+use super::import_rows::{Errors, read_rows};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::records::find_by_id;
+use crate::db;
+use crate::domain::refusal::Refusal;
+use crate::domain::schedule::WorkshopDates;
+use crate::domain::{InvalidInput, TimeZone};
+use crate::services::audit::{self, Actor, Change};
+use crate::services::questionnaires::{self, QuestionCache};
+use crate::services::rounds::attachments;
+use crate::services::rounds::schedule::effective_rules;
+use crate::services::workshops;
+
+/// What an import loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub replies: usize,
+    pub workshops_created: usize,
+}
+
+/// Loads replies into a round that is not closed: workshops are matched by title and start
+/// date or created, and attached to the round; each row becomes the reply of an invitation
+/// of its workshop and administration still waiting for one, or of a new invitation (with
+/// no officer). Nothing is written unless every row is valid. No mail or other
+/// reaction follows: these replies are history.
+pub async fn import(
+    db: &DatabaseConnection,
+    questions: &QuestionCache,
+    actor: &Actor,
+    round_id: i32,
+    csv_text: &str,
+) -> Result<ImportSummary, ServiceError> {
+    let txn = db::begin(db).await?;
+    let round = find_by_id::<round::Entity>(&txn, "round", round_id).await?;
+    if round.state == RoundState::Closed {
+        return Err(Refusal::ImportIntoClosedRound.into());
+    }
+    let questions = questionnaires::questions_of_round(&txn, questions, &round).await?;
+    let rows = read_rows(csv_text, &questions)?;
+
+    let administrations: HashMap<String, administration::Model> = administration::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
+    let mut errors = Errors(Vec::new());
+    let mut workshops: HashMap<(String, NaiveDate), workshop::Model> = HashMap::new();
+    let mut created = 0;
+    for row in &rows {
+        if !administrations.contains_key(row.administration.as_str()) {
+            errors.add(
+                row.line,
+                "administration",
+                format!("administration {} does not exist", row.administration),
+            );
+        }
+        let key = (row.workshop.title.clone(), row.workshop.start_date);
+        if workshops.contains_key(&key) {
+            continue;
+        }
+        let found = workshop::Entity::find()
+            .filter(workshop::Column::Title.eq(key.0.as_str()))
+            .filter(workshop::Column::StartDate.eq(key.1))
+            .one(&txn)
+            .await?;
+        let workshop = match found {
+            Some(existing) => existing,
+            None => {
+                created += 1;
+                workshops::insert(&txn, actor, row.workshop.clone()).await?
+            }
+        };
+        match round_workshop::Entity::find()
+            .filter(round_workshop::Column::WorkshopId.eq(workshop.id))
+            .one(&txn)
+            .await?
+        {
+            Some(attached) if attached.round_id != round_id => errors.add(
+                row.line,
+                "workshop",
+                "the workshop is part of another round",
+            ),
+            Some(_) => {}
+            None if workshop.excluded_from_survey => errors.add(
+                row.line,
+                "workshop",
+                "the workshop is excluded from the survey",
+            ),
+            None => {
+                let attachment = round_workshop::ActiveModel {
+                    round_id: Set(round_id),
+                    workshop_id: Set(workshop.id),
+                    attached_at: Set(now()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    actor,
+                    Change::created(
+                        "round_workshop",
+                        format!("{round_id}/{}", workshop.id),
+                        &attachment,
+                    ),
+                )
+                .await?;
+            }
+        }
+        workshops.insert(key, workshop);
+    }
+    if !errors.0.is_empty() {
+        return Err(InvalidInput(errors.0).into());
+    }
+
+    for row in &rows {
+        let workshop = &workshops[&(row.workshop.title.clone(), row.workshop.start_date)];
+        let administration = &administrations[row.administration.as_str()];
+        let (attachment, _) = attachments::get(&txn, round_id, workshop.id).await?;
+        let dates = WorkshopDates::compute(
+            workshop.end_date,
+            attachment.opens_on,
+            &effective_rules(&round, &attachment),
+        );
+        let tz = TimeZone::parse(&administration.time_zone)
+            .map(TimeZone::tz)
+            .unwrap_or(chrono_tz::UTC);
+        // An invitation of the roster still waiting for this administration's reply takes
+        // it; otherwise the reply comes with an invitation of its own.
+        let waiting = invitation::Entity::find()
+            .filter(invitation::Column::RoundId.eq(round_id))
+            .filter(invitation::Column::WorkshopId.eq(workshop.id))
+            .filter(invitation::Column::AdministrationId.eq(administration.id))
+            .filter(invitation::Column::Status.ne(InvitationStatus::Replied))
+            .order_by_asc(invitation::Column::Id)
+            .one(&txn)
+            .await?;
+        let at = now();
+        let invitation = match waiting {
+            Some(waiting) => {
+                let mut active: invitation::ActiveModel = waiting.into();
+                active.status = Set(InvitationStatus::Replied);
+                active.updated_at = Set(at);
+                active.update(&txn).await?
+            }
+            None => {
+                invitation::ActiveModel {
+                    round_id: Set(round_id),
+                    workshop_id: Set(workshop.id),
+                    administration_id: Set(administration.id),
+                    participant_id: Set(None),
+                    token_hash: Set(None),
+                    token_issued_at: Set(None),
+                    status: Set(InvitationStatus::Replied),
+                    opens_at: Set(dates.opens_at(tz)),
+                    due_at: Set(dates.due_at(tz)),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        let reply = reply::ActiveModel {
+            invitation_id: Set(invitation.id),
+            round_id: Set(round_id),
+            workshop_id: Set(workshop.id),
+            administration_id: Set(administration.id),
+            first_submitted_at: Set(row.submitted_at),
+            last_submitted_at: Set(row.submitted_at),
+            late: Set(row.late),
+            provenance: Set(row.provenance),
+            revision: Set(1),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        store_answers(&txn, &reply, &row.answers).await?;
+        record_revision(
+            &txn,
+            &reply,
+            row.provenance,
+            "import",
+            row.submitted_at,
+            &row.answers,
+        )
+        .await?;
+    }
+    let summary = ImportSummary {
+        replies: rows.len(),
+        workshops_created: created,
+    };
+    audit::record(
+        &txn,
+        actor,
+        Change::new(
+            "import_replies",
+            "round",
+            round_id,
+            None,
+            Some(json!(summary)),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary)
+}

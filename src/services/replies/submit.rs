@@ -1,0 +1,196 @@
+//! Replies submitted by participants through their link or entered by staff from an
+//! emailed answer, revised until the round closes, each submission kept as a revision and
+//! followed by its reactions (`crate::services::events`) in the same transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::invitation::{self, InvitationStatus};
+use entity::reply::{self, Provenance};
+use entity::round::{self, RoundState};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+
+use super::answers::{answers_of, record_revision, store_answers};
+use super::views::{ReplyDetail, detail, unknown_link};
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::base::records::{find_by_id, lock_by_id};
+use crate::db;
+use crate::domain::InvalidInput;
+use crate::domain::answers::{self, AnswerInput, Answers};
+use crate::domain::refusal::Refusal;
+use crate::mail::MailContext;
+use crate::services::audit::{self, Actor, Change};
+use crate::services::events;
+use crate::services::invitations::links;
+use crate::services::questionnaires::{self, QuestionCache};
+
+/// What a submission needs besides the database: the mail it queues and the questions kept
+/// in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub mail: &'a MailContext,
+    pub questions: &'a QuestionCache,
+}
+
+/// One submission.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub answers: BTreeMap<String, AnswerInput>,
+    pub provenance: Provenance,
+    /// `participant`, or the staff key's name.
+    pub submitted_by: String,
+    /// When the answers arrived (staff may enter an emailed answer later).
+    pub received_at: DateTime<Utc>,
+}
+
+/// What a submission did.
+#[derive(Debug)]
+struct Outcome {
+    reply: reply::Model,
+    answers: Answers,
+    /// `None` when the answers equal the current ones: nothing changed.
+    change: Option<(Option<reply::Model>, bool)>,
+}
+
+/// The one way a reply is written: first submission or revision, identical resubmissions
+/// change nothing. `invitation` must be locked by the caller's transaction.
+async fn submit(
+    db: &impl ConnectionTrait,
+    context: &Context<'_>,
+    invitation: invitation::Model,
+    submission: Submission,
+) -> Result<Outcome, ServiceError> {
+    let round = find_by_id::<round::Entity>(db, "round", invitation.round_id).await?;
+    if round.state == RoundState::Closed {
+        return Err(Refusal::RepliesFinal.into());
+    }
+    let questions = questionnaires::questions_of_round(db, context.questions, &round).await?;
+    let answers = answers::validate(&questions, &submission.answers)?;
+    let existing = reply::Entity::find()
+        .filter(reply::Column::InvitationId.eq(invitation.id))
+        .one(db)
+        .await?;
+    let at = submission.received_at;
+    let (reply, before, first) = match existing {
+        Some(current) => {
+            let stored = answers_of(db, &[current.id], &questions).await?;
+            if stored.get(&current.id) == Some(&answers) {
+                return Ok(Outcome {
+                    reply: current,
+                    answers,
+                    change: None,
+                });
+            }
+            let mut active: reply::ActiveModel = current.clone().into();
+            active.revision = Set(current.revision + 1);
+            active.last_submitted_at = Set(at.max(current.last_submitted_at));
+            (active.update(db).await?, Some(current), false)
+        }
+        None => {
+            let created = reply::ActiveModel {
+                invitation_id: Set(invitation.id),
+                round_id: Set(invitation.round_id),
+                workshop_id: Set(invitation.workshop_id),
+                administration_id: Set(invitation.administration_id),
+                first_submitted_at: Set(at),
+                last_submitted_at: Set(at),
+                late: Set(at > invitation.due_at),
+                provenance: Set(submission.provenance),
+                revision: Set(1),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            let mut active: invitation::ActiveModel = invitation.into();
+            active.status = Set(InvitationStatus::Replied);
+            active.updated_at = Set(now());
+            active.update(db).await?;
+            (created, None, true)
+        }
+    };
+    store_answers(db, &reply, &answers).await?;
+    record_revision(
+        db,
+        &reply,
+        submission.provenance,
+        &submission.submitted_by,
+        at,
+        &answers,
+    )
+    .await?;
+    events::reply_received(db, context.mail, &reply, first, &questions, &answers).await?;
+    Ok(Outcome {
+        reply,
+        answers,
+        change: Some((before, first)),
+    })
+}
+
+/// A participant submits or revises through their link.
+pub async fn respond(
+    db: &DatabaseConnection,
+    context: &Context<'_>,
+    token: &str,
+    answers: BTreeMap<String, AnswerInput>,
+) -> Result<ReplyDetail, ServiceError> {
+    let txn = db::begin(db).await?;
+    let invitation = links::lock_by_token(&txn, token)
+        .await?
+        .ok_or_else(unknown_link)?;
+    let submission = Submission {
+        answers,
+        provenance: Provenance::Participant,
+        submitted_by: "participant".into(),
+        received_at: now(),
+    };
+    let outcome = submit(&txn, context, invitation, submission).await?;
+    let detail = detail(&txn, outcome.reply, outcome.answers).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+/// Staff enter the answers of an invitation that arrived by email (audited).
+pub async fn enter(
+    db: &DatabaseConnection,
+    context: &Context<'_>,
+    actor: &Actor,
+    invitation_id: i32,
+    answers: BTreeMap<String, AnswerInput>,
+    received_at: Option<DateTime<Utc>>,
+) -> Result<ReplyDetail, ServiceError> {
+    let at = now();
+    let received_at = received_at.unwrap_or(at);
+    if received_at > at {
+        return Err(InvalidInput::field("received_at", "must not be in the future").into());
+    }
+    let txn = db::begin(db).await?;
+    let invitation = lock_by_id::<invitation::Entity>(&txn, "invitation", invitation_id).await?;
+    let submission = Submission {
+        answers,
+        provenance: Provenance::Staff,
+        submitted_by: actor.name.clone(),
+        received_at,
+    };
+    let outcome = submit(&txn, context, invitation, submission).await?;
+    if let Some((before, first)) = &outcome.change {
+        let after = serde_json::json!({"reply": &outcome.reply, "answers": &outcome.answers});
+        let change = match (before, first) {
+            (_, true) => Change::new("enter_reply", "reply", outcome.reply.id, None, Some(after)),
+            (before, false) => Change::new(
+                "revise_reply",
+                "reply",
+                outcome.reply.id,
+                before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
+                Some(after),
+            ),
+        };
+        audit::record(&txn, actor, change).await?;
+    }
+    let detail = detail(&txn, outcome.reply, outcome.answers).await?;
+    txn.commit().await?;
+    Ok(detail)
+}

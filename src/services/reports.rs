@@ -1,0 +1,222 @@
+//! The analytics use cases: each finds the round (404 when there is none) and the questions
+//! it asks, hands them to `crate::analytics`, and says whether the figures are final (the
+//! round is closed). The report and the trends of closed rounds come from the instance's
+//! figures cache when they were computed before from the same data.
+
+use std::sync::Arc;
+
+use entity::round::{self, RoundState};
+use sea_orm::ConnectionTrait;
+
+use crate::analytics::cache::AnalyticsCache;
+use crate::analytics::context::{AskedRound, RoundContext, Selector};
+use crate::analytics::cross_tab::{self, CrossTab};
+use crate::analytics::report::{self, Figures, Headline, Report};
+use crate::analytics::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
+use crate::analytics::trends::{self, Trends};
+use crate::base::error::ServiceError;
+use crate::base::records::find_by_id;
+use crate::domain::questionnaire::QuestionType;
+use crate::domain::{FiscalYear, InvalidInput};
+use crate::services::questionnaires::{self, QuestionCache};
+use crate::services::rounds::records;
+
+/// What the figures are read with: the questions and the computed figures this instance
+/// keeps in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Caches<'a> {
+    pub questions: &'a QuestionCache,
+    pub figures: &'a AnalyticsCache,
+}
+
+/// Figures, and whether they are final: a closed round's never change.
+#[derive(Debug, Clone)]
+pub struct Answer<T> {
+    pub figures: T,
+    pub is_final: bool,
+}
+
+fn answer<T>(context: &RoundContext, figures: T) -> Answer<T> {
+    Answer {
+        figures,
+        is_final: context.round.state == RoundState::Closed,
+    }
+}
+
+/// The round with its questions and workshops.
+pub async fn context(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round_id: i32,
+) -> Result<RoundContext, ServiceError> {
+    let round = find_by_id::<round::Entity>(db, "round", round_id).await?;
+    let asked = questionnaires::questions_of_round(db, questions, &round).await?;
+    RoundContext::load(db, round, asked).await
+}
+
+/// The round the report compares `round` with, and the questions it asked.
+async fn previous(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round: &round::Model,
+) -> Result<Option<AskedRound>, ServiceError> {
+    let Some(previous) = records::previous(db, round).await? else {
+        return Ok(None);
+    };
+    let asked = questionnaires::questions_of_round(db, questions, &previous).await?;
+    Ok(Some(AskedRound {
+        round: previous,
+        questions: asked,
+    }))
+}
+
+/// Table 1.
+pub async fn reply_rates(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round_id: i32,
+) -> Result<Answer<ReplyRates>, ServiceError> {
+    let context = context(db, questions, round_id).await?;
+    let previous = records::previous(db, &context.round).await?;
+    let rates = tables::reply_rates(db, &context, previous.as_ref()).await?;
+    Ok(answer(&context, rates))
+}
+
+/// The question asked for, or the round's first question of `kinds`.
+fn question_or_first(
+    context: &RoundContext,
+    asked: Option<String>,
+    kinds: &[QuestionType],
+) -> Result<String, ServiceError> {
+    match asked {
+        Some(code) => Ok(code),
+        None => context
+            .questions
+            .iter()
+            .find(|q| kinds.contains(&q.question_type))
+            .map(|q| q.code.clone())
+            .ok_or_else(|| {
+                InvalidInput::field("question", "the round's questionnaire has no such question")
+                    .into()
+            }),
+    }
+}
+
+/// Table 2 of a choice question (the round's first when `question` is absent).
+pub async fn choices(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round_id: i32,
+    question: Option<String>,
+) -> Result<Answer<ChoiceTable>, ServiceError> {
+    let context = context(db, questions, round_id).await?;
+    let kinds = [QuestionType::MultipleChoice, QuestionType::SingleChoice];
+    let code = question_or_first(&context, question, &kinds)?;
+    let table = tables::choices(db, &context, &code).await?;
+    Ok(answer(&context, table))
+}
+
+/// Tables 3, 5 and 6 of a yes/no question (the round's first when `question` is absent).
+pub async fn yes_no(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round_id: i32,
+    question: Option<String>,
+) -> Result<Answer<YesNoTable>, ServiceError> {
+    let context = context(db, questions, round_id).await?;
+    let code = question_or_first(&context, question, &[QuestionType::YesNo])?;
+    let table = tables::yes_no(db, &context, &code).await?;
+    Ok(answer(&context, table))
+}
+
+/// Tables 4 and 7 for any actions against any yes/no outcome.
+pub async fn cross_tab(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round_id: i32,
+    actions: &[Selector],
+    outcome: &str,
+) -> Result<Answer<CrossTab>, ServiceError> {
+    let context = context(db, questions, round_id).await?;
+    let tab = cross_tab::cross_tab(db, &context, actions, outcome).await?;
+    Ok(answer(&context, tab))
+}
+
+/// The figures of a round, from the cache when they are final and were computed before
+/// from the same data.
+async fn figures(
+    db: &impl ConnectionTrait,
+    caches: Caches<'_>,
+    context: &RoundContext,
+) -> Result<Arc<Figures>, ServiceError> {
+    let previous = previous(db, caches.questions, &context.round).await?;
+    let cache = caches.figures;
+    let key = cache
+        .report_key(db, context, previous.as_ref().map(|p| &p.round))
+        .await?;
+    if let Some(figures) = key.as_ref().and_then(|k| cache.report(context.round.id, k)) {
+        return Ok(figures);
+    }
+    let figures = Arc::new(report::figures(db, context, previous.as_ref()).await?);
+    if let Some(key) = key {
+        cache.keep_report(context.round.id, key, figures.clone());
+    }
+    Ok(figures)
+}
+
+/// The Good Practice Report of a round.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    caches: Caches<'_>,
+    round_id: i32,
+) -> Result<Report, ServiceError> {
+    let context = context(db, caches.questions, round_id).await?;
+    let figures = figures(db, caches, &context).await?;
+    let practices = report::approved_practices(db, round_id).await?;
+    Ok(report::assemble(&context, &figures, practices))
+}
+
+/// What the feedback mailing quotes of a round: its reply rates and first four findings,
+/// computed afresh in the caller's transaction.
+pub async fn headline(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round_id: i32,
+) -> Result<Headline, ServiceError> {
+    let context = context(db, questions, round_id).await?;
+    let previous = previous(db, questions, &context.round).await?;
+    let figures = report::figures(db, &context, previous.as_ref()).await?;
+    figures
+        .headline(4)
+        .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())
+}
+
+/// Every round (not drafts) with a fiscal year in the range, side by side; final when all
+/// are closed.
+pub async fn trends(
+    db: &impl ConnectionTrait,
+    caches: Caches<'_>,
+    from: Option<FiscalYear>,
+    to: Option<FiscalYear>,
+) -> Result<Answer<Arc<Trends>>, ServiceError> {
+    let rounds = trends::rounds_between(db, from, to).await?;
+    let is_final = rounds.iter().all(|r| r.state == RoundState::Closed);
+    let cache = caches.figures;
+    let key = cache.trends_key(&rounds);
+    if let Some(figures) = key.as_ref().and_then(|k| cache.trends(&rounds, k)) {
+        return Ok(Answer { figures, is_final });
+    }
+    let mut asked = Vec::with_capacity(rounds.len());
+    for round in &rounds {
+        let questions = questionnaires::questions_of_round(db, caches.questions, round).await?;
+        asked.push(AskedRound {
+            round: round.clone(),
+            questions,
+        });
+    }
+    let figures = Arc::new(trends::trends(db, &asked).await?);
+    if let Some(key) = key {
+        cache.keep_trends(&rounds, key, figures.clone());
+    }
+    Ok(Answer { figures, is_final })
+}

@@ -1,0 +1,233 @@
+//! The workshops subjected to a round, each with its overrides of the round's rules.
+//! Attaching a workshop to a scheduled round invites its participants at once; changing
+//! its overrides moves its invitations' dates; a workshop with replies stays.
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use entity::round::{self, RoundState};
+use entity::{invitation, reply, round_workshop, workshop};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
+
+use super::schedule::{self, check_rules, effective_rules};
+use crate::base::clock::now;
+use crate::base::error::{NotFound, ServiceError};
+use crate::base::records::find_by_id;
+use crate::db;
+use crate::domain::InvalidInput;
+use crate::domain::refusal::Refusal;
+use crate::services::audit::{self, Actor, Change};
+
+/// A workshop's overrides of the round's rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub opens_on: Option<NaiveDate>,
+    pub open_offset_months: Option<u32>,
+    pub reply_window_days: Option<u32>,
+    pub reminder_offsets_days: Option<Vec<u32>>,
+}
+
+/// The round, unless it is closed: a closed round's workshops do not change.
+async fn open_to_change(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<round::Model, ServiceError> {
+    let round = find_by_id::<round::Entity>(db, "round", round_id).await?;
+    if round.state == RoundState::Closed {
+        return Err(Refusal::RoundClosed {
+            number: round.round_number,
+        }
+        .into());
+    }
+    Ok(round)
+}
+
+/// The workshops of a round, ordered by start date.
+pub async fn of_round(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<(round_workshop::Model, workshop::Model)>, ServiceError> {
+    let rows = round_workshop::Entity::find()
+        .filter(round_workshop::Column::RoundId.eq(round_id))
+        .all(db)
+        .await?;
+    let mut pairs = Vec::with_capacity(rows.len());
+    for attachment in rows {
+        let workshop =
+            find_by_id::<workshop::Entity>(db, "workshop", attachment.workshop_id).await?;
+        pairs.push((attachment, workshop));
+    }
+    pairs.sort_by_key(|(_, w)| (w.start_date, w.id));
+    Ok(pairs)
+}
+
+/// One workshop of a round; 404 when the workshop is not part of the round.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    workshop_id: i32,
+) -> Result<(round_workshop::Model, workshop::Model), ServiceError> {
+    let attachment = round_workshop::Entity::find_by_id((round_id, workshop_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            NotFound::because(
+                "attachment",
+                format!("workshop {workshop_id} is not part of round {round_id}"),
+            )
+        })?;
+    let workshop = find_by_id::<workshop::Entity>(db, "workshop", workshop_id).await?;
+    Ok((attachment, workshop))
+}
+
+fn apply_overrides(
+    active: &mut round_workshop::ActiveModel,
+    overrides: &Overrides,
+) -> Result<(), ServiceError> {
+    active.opens_on = Set(overrides.opens_on);
+    active.open_offset_months = Set(overrides.open_offset_months.map(|m| m as i32));
+    active.reply_window_days = Set(overrides.reply_window_days.map(|d| d as i32));
+    active.reminder_offsets_days = Set(overrides
+        .reminder_offsets_days
+        .as_ref()
+        .map(|offsets| {
+            let mut sorted = offsets.clone();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            serde_json::to_value(sorted)
+        })
+        .transpose()
+        .context("reminder offsets as JSON")?);
+    Ok(())
+}
+
+/// Subjects a workshop to a round. Excluded workshops and workshops of another round are
+/// refused. Once the round is scheduled, its participants are invited at once.
+pub async fn attach(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: i32,
+    workshop_id: i32,
+    overrides: Overrides,
+) -> Result<(round_workshop::Model, workshop::Model), ServiceError> {
+    let txn = db::begin(db).await?;
+    let round = open_to_change(&txn, round_id).await?;
+    let workshop = find_by_id::<workshop::Entity>(&txn, "workshop", workshop_id)
+        .await
+        .map_err(|error| error.missing_as_field("workshop", "workshop_id"))?;
+    if workshop.excluded_from_survey {
+        return Err(InvalidInput::field(
+            "workshop_id",
+            "this workshop is excluded from the survey",
+        )
+        .into());
+    }
+    if let Some(existing) = round_workshop::Entity::find()
+        .filter(round_workshop::Column::WorkshopId.eq(workshop_id))
+        .one(&txn)
+        .await?
+    {
+        let other = find_by_id::<round::Entity>(&txn, "round", existing.round_id).await?;
+        return Err(Refusal::WorkshopInAnotherRound {
+            number: other.round_number,
+            title: other.title,
+        }
+        .into());
+    }
+    let mut active = round_workshop::ActiveModel {
+        round_id: Set(round_id),
+        workshop_id: Set(workshop_id),
+        attached_at: Set(now()),
+        ..Default::default()
+    };
+    apply_overrides(&mut active, &overrides)?;
+    let attachment = active.insert(&txn).await?;
+    check_rules(&effective_rules(&round, &attachment))?;
+    if matches!(round.state, RoundState::Scheduled | RoundState::Open) {
+        schedule::create_for_workshop(&txn, &round, &attachment, &workshop).await?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        Change::created(
+            "round_workshop",
+            format!("{round_id}/{workshop_id}"),
+            &attachment,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((attachment, workshop))
+}
+
+/// Replaces a workshop's overrides; its invitations' dates follow.
+pub async fn update_attachment(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: i32,
+    workshop_id: i32,
+    overrides: Overrides,
+) -> Result<(round_workshop::Model, workshop::Model), ServiceError> {
+    let txn = db::begin(db).await?;
+    let round = open_to_change(&txn, round_id).await?;
+    let (before, workshop) = get(&txn, round_id, workshop_id).await?;
+    let mut active: round_workshop::ActiveModel = before.clone().into();
+    apply_overrides(&mut active, &overrides)?;
+    let after = active.update(&txn).await?;
+    check_rules(&effective_rules(&round, &after))?;
+    schedule::reschedule(&txn, &round, &[(after.clone(), workshop.clone())]).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated(
+            "round_workshop",
+            format!("{round_id}/{workshop_id}"),
+            &before,
+            &after,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, workshop))
+}
+
+/// Takes a workshop out of a round, with its invitations, unless someone has replied.
+pub async fn detach(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    round_id: i32,
+    workshop_id: i32,
+) -> Result<(), ServiceError> {
+    let txn = db::begin(db).await?;
+    open_to_change(&txn, round_id).await?;
+    let (before, _) = get(&txn, round_id, workshop_id).await?;
+    let replies = reply::Entity::find()
+        .filter(reply::Column::RoundId.eq(round_id))
+        .filter(reply::Column::WorkshopId.eq(workshop_id))
+        .count(&txn)
+        .await?;
+    if replies > 0 {
+        return Err(Refusal::WorkshopHasReplies { replies }.into());
+    }
+    invitation::Entity::delete_many()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .filter(invitation::Column::WorkshopId.eq(workshop_id))
+        .exec(&txn)
+        .await?;
+    round_workshop::Entity::delete_by_id((round_id, workshop_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted(
+            "round_workshop",
+            format!("{round_id}/{workshop_id}"),
+            &before,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
