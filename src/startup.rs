@@ -23,14 +23,14 @@ use crate::error::problem_for_foreign_errors;
 use crate::http::extract::BodyLimit;
 use crate::http::policy::{self, RoutePolicy};
 use crate::http::rate_limit::RespondLimiter;
-use crate::http::state::AppState;
+use crate::http::state::{ApiDocument, AppState};
 use crate::http::{auth, conditional, cors, idempotency, observe};
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use crate::jobs::worker::{DeliverySettings, Worker};
 use crate::mail::MailContext;
 use crate::mail::transport::Transport;
-use crate::openapi::{self, ApiDocument};
+use crate::openapi;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::{api_keys, questionnaires, seed};
 use crate::webhooks::TargetPolicy;
@@ -137,12 +137,12 @@ impl Application {
         } else {
             None
         };
+        let respond_limiter = web::Data::new(RespondLimiter::new(
+            settings.respond_requests_per_minute,
+            settings.trusted_proxies.clone(),
+        ));
         let state = web::Data::new(AppState {
             db,
-            respond_limiter: RespondLimiter::new(
-                settings.respond_requests_per_minute,
-                settings.trusted_proxies.clone(),
-            ),
             mail,
             questions: QuestionCache::default(),
             analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
@@ -167,6 +167,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_errors))
                 .wrap(from_fn(observe::observe))
                 .app_data(state.clone())
+                .app_data(respond_limiter.clone())
                 .app_data(api_document.clone())
                 .app_data(route_policy.clone())
                 .app_data(web::PayloadConfig::new(body_limit))

@@ -88,6 +88,47 @@ fn selector_label(context: &RoundContext, selector: &Selector) -> Result<String,
     }
 }
 
+/// Per workshop: the administrations that took each action (marked when they also had the
+/// outcome) and those that had the outcome (marked when they took any action).
+fn rows(context: &RoundContext, actions: usize, counts: &[MemberCounts]) -> Vec<CrossTabRow> {
+    let mut by_workshop: HashMap<i32, Vec<&MemberCounts>> = HashMap::new();
+    for member in counts {
+        by_workshop
+            .entry(member.workshop_id)
+            .or_default()
+            .push(member);
+    }
+    let member = |m: &MemberCounts, marked: bool| Member {
+        administration: m.administration.clone(),
+        marked,
+    };
+    context
+        .workshops
+        .iter()
+        .map(|w| {
+            let members = by_workshop.get(&w.id).cloned().unwrap_or_default();
+            CrossTabRow {
+                workshop: w.into(),
+                actions: (0..actions)
+                    .map(|k| {
+                        members
+                            .iter()
+                            .filter(|m| m.took[k] > 0)
+                            .map(|m| member(m, m.took_yes[k] > 0))
+                            .collect()
+                    })
+                    .collect(),
+                outcome: members
+                    .iter()
+                    .filter(|m| m.outcome_yes > 0)
+                    .map(|m| member(m, m.any_yes > 0))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Tables 4 and 7 for `actions` (1 to 10) against the yes/no question `outcome`.
 pub async fn cross_tab(
     db: &impl ConnectionTrait,
     context: &RoundContext,
@@ -103,43 +144,7 @@ pub async fn cross_tab(
         .collect::<Result<Vec<_>, _>>()?;
     let question = context.question(outcome, &[QuestionType::YesNo], "outcome")?;
     let counts = member_counts::cross_tab(db, context.round.id, actions, outcome).await?;
-    let mut by_workshop: HashMap<i32, Vec<&MemberCounts>> = HashMap::new();
-    for member in &counts {
-        by_workshop
-            .entry(member.workshop_id)
-            .or_default()
-            .push(member);
-    }
-    let rows = context
-        .workshops
-        .iter()
-        .map(|w| {
-            let members = by_workshop.get(&w.id).cloned().unwrap_or_default();
-            CrossTabRow {
-                workshop: w.into(),
-                actions: (0..actions.len())
-                    .map(|k| {
-                        members
-                            .iter()
-                            .filter(|m| m.took[k] > 0)
-                            .map(|m| Member {
-                                administration: m.administration.clone(),
-                                marked: m.took_yes[k] > 0,
-                            })
-                            .collect()
-                    })
-                    .collect(),
-                outcome: members
-                    .iter()
-                    .filter(|m| m.outcome_yes > 0)
-                    .map(|m| Member {
-                        administration: m.administration.clone(),
-                        marked: m.any_yes > 0,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+    let rows = rows(context, actions.len(), &counts);
     let total = |f: &dyn Fn(&MemberCounts) -> u64| counts.iter().map(f).sum::<u64>();
     let answered = total(&|m| m.outcome_answered);
     let outcome_count = total(&|m| m.outcome_yes);

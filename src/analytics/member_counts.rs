@@ -2,7 +2,7 @@
 //! administration, the replies that took each action, had the outcome, or both.
 
 use entity::{administration, answer, answer_choice, reply};
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::context::Selector;
@@ -39,6 +39,14 @@ pub async fn cross_tab(
     actions: &[Selector],
     outcome_question: &str,
 ) -> Result<Vec<MemberCounts>, DbErr> {
+    let query = statement(round_id, actions, outcome_question);
+    let rows: Vec<QueryResult> = db.query_all(&query).await?;
+    rows.iter().map(|row| read(row, actions.len())).collect()
+}
+
+/// The counting query: the replies of the round with their administration, the outcome's
+/// answer and each action's row joined, grouped by workshop and administration.
+fn statement(round_id: i32, actions: &[Selector], outcome_question: &str) -> SelectStatement {
     let outcome = Alias::new("o");
     let answered =
         Cond::all().add(Expr::col((outcome.clone(), answer::Column::YesNo)).is_not_null());
@@ -77,42 +85,7 @@ pub async fn cross_tab(
         );
     let mut any = Cond::any();
     for (k, action) in actions.iter().enumerate() {
-        let alias = Alias::new(format!("a{k}"));
-        let joined = Cond::all()
-            .add(
-                Expr::col((alias.clone(), answer::Column::ReplyId))
-                    .equals((reply::Entity, reply::Column::Id)),
-            )
-            .add(Expr::col((alias.clone(), answer::Column::RoundId)).eq(round_id));
-        let left = sea_orm::sea_query::JoinType::LeftJoin;
-        match &action.option {
-            Some(option) => query.join_as(
-                left,
-                answer_choice::Entity,
-                alias.clone(),
-                joined
-                    .add(
-                        Expr::col((alias.clone(), answer_choice::Column::QuestionCode))
-                            .eq(action.question.as_str()),
-                    )
-                    .add(
-                        Expr::col((alias.clone(), answer_choice::Column::OptionCode))
-                            .eq(option.as_str()),
-                    ),
-            ),
-            None => query.join_as(
-                left,
-                answer::Entity,
-                alias.clone(),
-                joined
-                    .add(
-                        Expr::col((alias.clone(), answer::Column::QuestionCode))
-                            .eq(action.question.as_str()),
-                    )
-                    .add(Expr::col((alias.clone(), answer::Column::YesNo)).eq(true)),
-            ),
-        };
-        let took = Expr::col((alias, answer::Column::ReplyId)).is_not_null();
+        let took = join_action(&mut query, k, action, round_id);
         any = any.add(took.clone());
         query
             .expr_as(
@@ -142,27 +115,73 @@ pub async fn cross_tab(
             (administration::Entity, administration::Column::Code),
             sea_orm::Order::Asc,
         );
-    let rows: Vec<QueryResult> = db.query_all(&query).await?;
-    let number = |row: &QueryResult, column: &str| -> Result<u64, DbErr> {
+    query
+}
+
+/// Joins action `k` (an option's choice row, or a yes to a yes/no question) as `a<k>`;
+/// what it returns is true for the replies that took it.
+fn join_action(
+    query: &mut SelectStatement,
+    k: usize,
+    action: &Selector,
+    round_id: i32,
+) -> SimpleExpr {
+    let alias = Alias::new(format!("a{k}"));
+    let joined = Cond::all()
+        .add(
+            Expr::col((alias.clone(), answer::Column::ReplyId))
+                .equals((reply::Entity, reply::Column::Id)),
+        )
+        .add(Expr::col((alias.clone(), answer::Column::RoundId)).eq(round_id));
+    let left = sea_orm::sea_query::JoinType::LeftJoin;
+    match &action.option {
+        Some(option) => query.join_as(
+            left,
+            answer_choice::Entity,
+            alias.clone(),
+            joined
+                .add(
+                    Expr::col((alias.clone(), answer_choice::Column::QuestionCode))
+                        .eq(action.question.as_str()),
+                )
+                .add(
+                    Expr::col((alias.clone(), answer_choice::Column::OptionCode))
+                        .eq(option.as_str()),
+                ),
+        ),
+        None => query.join_as(
+            left,
+            answer::Entity,
+            alias.clone(),
+            joined
+                .add(
+                    Expr::col((alias.clone(), answer::Column::QuestionCode))
+                        .eq(action.question.as_str()),
+                )
+                .add(Expr::col((alias.clone(), answer::Column::YesNo)).eq(true)),
+        ),
+    };
+    Expr::col((alias, answer::Column::ReplyId)).is_not_null()
+}
+
+/// One row of the counting query.
+fn read(row: &QueryResult, actions: usize) -> Result<MemberCounts, DbErr> {
+    let number = |column: &str| -> Result<u64, DbErr> {
         Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or_default() as u64)
     };
-    rows.iter()
-        .map(|row| {
-            let per_action = |prefix: &str| -> Result<Vec<u64>, DbErr> {
-                (0..actions.len())
-                    .map(|k| number(row, &format!("{prefix}_{k}")))
-                    .collect()
-            };
-            Ok(MemberCounts {
-                workshop_id: row.try_get("", "workshop_id")?,
-                administration: row.try_get("", "administration")?,
-                outcome_answered: number(row, "outcome_answered")?,
-                outcome_yes: number(row, "outcome_yes")?,
-                took: per_action("took")?,
-                took_answered: per_action("took_answered")?,
-                took_yes: per_action("took_yes")?,
-                any_yes: number(row, "any_yes")?,
-            })
-        })
-        .collect()
+    let per_action = |prefix: &str| -> Result<Vec<u64>, DbErr> {
+        (0..actions)
+            .map(|k| number(&format!("{prefix}_{k}")))
+            .collect()
+    };
+    Ok(MemberCounts {
+        workshop_id: row.try_get("", "workshop_id")?,
+        administration: row.try_get("", "administration")?,
+        outcome_answered: number("outcome_answered")?,
+        outcome_yes: number("outcome_yes")?,
+        took: per_action("took")?,
+        took_answered: per_action("took_answered")?,
+        took_yes: per_action("took_yes")?,
+        any_yes: number("any_yes")?,
+    })
 }

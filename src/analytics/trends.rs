@@ -73,73 +73,14 @@ pub async fn trends(
     let ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
     let invited = queries::invited_per_round(db, &ids).await?;
     let replied = queries::replied_per_round(db, &ids).await?;
-    let answered = queries::answered_by_question(db, &ids).await?;
-    let chosen = queries::options_by_question(db, &ids).await?;
-
-    let mut asked_by: HashMap<i32, Vec<Question>> = HashMap::new();
-    let mut order: Vec<Question> = Vec::new();
-    for AskedRound { round, questions } in asked {
-        for question in questions {
-            match order.iter_mut().find(|q| q.code == question.code) {
-                Some(known) => *known = merge(known, question),
-                None => order.push(question.clone()),
-            }
-        }
-        asked_by.insert(round.id, questions.clone());
-    }
-
-    let questions = order
+    let counts = Counts {
+        answered: queries::answered_by_question(db, &ids).await?,
+        chosen: queries::options_by_question(db, &ids).await?,
+    };
+    let questions = merged_questions(asked)
         .into_iter()
         .filter(|q| q.question_type != QuestionType::Text)
-        .map(|question| {
-            let asks = |round: &round::Model| {
-                asked_by
-                    .get(&round.id)
-                    .is_some_and(|qs| qs.iter().any(|q| q.code == question.code))
-            };
-            let base = |round: &round::Model| {
-                answered
-                    .get(&(round.id, question.code.clone()))
-                    .copied()
-                    .unwrap_or_default()
-            };
-            let options = option_refs(&question)
-                .into_iter()
-                .filter(|_| question.question_type.has_options())
-                .map(|option| OptionTrend {
-                    per_round: rounds
-                        .iter()
-                        .map(|round| {
-                            asks(round).then(|| {
-                                let n = chosen
-                                    .get(&(round.id, question.code.clone(), option.code.clone()))
-                                    .copied()
-                                    .unwrap_or_default();
-                                Proportion::new(n, base(round).answered)
-                            })
-                        })
-                        .collect(),
-                    option,
-                })
-                .collect();
-            let yes = if question.question_type == QuestionType::YesNo {
-                rounds
-                    .iter()
-                    .map(|round| {
-                        asks(round).then(|| Proportion::new(base(round).yes, base(round).answered))
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            QuestionTrend {
-                code: question.code.clone(),
-                label: question.label.clone(),
-                question_type: question.question_type,
-                options,
-                yes,
-            }
-        })
+        .map(|question| question_trend(asked, &counts, question))
         .collect();
     Ok(Trends {
         rounds: rounds.iter().map(|r| RoundRef::from(*r)).collect(),
@@ -154,6 +95,73 @@ pub async fn trends(
             .collect(),
         questions,
     })
+}
+
+/// Answers per round and question, and choices per round, question and option.
+struct Counts {
+    answered: HashMap<(i32, String), queries::Answered>,
+    chosen: HashMap<(i32, String, String), u64>,
+}
+
+/// Every question any of the rounds asked, once, in the order first asked, as the latest
+/// round that asked it words it.
+fn merged_questions(asked: &[AskedRound]) -> Vec<Question> {
+    let mut order: Vec<Question> = Vec::new();
+    for AskedRound { questions, .. } in asked {
+        for question in questions {
+            match order.iter_mut().find(|q| q.code == question.code) {
+                Some(known) => *known = merge(known, question),
+                None => order.push(question.clone()),
+            }
+        }
+    }
+    order
+}
+
+/// One question's shares in each round; `None` where the round did not ask it.
+fn question_trend(asked: &[AskedRound], counts: &Counts, question: Question) -> QuestionTrend {
+    let asks = |round: &AskedRound| round.questions.iter().any(|q| q.code == question.code);
+    let base = |round: &AskedRound| {
+        counts
+            .answered
+            .get(&(round.round.id, question.code.clone()))
+            .copied()
+            .unwrap_or_default()
+    };
+    let options = option_refs(&question)
+        .into_iter()
+        .filter(|_| question.question_type.has_options())
+        .map(|option| OptionTrend {
+            per_round: asked
+                .iter()
+                .map(|round| {
+                    asks(round).then(|| {
+                        let key = (round.round.id, question.code.clone(), option.code.clone());
+                        let n = counts.chosen.get(&key).copied().unwrap_or_default();
+                        Proportion::new(n, base(round).answered)
+                    })
+                })
+                .collect(),
+            option,
+        })
+        .collect();
+    let yes = if question.question_type == QuestionType::YesNo {
+        asked
+            .iter()
+            .map(|round| {
+                asks(round).then(|| Proportion::new(base(round).yes, base(round).answered))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    QuestionTrend {
+        code: question.code.clone(),
+        label: question.label.clone(),
+        question_type: question.question_type,
+        options,
+        yes,
+    }
 }
 
 /// A later version of a question keeps its code and meaning; it brings its label and may

@@ -102,6 +102,53 @@ fn validate_one(question: &Question, input: &AnswerInput) -> Result<Answer, Fail
     let comment =
         LongTextInput::parse_optional(input.comment.as_ref()).map_err(|m| ("comment", m))?;
     let other = LongTextInput::parse_optional(input.other.as_ref()).map_err(|m| ("other", m))?;
+    check_kind(question, input)?;
+    let mut answer = Answer {
+        comment,
+        ..Answer::default()
+    };
+    match question.question_type {
+        QuestionType::YesNo => answer.yes = input.yes,
+        QuestionType::Scale => {
+            let value = input.value.unwrap_or_default();
+            let (min, max) = (
+                question.scale_min.unwrap_or(i32::MIN),
+                question.scale_max.unwrap_or(i32::MAX),
+            );
+            if !(min..=max).contains(&value) {
+                return Err(("value", format!("must be between {min} and {max}")));
+            }
+            answer.value = Some(value);
+        }
+        QuestionType::Text => {
+            let text = input
+                .text
+                .as_ref()
+                .map(LongTextInput::parse)
+                .transpose()
+                .map_err(|m| ("text", m))?;
+            answer.text = text;
+        }
+        QuestionType::SingleChoice => {
+            let choice = input.choice.clone().unwrap_or_default();
+            check_choices(question, std::slice::from_ref(&choice), "choice")?;
+            answer.other = check_other(std::slice::from_ref(&choice), other)?;
+            answer.choice = Some(choice);
+        }
+        QuestionType::MultipleChoice => {
+            let (choices, other) = multiple_choice(question, input, other)?;
+            answer.choices = Some(choices);
+            answer.other = other;
+        }
+    }
+    if answer.other.is_some() && !question.question_type.has_options() {
+        return Err(("other", "only choice questions take `other`".into()));
+    }
+    Ok(answer)
+}
+
+/// The answer is given in the one member its question's type takes.
+fn check_kind(question: &Question, input: &AnswerInput) -> Result<(), Failure> {
     let given = [
         ("yes", input.yes.is_some()),
         ("choice", input.choice.is_some()),
@@ -137,65 +184,35 @@ fn validate_one(question: &Question, input: &AnswerInput) -> Result<Answer, Fail
             "give an answer, or leave the question out to skip it".into(),
         ));
     }
-    let mut answer = Answer {
-        comment,
-        ..Answer::default()
-    };
-    match question.question_type {
-        QuestionType::YesNo => answer.yes = input.yes,
-        QuestionType::Scale => {
-            let value = input.value.unwrap_or_default();
-            let (min, max) = (
-                question.scale_min.unwrap_or(i32::MIN),
-                question.scale_max.unwrap_or(i32::MAX),
-            );
-            if !(min..=max).contains(&value) {
-                return Err(("value", format!("must be between {min} and {max}")));
-            }
-            answer.value = Some(value);
-        }
-        QuestionType::Text => {
-            let text = input
-                .text
-                .as_ref()
-                .map(LongTextInput::parse)
-                .transpose()
-                .map_err(|m| ("text", m))?;
-            answer.text = text;
-        }
-        QuestionType::SingleChoice => {
-            let choice = input.choice.clone().unwrap_or_default();
-            check_choices(question, std::slice::from_ref(&choice), "choice")?;
-            answer.other = check_other(std::slice::from_ref(&choice), other)?;
-            answer.choice = Some(choice);
-        }
-        QuestionType::MultipleChoice => {
-            let choices = input.choices.clone().unwrap_or_default();
-            if choices.is_empty() {
-                return Err((
-                    "choices",
-                    "choose at least one option, or leave the question out".into(),
-                ));
-            }
-            check_choices(question, &choices, "choices")?;
-            answer.other = check_other(&choices, other)?;
-            // Stored in the questionnaire's order, so equal answers compare equal.
-            let mut ordered: Vec<String> = question
-                .options
-                .iter()
-                .map(|o| o.code.clone())
-                .filter(|code| choices.contains(code))
-                .collect();
-            if choices.iter().any(|c| c == OTHER) {
-                ordered.push(OTHER.into());
-            }
-            answer.choices = Some(ordered);
-        }
+    Ok(())
+}
+
+/// The options chosen, in the questionnaire's order (so equal answers compare equal),
+/// `other` last, and the `other` text.
+fn multiple_choice(
+    question: &Question,
+    input: &AnswerInput,
+    other: Option<String>,
+) -> Result<(Vec<String>, Option<String>), Failure> {
+    let choices = input.choices.clone().unwrap_or_default();
+    if choices.is_empty() {
+        return Err((
+            "choices",
+            "choose at least one option, or leave the question out".into(),
+        ));
     }
-    if answer.other.is_some() && !question.question_type.has_options() {
-        return Err(("other", "only choice questions take `other`".into()));
+    check_choices(question, &choices, "choices")?;
+    let other = check_other(&choices, other)?;
+    let mut ordered: Vec<String> = question
+        .options
+        .iter()
+        .map(|o| o.code.clone())
+        .filter(|code| choices.contains(code))
+        .collect();
+    if choices.iter().any(|c| c == OTHER) {
+        ordered.push(OTHER.into());
     }
-    Ok(answer)
+    Ok((ordered, other))
 }
 
 fn check_choices(

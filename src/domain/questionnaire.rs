@@ -116,14 +116,17 @@ fn is_code(value: &str) -> bool {
 /// Checks a list of questions; every failure is reported with its path.
 pub fn parse_questions(inputs: &[QuestionInput]) -> Result<Vec<Question>, InvalidInput> {
     let mut errors = Vec::new();
-    let mut fail = |field: String, message: &str| errors.push(FieldError::new(field, message));
     if inputs.is_empty() || inputs.len() > MAX_QUESTIONS {
-        fail("questions".into(), "give between 1 and 100 questions");
+        errors.push(FieldError::new(
+            "questions",
+            "give between 1 and 100 questions",
+        ));
     }
     let mut codes = BTreeSet::new();
     let mut questions = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let at = |field: &str| format!("questions[{index}].{field}");
+        let mut fail = |field: String, message: &str| errors.push(FieldError::new(field, message));
         if !is_code(&input.code) {
             fail(
                 at("code"),
@@ -136,60 +139,8 @@ pub fn parse_questions(inputs: &[QuestionInput]) -> Result<Vec<Question>, Invali
         let help = LongTextInput::parse_optional(input.help.as_ref())
             .map_err(|m| fail(at("help"), &m))
             .ok();
-        let mut options = Vec::new();
-        if input.question_type.has_options() {
-            if input.options.is_empty() || input.options.len() > MAX_OPTIONS {
-                fail(
-                    at("options"),
-                    "a choice question needs between 1 and 50 options",
-                );
-            }
-            let mut option_codes = BTreeSet::new();
-            for (i, option) in input.options.iter().enumerate() {
-                let field = format!("questions[{index}].options[{i}]");
-                if !is_code(&option.code) {
-                    fail(
-                        format!("{field}.code"),
-                        "must be lower-case letters, digits and _ (not `other`)",
-                    );
-                } else if !option_codes.insert(option.code.clone()) {
-                    fail(format!("{field}.code"), "another option has this code");
-                }
-                match option.label.parse() {
-                    Ok(label) => options.push(ChoiceOption {
-                        code: option.code.clone(),
-                        label,
-                    }),
-                    Err(m) => fail(format!("{field}.label"), &m),
-                }
-            }
-        } else {
-            if !input.options.is_empty() {
-                fail(at("options"), "only choice questions have options");
-            }
-            if input.allow_other {
-                fail(at("allow_other"), "only choice questions offer `other`");
-            }
-        }
-        match (input.question_type, input.scale_min, input.scale_max) {
-            (QuestionType::Scale, Some(min), Some(max)) => {
-                if min >= max || min < -SCALE_LIMIT || max > SCALE_LIMIT {
-                    fail(
-                        at("scale_max"),
-                        "needs scale_min < scale_max, both within ±1000",
-                    );
-                }
-            }
-            (QuestionType::Scale, _, _) => fail(
-                at("scale_min"),
-                "a scale question needs scale_min and scale_max",
-            ),
-            (_, None, None) => {}
-            _ => fail(
-                at("scale_min"),
-                "only scale questions have scale_min and scale_max",
-            ),
-        }
+        let options = parse_options(index, input, &mut errors);
+        check_scale(index, input, &mut errors);
         if let (Some(label), Some(help)) = (label, help) {
             questions.push(Question {
                 code: input.code.clone(),
@@ -207,6 +158,78 @@ pub fn parse_questions(inputs: &[QuestionInput]) -> Result<Vec<Question>, Invali
         Ok(questions)
     } else {
         Err(InvalidInput(errors))
+    }
+}
+
+/// The options of question `index`: 1 to 50 with distinct codes for a choice question,
+/// none (and no `other`) for the rest.
+fn parse_options(
+    index: usize,
+    input: &QuestionInput,
+    errors: &mut Vec<FieldError>,
+) -> Vec<ChoiceOption> {
+    let at = |field: &str| format!("questions[{index}].{field}");
+    let mut fail = |field: String, message: &str| errors.push(FieldError::new(field, message));
+    let mut options = Vec::new();
+    if !input.question_type.has_options() {
+        if !input.options.is_empty() {
+            fail(at("options"), "only choice questions have options");
+        }
+        if input.allow_other {
+            fail(at("allow_other"), "only choice questions offer `other`");
+        }
+        return options;
+    }
+    if input.options.is_empty() || input.options.len() > MAX_OPTIONS {
+        fail(
+            at("options"),
+            "a choice question needs between 1 and 50 options",
+        );
+    }
+    let mut option_codes = BTreeSet::new();
+    for (i, option) in input.options.iter().enumerate() {
+        let field = format!("questions[{index}].options[{i}]");
+        if !is_code(&option.code) {
+            fail(
+                format!("{field}.code"),
+                "must be lower-case letters, digits and _ (not `other`)",
+            );
+        } else if !option_codes.insert(option.code.clone()) {
+            fail(format!("{field}.code"), "another option has this code");
+        }
+        match option.label.parse() {
+            Ok(label) => options.push(ChoiceOption {
+                code: option.code.clone(),
+                label,
+            }),
+            Err(m) => fail(format!("{field}.label"), &m),
+        }
+    }
+    options
+}
+
+/// A scale question has both ends, in order, within the limits; other questions none.
+fn check_scale(index: usize, input: &QuestionInput, errors: &mut Vec<FieldError>) {
+    let at = |field: &str| format!("questions[{index}].{field}");
+    let mut fail = |field: String, message: &str| errors.push(FieldError::new(field, message));
+    match (input.question_type, input.scale_min, input.scale_max) {
+        (QuestionType::Scale, Some(min), Some(max)) => {
+            if min >= max || min < -SCALE_LIMIT || max > SCALE_LIMIT {
+                fail(
+                    at("scale_max"),
+                    "needs scale_min < scale_max, both within ±1000",
+                );
+            }
+        }
+        (QuestionType::Scale, _, _) => fail(
+            at("scale_min"),
+            "a scale question needs scale_min and scale_max",
+        ),
+        (_, None, None) => {}
+        _ => fail(
+            at("scale_min"),
+            "only scale questions have scale_min and scale_max",
+        ),
     }
 }
 

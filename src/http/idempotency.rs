@@ -76,41 +76,10 @@ pub async fn idempotent(
         key: &key,
         fingerprint: &fingerprint,
     };
-
-    let waited = tokio::time::Instant::now();
-    let id = loop {
-        let claim = idempotency::claim(
-            &state.db,
-            &claim_of,
-            now(),
-            state.idempotency_ttl,
-            Duration::seconds(LEASE_SECS),
-        )
-        .await
-        .map_err(ApiError::from)?;
-        match claim {
-            Claim::Run(id) => break id,
-            Claim::Replay(stored) => return Ok(request.into_response(replay(stored))),
-            Claim::Mismatch => {
-                let error = ApiError::Invalid(crate::domain::InvalidInput::field(
-                    "Idempotency-Key",
-                    "was used before with a different request; use a new key for a new request",
-                ));
-                return Ok(request.into_response(error.error_response()));
-            }
-            Claim::Busy if waited.elapsed() < WAIT => tokio::time::sleep(POLL).await,
-            Claim::Busy => {
-                let error = ApiError::Conflict {
-                    detail:
-                        "a request with this Idempotency-Key is still being processed; retry later"
-                            .into(),
-                    field: Some("Idempotency-Key".into()),
-                };
-                return Ok(request.into_response(error.error_response()));
-            }
-        }
+    let id = match claim(&state, &claim_of).await? {
+        Ok(id) => id,
+        Err(answer) => return Ok(request.into_response(answer)),
     };
-
     let response = match next.call(request).await {
         Ok(response) => response,
         Err(error) => {
@@ -120,6 +89,55 @@ pub async fn idempotent(
             return Err(error);
         }
     };
+    keep(&state, id, response).await
+}
+
+/// The key claimed for this request (`Ok`), or the answer instead of running it: the
+/// stored response, a refusal of a key used for another request, or 409 when the first
+/// request with the key is still running after [`WAIT`].
+async fn claim(
+    state: &AppState,
+    claim_of: &Request<'_>,
+) -> Result<Result<i32, HttpResponse>, Error> {
+    let waited = tokio::time::Instant::now();
+    loop {
+        let claim = idempotency::claim(
+            &state.db,
+            claim_of,
+            now(),
+            state.idempotency_ttl,
+            Duration::seconds(LEASE_SECS),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        let refusal = match claim {
+            Claim::Run(id) => return Ok(Ok(id)),
+            Claim::Replay(stored) => return Ok(Err(replay(stored))),
+            Claim::Mismatch => ApiError::Invalid(crate::domain::InvalidInput::field(
+                "Idempotency-Key",
+                "was used before with a different request; use a new key for a new request",
+            )),
+            Claim::Busy if waited.elapsed() < WAIT => {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+            Claim::Busy => ApiError::Conflict {
+                detail: "a request with this Idempotency-Key is still being processed; retry later"
+                    .into(),
+                field: Some("Idempotency-Key".into()),
+            },
+        };
+        return Ok(Err(refusal.error_response()));
+    }
+}
+
+/// Stores the response under the claimed key for replays, or releases the key when the
+/// response must not be replayed (a server error, a refusal of the key, a secret).
+async fn keep(
+    state: &AppState,
+    id: i32,
+    response: ServiceResponse<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let status = response.status();
     let secret = response
         .response()

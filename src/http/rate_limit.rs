@@ -12,7 +12,6 @@ use actix_web::{Error, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::state::AppState;
 use crate::error::ApiError;
 
 /// Distinct clients remembered before stale ones are forgotten.
@@ -77,15 +76,15 @@ pub async fn limit(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let limiter = request.app_data::<web::Data<RespondLimiter>>().cloned();
     let peer = request.peer_addr().map(|addr| addr.ip());
-    if let (Some(state), Some(peer)) = (state, peer) {
+    if let (Some(limiter), Some(peer)) = (limiter, peer) {
         let forwarded_for = request
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        let client = client_address(peer, forwarded_for, &state.respond_limiter.trusted_proxies);
-        if let Err(retry_after_secs) = state.respond_limiter.check(client) {
+        let client = client_address(peer, forwarded_for, &limiter.trusted_proxies);
+        if let Err(retry_after_secs) = limiter.check(client) {
             let response = ApiError::TooManyRequests { retry_after_secs }.error_response();
             return Ok(request.into_response(response).map_into_right_body());
         }

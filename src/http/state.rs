@@ -2,7 +2,6 @@
 
 use sea_orm::DatabaseConnection;
 
-use super::rate_limit::RespondLimiter;
 use crate::analytics::cache::AnalyticsCache;
 use crate::mail::MailContext;
 use crate::services::questionnaires::QuestionCache;
@@ -11,7 +10,6 @@ use crate::webhooks::TargetPolicy;
 #[derive(Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub respond_limiter: RespondLimiter,
     pub mail: MailContext,
     /// The questions of rounds whose questionnaire can no longer change, read once.
     pub questions: QuestionCache,
@@ -20,4 +18,10 @@ pub struct AppState {
     pub idempotency_ttl: chrono::Duration,
     /// Where webhooks may be sent.
     pub webhook_policy: TargetPolicy,
+}
+
+/// The OpenAPI document as served at `/openapi.json`, serialized once.
+#[derive(Debug, Clone)]
+pub struct ApiDocument {
+    pub json: String,
 }

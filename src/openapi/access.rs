@@ -26,10 +26,7 @@ fn who(access: Access) -> String {
         }
         None => "anyone; no API key".into(),
         Some(roles) => {
-            let names: Vec<String> = roles
-                .iter()
-                .map(sea_orm::ActiveEnum::to_value)
-                .collect();
+            let names: Vec<String> = roles.iter().map(sea_orm::ActiveEnum::to_value).collect();
             match names.split_last() {
                 Some((last, [])) => format!("an API key with the role {last}"),
                 Some((last, rest)) => {

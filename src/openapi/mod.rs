@@ -61,12 +61,6 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
 )]
 struct ApiDoc;
 
-/// The document as served at `/openapi.json`.
-#[derive(Debug, Clone)]
-pub struct ApiDocument {
-    pub json: String,
-}
-
 /// The complete OpenAPI document of the service.
 pub fn document() -> Document {
     let (_, mut api) = actix_web::App::new()

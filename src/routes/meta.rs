@@ -8,8 +8,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::http::policy::Access;
+use crate::http::state::ApiDocument;
 use crate::http::state::AppState;
-use crate::openapi::ApiDocument;
 
 pub fn routes(config: &mut ServiceConfig) {
     config

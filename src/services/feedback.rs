@@ -17,6 +17,7 @@ use super::questionnaires::QuestionCache;
 use super::reports;
 use super::rounds::attachments;
 use crate::analytics::stats::Proportion;
+use crate::analytics::tables::ReplyRates;
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
 use crate::db;
@@ -86,10 +87,12 @@ pub async fn release(
         None => attachments::of_round(&txn, round_id).await?,
     };
     let headline = reports::headline(&txn, questions, round_id).await?;
-    let rates = headline.rates;
-    let round_figures = figures(&rates.total);
-    let findings = headline.findings;
-    let practices = approved_practices(&txn, round_id).await?;
+    let quoted = Quoted {
+        figures: figures(&headline.rates.total),
+        findings: headline.findings,
+        practices: approved_practices(&txn, round_id).await?,
+        rates: headline.rates,
+    };
     let mut summary = FeedbackSummary::default();
     for (_, workshop) in &scope {
         let members = invitation::Entity::find()
@@ -107,59 +110,80 @@ pub async fn release(
             }
             .into());
         }
-        let workshop_figures = rates
-            .rows
-            .iter()
-            .find(|row| row.workshop.id == workshop.id)
-            .map_or_else(|| figures(&Proportion::new(0, 0)), |row| figures(&row.rate));
-        for member in members {
-            if member.participant_id.is_none() {
-                summary.without_officer += 1;
-                continue;
-            }
-            let replied = member.status == invitation::InvitationStatus::Replied;
-            let (member, token) = if round.state == RoundState::Closed {
-                (member, None)
-            } else {
-                links::mail_link(&txn, member, &mail.key).await?
-            };
-            let extra = json!({
-                "figures": round_figures,
-                "findings": findings,
-                "workshop_figures": workshop_figures,
-                "practices": practices,
-                "replied": replied,
-            });
-            let key = format!("feedback:{}", member.id);
-            if compose::queue(
-                &txn,
-                mail,
-                MailKind::Feedback,
-                key,
-                &member,
-                token.is_some(),
-                extra,
-            )
-            .await?
-            {
-                summary.queued += 1;
-            } else {
-                summary.already_queued += 1;
-            }
-        }
+        let to = Recipients {
+            round: &round,
+            workshop,
+            members,
+        };
+        queue_workshop(&txn, mail, &quoted, to, &mut summary).await?;
     }
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "release_feedback",
-            "round",
-            round_id,
-            None,
-            Some(json!({"workshop_id": workshop_id, "summary": summary})),
-        ),
-    )
-    .await?;
+    let change = Change::new(
+        "release_feedback",
+        "round",
+        round_id,
+        None,
+        Some(json!({"workshop_id": workshop_id, "summary": summary})),
+    );
+    audit::record(&txn, actor, change).await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// What every feedback mail of a release quotes.
+struct Quoted {
+    figures: Value,
+    findings: Vec<String>,
+    practices: Value,
+    rates: ReplyRates,
+}
+
+/// The invitations of one workshop of the round.
+struct Recipients<'a> {
+    round: &'a round::Model,
+    workshop: &'a workshop::Model,
+    members: Vec<invitation::Model>,
+}
+
+/// Queues the feedback of every invitation of a workshop that has an officer, with the
+/// link while the round is not closed.
+async fn queue_workshop(
+    txn: &impl ConnectionTrait,
+    mail: &MailContext,
+    quoted: &Quoted,
+    to: Recipients<'_>,
+    summary: &mut FeedbackSummary,
+) -> Result<(), ServiceError> {
+    let workshop_figures = quoted
+        .rates
+        .rows
+        .iter()
+        .find(|row| row.workshop.id == to.workshop.id)
+        .map_or_else(|| figures(&Proportion::new(0, 0)), |row| figures(&row.rate));
+    for member in to.members {
+        if member.participant_id.is_none() {
+            summary.without_officer += 1;
+            continue;
+        }
+        let replied = member.status == invitation::InvitationStatus::Replied;
+        let (member, token) = if to.round.state == RoundState::Closed {
+            (member, None)
+        } else {
+            links::mail_link(txn, member, &mail.key).await?
+        };
+        let extra = json!({
+            "figures": quoted.figures,
+            "findings": quoted.findings,
+            "workshop_figures": workshop_figures,
+            "practices": quoted.practices,
+            "replied": replied,
+        });
+        let key = format!("feedback:{}", member.id);
+        let kind = MailKind::Feedback;
+        if compose::queue(txn, mail, kind, key, &member, token.is_some(), extra).await? {
+            summary.queued += 1;
+        } else {
+            summary.already_queued += 1;
+        }
+    }
+    Ok(())
 }

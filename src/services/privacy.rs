@@ -217,19 +217,8 @@ pub async fn erase(
     let audit = audit_of(&txn, participant_id, &invitation_ids).await?;
     let secrets = Secrets::of(&before, &audit);
 
-    for mail in mailings_of(&txn, &secrets.emails, &invitation_ids).await? {
-        let mut active: mailing::ActiveModel = mail.clone().into();
-        if mail.status == MailStatus::Queued {
-            active.status = Set(MailStatus::Cancelled); // withdrawn, as reminders are
-        }
-        active.recipient = Set(erased_email(participant_id));
-        active.subject = Set(String::new());
-        active.body_text = Set(String::new());
-        active.body_html = Set(String::new());
-        active.last_error = Set(None);
-        active.body_purged_at = Set(Some(at));
-        active.update(&txn).await?;
-    }
+    let mails = mailings_of(&txn, &secrets.emails, &invitation_ids).await?;
+    erase_mail(&txn, mails, participant_id, at).await?;
     for entry in audit {
         let (before_json, after_json) = (entry.before.clone(), entry.after.clone());
         let mut active: audit_log::ActiveModel = entry.into();
@@ -237,13 +226,64 @@ pub async fn erase(
         active.after = Set(after_json.map(|v| secrets.scrub(&v)));
         active.update(&txn).await?;
     }
-    // Webhook payloads and events name no person, but a mail error may quote an address.
+    scrub_deliveries_and_events(&txn, &secrets).await?;
+    revoke_links(&txn, &invitation_ids, at).await?;
+    let mut active: participant::ActiveModel = before.clone().into();
+    active.name = Set(ERASED_NAME.into());
+    active.email = Set(erased_email(participant_id));
+    active.position = Set(None);
+    active.erased_at = Set(Some(at));
+    active.updated_at = Set(at);
+    active.update(&txn).await?;
+    let change = Change::new(
+        "erase",
+        "participant",
+        participant_id,
+        None,
+        Some(json!({"invitations_revoked": invitation_ids.len()})),
+    );
+    audit::record(&txn, actor, change).await?;
+    let erased = participants::get(&txn, workshop_id, participant_id).await?;
+    txn.commit().await?;
+    Ok(erased)
+}
+
+/// The officer's mail loses its address and content; what was still queued is withdrawn,
+/// as reminders are.
+async fn erase_mail(
+    txn: &impl ConnectionTrait,
+    mails: Vec<mailing::Model>,
+    participant_id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    for mail in mails {
+        let mut active: mailing::ActiveModel = mail.clone().into();
+        if mail.status == MailStatus::Queued {
+            active.status = Set(MailStatus::Cancelled);
+        }
+        active.recipient = Set(erased_email(participant_id));
+        active.subject = Set(String::new());
+        active.body_text = Set(String::new());
+        active.body_html = Set(String::new());
+        active.last_error = Set(None);
+        active.body_purged_at = Set(Some(at));
+        active.update(txn).await?;
+    }
+    Ok(())
+}
+
+/// Webhook payloads and events name no person, but a mail error may quote an address;
+/// responses kept for `Idempotency-Key` replays (a participant's creation, say) may too.
+async fn scrub_deliveries_and_events(
+    txn: &impl ConnectionTrait,
+    secrets: &Secrets,
+) -> Result<(), ServiceError> {
     let quoting = secrets.emails.iter().fold(Condition::any(), |any, email| {
         any.add(webhook_delivery::Column::Payload.contains(email.as_str()))
     });
     for delivery in webhook_delivery::Entity::find()
         .filter(quoting)
-        .all(&txn)
+        .all(txn)
         .await?
     {
         let payload = serde_json::from_str::<Value>(&delivery.payload)
@@ -251,10 +291,9 @@ pub async fn erase(
             .unwrap_or_default();
         let mut active: webhook_delivery::ActiveModel = delivery.into();
         active.payload = Set(payload);
-        active.update(&txn).await?;
+        active.update(txn).await?;
     }
-    // Responses kept for `Idempotency-Key` replays (a participant's creation, say).
-    for kept in idempotency_key::Entity::find().all(&txn).await? {
+    for kept in idempotency_key::Entity::find().all(txn).await? {
         let body = String::from_utf8_lossy(kept.response_body.as_deref().unwrap_or_default());
         if secrets
             .emails
@@ -262,22 +301,31 @@ pub async fn erase(
             .any(|e| body.to_lowercase().contains(e))
         {
             idempotency_key::Entity::delete_by_id(kept.id)
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
     }
     for failure in event::Entity::find()
         .filter(event::Column::Kind.eq(EventType::MailingFailed.as_str()))
-        .all(&txn)
+        .all(txn)
         .await?
     {
         let payload = secrets.scrub(&failure.payload);
         if payload != failure.payload {
             let mut active: event::ActiveModel = failure.into();
             active.payload = Set(payload);
-            active.update(&txn).await?;
+            active.update(txn).await?;
         }
     }
+    Ok(())
+}
+
+/// Every link of the invitations stops working.
+async fn revoke_links(
+    txn: &impl ConnectionTrait,
+    invitation_ids: &[i32],
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
     invitation::Entity::update_many()
         .col_expr(
             invitation::Column::TokenHash,
@@ -289,30 +337,9 @@ pub async fn erase(
         )
         .col_expr(invitation::Column::UpdatedAt, Expr::value(at))
         .filter(invitation::Column::Id.is_in(invitation_ids.iter().copied()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let mut active: participant::ActiveModel = before.clone().into();
-    active.name = Set(ERASED_NAME.into());
-    active.email = Set(erased_email(participant_id));
-    active.position = Set(None);
-    active.erased_at = Set(Some(at));
-    active.updated_at = Set(at);
-    active.update(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "erase",
-            "participant",
-            participant_id,
-            None,
-            Some(json!({"invitations_revoked": invitation_ids.len()})),
-        ),
-    )
-    .await?;
-    let erased = participants::get(&txn, workshop_id, participant_id).await?;
-    txn.commit().await?;
-    Ok(erased)
+    Ok(())
 }
 
 /// Removes the subject and bodies of mail sent for rounds closed more than `retention`

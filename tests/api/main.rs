@@ -15,6 +15,7 @@ mod errors;
 mod good_practices;
 mod idempotency;
 mod invitations;
+mod layout;
 mod limits;
 mod mail;
 mod mail_faults;

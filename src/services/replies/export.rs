@@ -12,7 +12,8 @@ use super::answers::answers_of;
 use super::columns::{FIXED, Part, enum_text, question_columns};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
-use crate::domain::questionnaire::QuestionType;
+use crate::domain::answers::{Answer, Answers};
+use crate::domain::questionnaire::{Question, QuestionType};
 use crate::domain::spreadsheet::neutralize;
 use crate::services::questionnaires::{self, QuestionCache};
 
@@ -43,43 +44,49 @@ pub async fn export(
         .into_iter()
         .map(|a| (a.id, a.code))
         .collect();
-    let mut rows: Vec<(&workshop::Model, &str, reply::Model)> = all
+    let mut rows: Vec<Row> = all
         .into_iter()
-        .filter_map(|r| {
-            let workshop = workshops.get(&r.workshop_id)?;
-            let code = codes.get(&r.administration_id)?;
-            Some((workshop, code.as_str(), r))
+        .filter_map(|reply| {
+            let workshop = workshops.get(&reply.workshop_id)?;
+            let code = codes.get(&reply.administration_id)?;
+            let answers = answers.remove(&reply.id).unwrap_or_default();
+            Some(Row {
+                workshop,
+                code,
+                reply,
+                answers,
+            })
         })
         .collect();
-    rows.sort_by(|(wa, ca, ra), (wb, cb, rb)| {
-        (
-            wa.start_date,
-            &wa.title,
-            wa.id,
-            ca,
-            ra.first_submitted_at,
-            ra.id,
-        )
-            .cmp(&(
-                wb.start_date,
-                &wb.title,
-                wb.id,
-                cb,
-                rb.first_submitted_at,
-                rb.id,
-            ))
-    });
+    rows.sort_by(|a, b| a.order().cmp(&b.order()));
+    write(&questions, &rows)
+}
 
-    let columns = question_columns(&questions);
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = FIXED
-        .iter()
-        .map(|c| (*c).to_owned())
-        .chain(columns.iter().map(|c| c.0.clone()));
-    writer.write_record(header).context("writing CSV")?;
-    for (workshop, code, reply) in rows {
-        let reply_answers = answers.remove(&reply.id).unwrap_or_default();
-        let mut record = vec![
+/// One reply with its workshop and administration.
+struct Row<'a> {
+    workshop: &'a workshop::Model,
+    code: &'a str,
+    reply: reply::Model,
+    answers: Answers,
+}
+
+impl Row<'_> {
+    /// By workshop, administration and arrival.
+    fn order(&self) -> impl Ord + '_ {
+        (
+            self.workshop.start_date,
+            &self.workshop.title,
+            self.workshop.id,
+            self.code,
+            self.reply.first_submitted_at,
+            self.reply.id,
+        )
+    }
+
+    /// The cells before the answers, in the order of `FIXED`.
+    fn fixed_cells(&self) -> Vec<String> {
+        let (workshop, reply) = (self.workshop, &self.reply);
+        vec![
             workshop.title.clone(),
             workshop.topic.clone(),
             enum_text(workshop.scope),
@@ -87,34 +94,48 @@ pub async fn export(
             workshop.end_date.to_string(),
             workshop.venue.clone().unwrap_or_default(),
             workshop.is_virtual.to_string(),
-            code.to_owned(),
+            self.code.to_owned(),
             reply
                 .first_submitted_at
                 .to_rfc3339_opts(SecondsFormat::Micros, true),
             reply.late.to_string(),
             enum_text(reply.provenance),
-        ];
+        ]
+    }
+}
+
+/// The cell of one part of one question's answer.
+fn cell(question: &Question, answer: Option<&Answer>, part: Part) -> String {
+    match (answer, part) {
+        (None, _) => String::new(),
+        (Some(a), Part::Other) => a.other.clone().unwrap_or_default(),
+        (Some(a), Part::Comment) => a.comment.clone().unwrap_or_default(),
+        (Some(a), Part::Answer) => match question.question_type {
+            QuestionType::YesNo => match a.yes {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
+            QuestionType::SingleChoice | QuestionType::MultipleChoice => a.chosen().join(";"),
+            QuestionType::Scale => a.value.map(|v| v.to_string()).unwrap_or_default(),
+            QuestionType::Text => a.text.clone().unwrap_or_default(),
+        },
+    }
+}
+
+fn write(questions: &[Question], rows: &[Row]) -> Result<String, ServiceError> {
+    let columns = question_columns(questions);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = FIXED
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(columns.iter().map(|c| c.0.clone()));
+    writer.write_record(header).context("writing CSV")?;
+    for row in rows {
+        let mut record = row.fixed_cells();
         for (_, index, part) in &columns {
             let question = &questions[*index];
-            let answer = reply_answers.get(&question.code);
-            let cell = match (answer, part) {
-                (None, _) => String::new(),
-                (Some(a), Part::Other) => a.other.clone().unwrap_or_default(),
-                (Some(a), Part::Comment) => a.comment.clone().unwrap_or_default(),
-                (Some(a), Part::Answer) => match question.question_type {
-                    QuestionType::YesNo => match a.yes {
-                        Some(true) => "yes".into(),
-                        Some(false) => "no".into(),
-                        None => String::new(),
-                    },
-                    QuestionType::SingleChoice | QuestionType::MultipleChoice => {
-                        a.chosen().join(";")
-                    }
-                    QuestionType::Scale => a.value.map(|v| v.to_string()).unwrap_or_default(),
-                    QuestionType::Text => a.text.clone().unwrap_or_default(),
-                },
-            };
-            record.push(cell);
+            record.push(cell(question, row.answers.get(&question.code), *part));
         }
         writer
             .write_record(record.iter().map(|cell| neutralize(cell).into_owned()))

@@ -10,12 +10,13 @@ use entity::reply;
 use entity::round::{self, RoundState};
 use entity::{administration, round_workshop, workshop};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
 use super::answers::{record_revision, store_answers};
-use super::import_rows::{Errors, read_rows};
+use super::import_rows::{Errors, Row, read_rows};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
@@ -55,17 +56,56 @@ pub async fn import(
     }
     let questions = questionnaires::questions_of_round(&txn, questions, &round).await?;
     let rows = read_rows(csv_text, &questions)?;
-
     let administrations: HashMap<String, administration::Model> = administration::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
         .map(|a| (a.code.clone(), a))
         .collect();
-    let mut errors = Errors(Vec::new());
-    let mut workshops: HashMap<(String, NaiveDate), workshop::Model> = HashMap::new();
-    let mut created = 0;
+    let matched = match_workshops(&txn, actor, round_id, &rows, &administrations).await?;
     for row in &rows {
+        let workshop = &matched.workshops[&(row.workshop.title.clone(), row.workshop.start_date)];
+        let administration = &administrations[row.administration.as_str()];
+        store(&txn, &round, workshop, administration, row).await?;
+    }
+    let summary = ImportSummary {
+        replies: rows.len(),
+        workshops_created: matched.created,
+    };
+    let change = Change::new(
+        "import_replies",
+        "round",
+        round_id,
+        None,
+        Some(json!(summary)),
+    );
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// The workshops of an import, by title and start date.
+struct Matched {
+    workshops: HashMap<(String, NaiveDate), workshop::Model>,
+    created: usize,
+}
+
+/// Finds or creates the workshop of every row and attaches it to the round; every row
+/// naming an unknown administration, a workshop of another round or an excluded workshop
+/// is reported.
+async fn match_workshops(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    round_id: i32,
+    rows: &[Row],
+    administrations: &HashMap<String, administration::Model>,
+) -> Result<Matched, ServiceError> {
+    let mut errors = Errors(Vec::new());
+    let mut matched = Matched {
+        workshops: HashMap::new(),
+        created: 0,
+    };
+    for row in rows {
         if !administrations.contains_key(row.administration.as_str()) {
             errors.add(
                 row.line,
@@ -74,154 +114,154 @@ pub async fn import(
             );
         }
         let key = (row.workshop.title.clone(), row.workshop.start_date);
-        if workshops.contains_key(&key) {
+        if matched.workshops.contains_key(&key) {
             continue;
         }
         let found = workshop::Entity::find()
             .filter(workshop::Column::Title.eq(key.0.as_str()))
             .filter(workshop::Column::StartDate.eq(key.1))
-            .one(&txn)
+            .one(txn)
             .await?;
         let workshop = match found {
             Some(existing) => existing,
             None => {
-                created += 1;
-                workshops::insert(&txn, actor, row.workshop.clone()).await?
+                matched.created += 1;
+                workshops::insert(txn, actor, row.workshop.clone()).await?
             }
         };
-        match round_workshop::Entity::find()
-            .filter(round_workshop::Column::WorkshopId.eq(workshop.id))
-            .one(&txn)
-            .await?
-        {
-            Some(attached) if attached.round_id != round_id => errors.add(
-                row.line,
-                "workshop",
-                "the workshop is part of another round",
-            ),
-            Some(_) => {}
-            None if workshop.excluded_from_survey => errors.add(
-                row.line,
-                "workshop",
-                "the workshop is excluded from the survey",
-            ),
-            None => {
-                let attachment = round_workshop::ActiveModel {
-                    round_id: Set(round_id),
-                    workshop_id: Set(workshop.id),
-                    attached_at: Set(now()),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                audit::record(
-                    &txn,
-                    actor,
-                    Change::created(
-                        "round_workshop",
-                        format!("{round_id}/{}", workshop.id),
-                        &attachment,
-                    ),
-                )
-                .await?;
-            }
+        if let Some(problem) = attach(txn, actor, round_id, &workshop).await? {
+            errors.add(row.line, "workshop", problem);
         }
-        workshops.insert(key, workshop);
+        matched.workshops.insert(key, workshop);
     }
     if !errors.0.is_empty() {
         return Err(InvalidInput(errors.0).into());
     }
+    Ok(matched)
+}
 
-    for row in &rows {
-        let workshop = &workshops[&(row.workshop.title.clone(), row.workshop.start_date)];
-        let administration = &administrations[row.administration.as_str()];
-        let (attachment, _) = attachments::get(&txn, round_id, workshop.id).await?;
-        let dates = WorkshopDates::compute(
-            workshop.end_date,
-            attachment.opens_on,
-            &effective_rules(&round, &attachment),
-        );
-        let tz = TimeZone::parse(&administration.time_zone)
-            .map(TimeZone::tz)
-            .unwrap_or(chrono_tz::UTC);
-        // An invitation of the roster still waiting for this administration's reply takes
-        // it; otherwise the reply comes with an invitation of its own.
-        let waiting = invitation::Entity::find()
-            .filter(invitation::Column::RoundId.eq(round_id))
-            .filter(invitation::Column::WorkshopId.eq(workshop.id))
-            .filter(invitation::Column::AdministrationId.eq(administration.id))
-            .filter(invitation::Column::Status.ne(InvitationStatus::Replied))
-            .order_by_asc(invitation::Column::Id)
-            .one(&txn)
-            .await?;
-        let at = now();
-        let invitation = match waiting {
-            Some(waiting) => {
-                let mut active: invitation::ActiveModel = waiting.into();
-                active.status = Set(InvitationStatus::Replied);
-                active.updated_at = Set(at);
-                active.update(&txn).await?
-            }
-            None => {
-                invitation::ActiveModel {
-                    round_id: Set(round_id),
-                    workshop_id: Set(workshop.id),
-                    administration_id: Set(administration.id),
-                    participant_id: Set(None),
-                    token_hash: Set(None),
-                    token_issued_at: Set(None),
-                    status: Set(InvitationStatus::Replied),
-                    opens_at: Set(dates.opens_at(tz)),
-                    due_at: Set(dates.due_at(tz)),
-                    created_at: Set(at),
-                    updated_at: Set(at),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?
-            }
-        };
-        let reply = reply::ActiveModel {
-            invitation_id: Set(invitation.id),
-            round_id: Set(round_id),
-            workshop_id: Set(workshop.id),
-            administration_id: Set(administration.id),
-            first_submitted_at: Set(row.submitted_at),
-            last_submitted_at: Set(row.submitted_at),
-            late: Set(row.late),
-            provenance: Set(row.provenance),
-            revision: Set(1),
-            ..Default::default()
+/// Attaches an imported workshop to the round unless it is there already; what stands in
+/// the way when it cannot be.
+async fn attach(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    round_id: i32,
+    workshop: &workshop::Model,
+) -> Result<Option<&'static str>, ServiceError> {
+    let attached = round_workshop::Entity::find()
+        .filter(round_workshop::Column::WorkshopId.eq(workshop.id))
+        .one(txn)
+        .await?;
+    match attached {
+        Some(attached) if attached.round_id != round_id => {
+            Ok(Some("the workshop is part of another round"))
         }
-        .insert(&txn)
-        .await?;
-        store_answers(&txn, &reply, &row.answers).await?;
-        record_revision(
-            &txn,
-            &reply,
-            row.provenance,
-            "import",
-            row.submitted_at,
-            &row.answers,
-        )
-        .await?;
+        Some(_) => Ok(None),
+        None if workshop.excluded_from_survey => {
+            Ok(Some("the workshop is excluded from the survey"))
+        }
+        None => {
+            let attachment = round_workshop::ActiveModel {
+                round_id: Set(round_id),
+                workshop_id: Set(workshop.id),
+                attached_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            let id = format!("{round_id}/{}", workshop.id);
+            audit::record(
+                txn,
+                actor,
+                Change::created("round_workshop", id, &attachment),
+            )
+            .await?;
+            Ok(None)
+        }
     }
-    let summary = ImportSummary {
-        replies: rows.len(),
-        workshops_created: created,
-    };
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "import_replies",
-            "round",
-            round_id,
-            None,
-            Some(json!(summary)),
-        ),
-    )
+}
+
+/// Stores one row as the reply of its invitation.
+async fn store(
+    txn: &impl ConnectionTrait,
+    round: &round::Model,
+    workshop: &workshop::Model,
+    administration: &administration::Model,
+    row: &Row,
+) -> Result<(), ServiceError> {
+    let invitation = invitation_for(txn, round, workshop, administration).await?;
+    let reply = reply::ActiveModel {
+        invitation_id: Set(invitation.id),
+        round_id: Set(round.id),
+        workshop_id: Set(workshop.id),
+        administration_id: Set(administration.id),
+        first_submitted_at: Set(row.submitted_at),
+        last_submitted_at: Set(row.submitted_at),
+        late: Set(row.late),
+        provenance: Set(row.provenance),
+        revision: Set(1),
+        ..Default::default()
+    }
+    .insert(txn)
     .await?;
-    txn.commit().await?;
-    Ok(summary)
+    store_answers(txn, &reply, &row.answers).await?;
+    record_revision(
+        txn,
+        &reply,
+        row.provenance,
+        "import",
+        row.submitted_at,
+        &row.answers,
+    )
+    .await
+}
+
+/// An invitation of the roster still waiting for this administration's reply takes it;
+/// otherwise the reply comes with an invitation of its own, with no officer.
+async fn invitation_for(
+    txn: &impl ConnectionTrait,
+    round: &round::Model,
+    workshop: &workshop::Model,
+    administration: &administration::Model,
+) -> Result<invitation::Model, ServiceError> {
+    let waiting = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round.id))
+        .filter(invitation::Column::WorkshopId.eq(workshop.id))
+        .filter(invitation::Column::AdministrationId.eq(administration.id))
+        .filter(invitation::Column::Status.ne(InvitationStatus::Replied))
+        .order_by_asc(invitation::Column::Id)
+        .one(txn)
+        .await?;
+    let at = now();
+    if let Some(waiting) = waiting {
+        let mut active: invitation::ActiveModel = waiting.into();
+        active.status = Set(InvitationStatus::Replied);
+        active.updated_at = Set(at);
+        return Ok(active.update(txn).await?);
+    }
+    let (attachment, _) = attachments::get(txn, round.id, workshop.id).await?;
+    let dates = WorkshopDates::compute(
+        workshop.end_date,
+        attachment.opens_on,
+        &effective_rules(round, &attachment),
+    );
+    let tz = TimeZone::parse(&administration.time_zone)
+        .map(TimeZone::tz)
+        .unwrap_or(chrono_tz::UTC);
+    Ok(invitation::ActiveModel {
+        round_id: Set(round.id),
+        workshop_id: Set(workshop.id),
+        administration_id: Set(administration.id),
+        participant_id: Set(None),
+        token_hash: Set(None),
+        token_issued_at: Set(None),
+        status: Set(InvitationStatus::Replied),
+        opens_at: Set(dates.opens_at(tz)),
+        due_at: Set(dates.due_at(tz)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
 }

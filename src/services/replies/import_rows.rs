@@ -95,60 +95,7 @@ fn parse_row(
         );
     }
 
-    let mut inputs: BTreeMap<String, AnswerInput> = BTreeMap::new();
-    for (name, index, part) in columns {
-        let value = cell(name);
-        if value.is_empty() {
-            continue;
-        }
-        let question = &questions[*index];
-        let input = inputs.entry(question.code.clone()).or_default();
-        let long = || Some(LongTextInput(value.to_owned()));
-        match part {
-            Part::Other => input.other = long(),
-            Part::Comment => input.comment = long(),
-            Part::Answer => match question.question_type {
-                QuestionType::YesNo => match value {
-                    "yes" => input.yes = Some(true),
-                    "no" => input.yes = Some(false),
-                    _ => errors.add(line, name, "must be yes, no or empty"),
-                },
-                QuestionType::SingleChoice => input.choice = Some(value.to_owned()),
-                QuestionType::MultipleChoice => {
-                    input.choices = Some(value.split(';').map(|c| c.trim().to_owned()).collect());
-                }
-                QuestionType::Scale => match value.parse() {
-                    Ok(number) => input.value = Some(number),
-                    Err(_) => errors.add(line, name, "must be a whole number"),
-                },
-                QuestionType::Text => input.text = long(),
-            },
-        }
-    }
-    // A comment alone (no answer) is no answer.
-    inputs.retain(|_, input| {
-        input.yes.is_some()
-            || input.choice.is_some()
-            || input.choices.is_some()
-            || input.value.is_some()
-            || input.text.is_some()
-    });
-    let answers = match answers::validate(questions, &inputs) {
-        Ok(answers) => Some(answers),
-        Err(InvalidInput(failures)) => {
-            for failure in failures {
-                let path = failure.field.trim_start_matches("answers.");
-                let column = match path.rsplit_once('.') {
-                    Some((code, "other")) => format!("{code}.other"),
-                    Some((code, "comment")) => format!("{code}.comment"),
-                    Some((code, _)) => code.to_owned(),
-                    None => path.to_owned(),
-                };
-                errors.add(line, &column, failure.message);
-            }
-            None
-        }
-    };
+    let answers = parse_answers(line, cells, columns, questions, errors);
     if errors.0.len() > before {
         return None;
     }
@@ -229,5 +176,71 @@ pub fn read_rows(csv_text: &str, questions: &[Question]) -> Result<Vec<Row>, Inv
         Ok(rows)
     } else {
         Err(InvalidInput(errors.0))
+    }
+}
+
+/// The answers of a row: cells read by question type, then checked against the questions;
+/// each failure reported at its column.
+fn parse_answers(
+    line: u64,
+    cells: &HashMap<&str, &str>,
+    columns: &[(String, usize, Part)],
+    questions: &[Question],
+    errors: &mut Errors,
+) -> Option<answers::Answers> {
+    let cell = |name: &str| cells.get(name).copied().unwrap_or_default();
+    let mut inputs: BTreeMap<String, AnswerInput> = BTreeMap::new();
+    for (name, index, part) in columns {
+        let value = cell(name);
+        if value.is_empty() {
+            continue;
+        }
+        let question = &questions[*index];
+        let input = inputs.entry(question.code.clone()).or_default();
+        let long = || Some(LongTextInput(value.to_owned()));
+        match part {
+            Part::Other => input.other = long(),
+            Part::Comment => input.comment = long(),
+            Part::Answer => match question.question_type {
+                QuestionType::YesNo => match value {
+                    "yes" => input.yes = Some(true),
+                    "no" => input.yes = Some(false),
+                    _ => errors.add(line, name, "must be yes, no or empty"),
+                },
+                QuestionType::SingleChoice => input.choice = Some(value.to_owned()),
+                QuestionType::MultipleChoice => {
+                    input.choices = Some(value.split(';').map(|c| c.trim().to_owned()).collect());
+                }
+                QuestionType::Scale => match value.parse() {
+                    Ok(number) => input.value = Some(number),
+                    Err(_) => errors.add(line, name, "must be a whole number"),
+                },
+                QuestionType::Text => input.text = long(),
+            },
+        }
+    }
+    // A comment alone (no answer) is no answer.
+    inputs.retain(|_, input| {
+        input.yes.is_some()
+            || input.choice.is_some()
+            || input.choices.is_some()
+            || input.value.is_some()
+            || input.text.is_some()
+    });
+    match answers::validate(questions, &inputs) {
+        Ok(answers) => Some(answers),
+        Err(InvalidInput(failures)) => {
+            for failure in failures {
+                let path = failure.field.trim_start_matches("answers.");
+                let column = match path.rsplit_once('.') {
+                    Some((code, "other")) => format!("{code}.other"),
+                    Some((code, "comment")) => format!("{code}.comment"),
+                    Some((code, _)) => code.to_owned(),
+                    None => path.to_owned(),
+                };
+                errors.add(line, &column, failure.message);
+            }
+            None
+        }
     }
 }
