@@ -93,3 +93,46 @@ impl From<DbErr> for ServiceError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing_query() -> Result<(), DbErr> {
+        Err(DbErr::Custom("connection reset".into()))
+    }
+
+    fn use_case() -> Result<(), ServiceError> {
+        failing_query()?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_database_error_names_where_it_happened() {
+        let Err(ServiceError::Unexpected(cause)) = use_case() else {
+            panic!("a database error is unexpected");
+        };
+        let text = format!("{cause:#}");
+        assert!(
+            text.contains("database operation failed at src/base/error.rs:"),
+            "{text}"
+        );
+        assert!(text.contains("connection reset"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_reference_becomes_an_invalid_field() {
+        let error =
+            ServiceError::not_found("workshop", 7).missing_as_field("workshop", "workshop_id");
+        let ServiceError::Invalid(InvalidInput(fields)) = error else {
+            panic!("an invalid field");
+        };
+        assert_eq!(fields[0].field, "workshop_id");
+        assert_eq!(fields[0].message, "workshop 7 does not exist");
+        let other = ServiceError::not_found("round", 7).missing_as_field("workshop", "workshop_id");
+        assert!(
+            matches!(other, ServiceError::NotFound(_)),
+            "another record stays missing"
+        );
+    }
+}

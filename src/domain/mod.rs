@@ -1,5 +1,7 @@
-//! Types that can only hold valid values: requests are parsed into them at the edge, so
-//! services never see an unchecked string.
+//! The lowest layer: types that can only hold valid values (requests are parsed into them at
+//! the edge, so services never see an unchecked string), the questionnaire and answers, the
+//! schedule rules, and the refusals of the domain's rules (`refusal`). It imports no other
+//! module of the crate.
 
 mod administration_code;
 pub mod answers;

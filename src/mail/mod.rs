@@ -1,4 +1,6 @@
-//! Mail: templates, the durable outbox, what each kind of mail says, and transports.
+//! Mail: templates, the durable outbox, what each kind of mail says (`compose`, queued in
+//! the transaction of the change that causes it), and the SMTP and file transports the
+//! delivery worker sends through. Below the use cases: it never calls one.
 
 pub mod compose;
 pub mod outbox;

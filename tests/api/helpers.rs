@@ -467,6 +467,45 @@ impl TestApp {
         .expect(200);
     }
 
+    /// Publishes a questionnaire version asking `questions`, schedules round 7 on it for
+    /// one officer of MY and returns the officer's token.
+    pub async fn round_asking(&self, questions: Value) -> String {
+        let version = self
+            .post(
+                "/v1/questionnaires",
+                &json!({"title": "Another version", "questions": questions}),
+            )
+            .await
+            .expect(201)
+            .body["id"]
+            .clone();
+        let round = self
+            .post(
+                "/v1/rounds",
+                &json!({"title": "Survey 2021", "round_number": 7, "fiscal_year": "2020/21", "questionnaire_id": version}),
+            )
+            .await
+            .expect(201)
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let workshop = self
+            .create_workshop(&workshop_body("Scale", "2020-09-01", "2020-09-02"))
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        self.create_participant(workshop, &participant_body("A", "a@customs.gov.my", "MY"))
+            .await;
+        self.attach(round, &json!({"workshop_id": workshop}))
+            .await
+            .expect(201);
+        self.post(&format!("/v1/rounds/{round}/schedule"), &json!({}))
+            .await
+            .expect(200);
+        self.link(self.invitations(round).await[0]["id"].as_i64().unwrap())
+            .await
+    }
+
     /// Issues a link for an invitation and returns its token.
     pub async fn link(&self, invitation_id: i64) -> String {
         self.post(&format!("/v1/invitations/{invitation_id}/link"), &json!({}))

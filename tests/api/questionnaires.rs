@@ -127,7 +127,31 @@ async fn an_invalid_questionnaire_names_each_field(backend: Backend) {
     );
 }
 
+/// The questions of scheduled rounds are kept in memory by questionnaire id; two services
+/// in one process, on two databases whose version 2 differ, each answer with their own.
+async fn two_databases_in_one_process_keep_their_own_questions(backend: Backend) {
+    let first = spawn_app(backend).await;
+    let second = spawn_app(backend).await;
+    let scale = json!([{"code": "usefulness", "type": "scale", "label": "How useful?", "scale_min": 1, "scale_max": 5}]);
+    let yes_no = json!([{"code": "helpful", "type": "yes_no", "label": "Was it helpful?"}]);
+    let first_token = first.round_asking(scale).await;
+    let second_token = second.round_asking(yes_no).await;
+    first
+        .respond(&first_token, &json!({"usefulness": {"value": 4}}))
+        .await
+        .expect(200);
+    second
+        .respond(&second_token, &json!({"helpful": {"yes": true}}))
+        .await
+        .expect(200);
+    first
+        .respond(&first_token, &json!({"helpful": {"yes": true}}))
+        .await
+        .expect_problem(422);
+}
+
 on_both_databases!(
+    two_databases_in_one_process_keep_their_own_questions,
     the_default_questionnaire_is_version_1,
     a_new_version_is_published_and_can_change_until_a_round_uses_it,
     a_version_in_use_by_a_round_is_immutable,

@@ -139,53 +139,14 @@ async fn bad_answers_are_refused_with_the_field_named(backend: Backend) {
 
 async fn a_scale_answer_outside_the_scale_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    let questionnaire = app
-        .post(
-            "/v1/questionnaires",
-            &json!({"title": "With a scale", "questions": [
-                {"code": "usefulness", "type": "scale", "label": "How useful?", "scale_min": 1, "scale_max": 5}
-            ]}),
-        )
-        .await
-        .expect(201)
-        .body["id"]
-        .clone();
     let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
     app.post(&format!("/v1/rounds/{}/close", setup.round_id), &json!({}))
         .await
         .expect(200);
-    let round = app
-        .post(
-            "/v1/rounds",
-            &json!({"title": "Scaled", "round_number": 7, "fiscal_year": "2020/21", "questionnaire_id": questionnaire}),
-        )
-        .await
-        .expect(201)
-        .body["id"]
-        .as_i64()
-        .unwrap();
-    let workshop = app
-        .create_workshop(&crate::helpers::workshop_body(
-            "Scale",
-            "2020-09-01",
-            "2020-09-02",
-        ))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    app.create_participant(
-        workshop,
-        &crate::helpers::participant_body("A", "a@customs.gov.my", "MY"),
-    )
-    .await;
-    app.attach(round, &json!({"workshop_id": workshop}))
-        .await
-        .expect(201);
-    app.post(&format!("/v1/rounds/{round}/schedule"), &json!({}))
-        .await
-        .expect(200);
     let token = app
-        .link(app.invitations(round).await[0]["id"].as_i64().unwrap())
+        .round_asking(json!([
+            {"code": "usefulness", "type": "scale", "label": "How useful?", "scale_min": 1, "scale_max": 5}
+        ]))
         .await;
     let fields = app
         .respond(&token, &json!({"usefulness": {"value": 6}}))
