@@ -3,7 +3,8 @@
 # PostgreSQL database; one round with BENCH_PARTICIPANTS personal links (set up through the
 # API). wrk on 127.0.0.1 then submits replies (`PUT /v1/respond/{token}`, round-robin over
 # the links: first submissions, then revisions) and reads the answering page
-# (`GET /v1/respond/{token}`), printing requests per second and p50/p99; after a warm-up
+# (`GET /v1/respond/{token}`) and the server-rendered page (`GET /respond/{token}`, its form
+# posted to `POST /respond/{token}`), printing requests per second and p50/p99; after a warm-up
 # of first submissions every measured PUT is a revision that writes. Beside it, pgbench
 # runs the SQL of one such submission (scripts/bench_reply.sql: the statements the
 # service sends, as PostgreSQL logged them) with as many clients, so the service's
@@ -79,6 +80,8 @@ echo "warm-up: $(wc -l <"$work/tokens") first submissions, one client, in $(( $(
 export BENCH_PASS_OFFSET=1
 measure "PUT /v1/respond/{token} (revise)" PUT
 measure "GET /v1/respond/{token} (read)" GET
+measure "GET /respond/{token} (answering page)" PAGE
+measure "POST /respond/{token} (form, revise)" FORM
 echo "resident memory, highest under load: $(( $(cat "$work/peak" 2>/dev/null || rss) / 1024 )) MiB"
 
 # PostgreSQL alone, the same statements with as many clients.

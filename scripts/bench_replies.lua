@@ -2,7 +2,8 @@
 -- links in $BENCH_TOKENS round-robin. PUT submits the reply of the next link with
 -- `new_projects` flipped on each pass (starting from $BENCH_PASS_OFFSET), so that after
 -- the warm-up's first submissions every request is a revision that writes. GET reads the
--- answering page.
+-- JSON of the answering page; PAGE reads the server-rendered page; FORM posts its form (a
+-- revision, answered with a redirect).
 local tokens = {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
 local threads = tonumber(os.getenv("BENCH_THREADS") or "2")
@@ -17,6 +18,14 @@ local function body(flip)
     '"direct_effects": {"yes": true, "comment": "Compliance division now advises AEOs."},' ..
     '"efficiency_improved": {"yes": true},' ..
     '"new_projects": {"yes": ' .. (flip and "true" or "false") .. '}}}'
+end
+
+-- The same answers as the answering page's form posts them.
+local function form(flip)
+  return "follow_up_actions=share_materials&follow_up_actions=submit_report" ..
+    "&lessons_applied=Reviewed+our+AEO+program+against+the+regional+good+practices." ..
+    "&direct_effects=yes&direct_effects.comment=Compliance+division+now+advises+AEOs." ..
+    "&efficiency_improved=yes&new_projects=" .. (flip and "no" or "yes")
 end
 
 function setup(thread)
@@ -36,6 +45,13 @@ function request()
   local token = tokens[thread_index + 1 + position * threads]
   if method == "GET" then
     return wrk.format("GET", "/v1/respond/" .. token)
+  end
+  if method == "PAGE" then
+    return wrk.format("GET", "/respond/" .. token)
+  end
+  if method == "FORM" then
+    return wrk.format("POST", "/respond/" .. token,
+      {["Content-Type"] = "application/x-www-form-urlencoded"}, form((pass + pass_offset) % 2 == 1))
   end
   return wrk.format("PUT", "/v1/respond/" .. token,
     {["Content-Type"] = "application/json"}, body((pass + pass_offset) % 2 == 1))

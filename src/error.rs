@@ -274,11 +274,15 @@ fn problem_response(
 pub fn problem_for_foreign_errors<B>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = response
+    // Problems are already in shape; pages (HTML) are for people and stay as they are.
+    let kept = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+        .is_some_and(|value| {
+            let value = value.as_bytes();
+            value.starts_with(PROBLEM_JSON.as_bytes()) || value.starts_with(b"text/html")
+        });
+    if kept {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));

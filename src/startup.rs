@@ -131,7 +131,11 @@ impl Application {
         let api_document = web::Data::new(ApiDocument {
             json: openapi::to_json(&document),
         });
-        let mail = MailContext::from_settings(settings)?;
+        let listening = listener.local_addr()?;
+        if let Some(warning) = settings.link_base_warning(listening) {
+            tracing::warn!("{warning}");
+        }
+        let mail = MailContext::from_settings(settings, listening)?;
         let jobs = if settings.background_jobs {
             Some(Jobs::start(settings, &db, &mail)?)
         } else {
@@ -141,16 +145,7 @@ impl Application {
             settings.respond_requests_per_minute,
             settings.trusted_proxies.clone(),
         ));
-        let state = web::Data::new(AppState {
-            db,
-            mail,
-            questions: QuestionCache::default(),
-            analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
-            idempotency_ttl: chrono::Duration::seconds(
-                i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
-            ),
-            webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
-        });
+        let state = web::Data::new(app_state(settings, db, mail));
         let body_limit = settings.max_body_bytes;
         let cors_origins = cors::origins(&settings.cors_allowed_origins)?;
 
@@ -175,6 +170,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(routes::configure)
                 .into_app()
+                .configure(crate::pages::configure)
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])),
                 )
@@ -205,6 +201,20 @@ impl Application {
             jobs.stop().await;
         }
         served
+    }
+}
+
+/// What every handler reaches: the database and this instance's caches.
+fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> AppState {
+    AppState {
+        db,
+        mail,
+        questions: QuestionCache::default(),
+        analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
+        idempotency_ttl: chrono::Duration::seconds(
+            i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
+        ),
+        webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod error;
 pub mod listing;
+pub mod markup;
 pub mod queue;
 pub mod records;
 pub mod search;

@@ -12,7 +12,9 @@ use super::{FieldError, InvalidInput, LongTextInput, lenient};
 /// The answer to one question, as a request gives it. Which fields apply depends on the
 /// question's type: `yes` (yes/no), `choice` (single choice), `choices` (multiple choice),
 /// `value` (scale), `text` (text); `other` goes with the choice `other`; any question may
-/// carry a `comment` (examples, details).
+/// carry a `comment` (examples, details). `choices: []` answers a multiple-choice question
+/// with none of its options ("none of these"), which counts as an answer; leaving the
+/// question out does not.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
@@ -55,6 +57,37 @@ impl Answer {
             (Some(choice), _) => vec![choice.clone()],
             (None, Some(choices)) => choices.clone(),
             (None, None) => Vec::new(),
+        }
+    }
+
+    /// The answer as a person reads it (without its comment): `Yes`, option labels joined
+    /// by `; ` with the `other` text, `None of these`, a number, the text.
+    pub fn in_words(&self, question: &Question) -> String {
+        let label_of = |code: &String| {
+            if code == OTHER {
+                format!("Other: {}", self.other.clone().unwrap_or_default())
+            } else {
+                question
+                    .options
+                    .iter()
+                    .find(|o| &o.code == code)
+                    .map_or_else(|| code.clone(), |o| o.label.clone())
+            }
+        };
+        match question.question_type {
+            QuestionType::YesNo => match self.yes {
+                Some(true) => "Yes".to_owned(),
+                _ => "No".to_owned(),
+            },
+            QuestionType::MultipleChoice if self.chosen().is_empty() => "None of these".to_owned(),
+            QuestionType::SingleChoice | QuestionType::MultipleChoice => self
+                .chosen()
+                .iter()
+                .map(label_of)
+                .collect::<Vec<_>>()
+                .join("; "),
+            QuestionType::Scale => self.value.map(|v| v.to_string()).unwrap_or_default(),
+            QuestionType::Text => self.text.clone().unwrap_or_default(),
         }
     }
 }
@@ -188,19 +221,14 @@ fn check_kind(question: &Question, input: &AnswerInput) -> Result<(), Failure> {
 }
 
 /// The options chosen, in the questionnaire's order (so equal answers compare equal),
-/// `other` last, and the `other` text.
+/// `other` last, and the `other` text. No option at all ("none of these") is an answer
+/// too, unlike leaving the question out.
 fn multiple_choice(
     question: &Question,
     input: &AnswerInput,
     other: Option<String>,
 ) -> Result<(Vec<String>, Option<String>), Failure> {
     let choices = input.choices.clone().unwrap_or_default();
-    if choices.is_empty() {
-        return Err((
-            "choices",
-            "choose at least one option, or leave the question out".into(),
-        ));
-    }
     check_choices(question, &choices, "choices")?;
     let other = check_other(&choices, other)?;
     let mut ordered: Vec<String> = question
@@ -249,6 +277,20 @@ mod tests {
         let inputs: BTreeMap<String, AnswerInput> = serde_json::from_value(answers).unwrap();
         validate(&default_questions(), &inputs)
             .map_err(|e| e.0.into_iter().map(|f| f.field).collect())
+    }
+
+    #[test]
+    fn a_multiple_choice_question_can_be_answered_with_none_of_its_options() {
+        let answers = check(json!({"follow_up_actions": {"choices": []}})).unwrap();
+        assert_eq!(
+            answers["follow_up_actions"].choices.as_deref(),
+            Some(&[] as &[String])
+        );
+        assert_eq!(
+            check(json!({"follow_up_actions": {"choices": [], "other": "Nothing"}})),
+            Err(vec!["answers.follow_up_actions.other".to_owned()]),
+            "`other` text goes with the option `other`"
+        );
     }
 
     #[test]

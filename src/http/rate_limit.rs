@@ -72,22 +72,26 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAd
         .unwrap_or(peer)
 }
 
+/// Counts the request against its client's quota; the seconds to wait when it is over.
+pub fn over_quota(request: &ServiceRequest) -> Option<u64> {
+    let limiter = request.app_data::<web::Data<RespondLimiter>>()?;
+    let peer = request.peer_addr()?.ip();
+    let forwarded_for = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let client = client_address(peer, forwarded_for, &limiter.trusted_proxies);
+    limiter.check(client).err()
+}
+
+/// Refuses requests over the client's quota with 429 and `Retry-After`.
 pub async fn limit(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let limiter = request.app_data::<web::Data<RespondLimiter>>().cloned();
-    let peer = request.peer_addr().map(|addr| addr.ip());
-    if let (Some(limiter), Some(peer)) = (limiter, peer) {
-        let forwarded_for = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let client = client_address(peer, forwarded_for, &limiter.trusted_proxies);
-        if let Err(retry_after_secs) = limiter.check(client) {
-            let response = ApiError::TooManyRequests { retry_after_secs }.error_response();
-            return Ok(request.into_response(response).map_into_right_body());
-        }
+    if let Some(retry_after_secs) = over_quota(&request) {
+        let response = ApiError::TooManyRequests { retry_after_secs }.error_response();
+        return Ok(request.into_response(response).map_into_right_body());
     }
     next.call(request)
         .await

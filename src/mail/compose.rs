@@ -13,7 +13,7 @@ use super::templates;
 use crate::base::error::ServiceError;
 use crate::domain::TimeZone;
 use crate::domain::answers::Answers;
-use crate::domain::questionnaire::{OTHER, Question, QuestionType};
+use crate::domain::questionnaire::Question;
 
 /// Queues one mail of `kind` to the officer of `invitation`, with `extra` variables and the
 /// link when given. `Ok(false)` when the invitation has no officer or the key was queued.
@@ -99,31 +99,7 @@ pub fn answers_copy(questions: &[Question], answers: &Answers) -> Value {
         .iter()
         .filter_map(|question| {
             let answer = answers.get(&question.code)?;
-            let label_of = |code: &str| {
-                if code == OTHER {
-                    format!("Other: {}", answer.other.clone().unwrap_or_default())
-                } else {
-                    question
-                        .options
-                        .iter()
-                        .find(|o| o.code == code)
-                        .map_or_else(|| code.to_owned(), |o| o.label.clone())
-                }
-            };
-            let mut text = match question.question_type {
-                QuestionType::YesNo => match answer.yes {
-                    Some(true) => "Yes".to_owned(),
-                    _ => "No".to_owned(),
-                },
-                QuestionType::SingleChoice | QuestionType::MultipleChoice => answer
-                    .chosen()
-                    .iter()
-                    .map(|code| label_of(code))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                QuestionType::Scale => answer.value.map(|v| v.to_string()).unwrap_or_default(),
-                QuestionType::Text => answer.text.clone().unwrap_or_default(),
-            };
+            let mut text = answer.in_words(question);
             if let Some(comment) = &answer.comment {
                 text = format!("{text}. {comment}");
             }

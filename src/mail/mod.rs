@@ -25,14 +25,19 @@ pub struct MailContext {
 }
 
 impl MailContext {
-    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
+    /// The mail settings of a service listening on `listening` (participant links follow
+    /// it unless `public_url` or `respond_link_base` say otherwise).
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        listening: std::net::SocketAddr,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context;
         Ok(Self {
             from: settings
                 .mail_from
                 .parse()
                 .with_context(|| format!("mail_from {:?} is not a mailbox", settings.mail_from))?,
-            link_base: settings.respond_link_base.clone(),
+            link_base: settings.link_base(listening),
             key: settings.token_key()?,
         })
     }

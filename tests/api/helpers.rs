@@ -141,7 +141,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         // Tests run the scheduler and the worker themselves, on a clock they move.
         background_jobs: false,
         token_secret: Some(SecretString::from("test token secret")),
-        respond_link_base: LINK_BASE.into(),
+        respond_link_base: Some(LINK_BASE.into()),
         mail_retry_base_secs: 60,
         smtp_timeout_secs: 15,
         // Webhook receivers in tests listen on loopback, which is refused by default.
@@ -167,8 +167,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     prepare_database(&db).await.expect("migrating");
     let application =
         Application::build_with_database(&settings, db.clone()).expect("building the app");
-    let mail = MailContext::from_settings(&settings).expect("mail settings");
     let port = application.port();
+    let listening = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mail = MailContext::from_settings(&settings, listening).expect("mail settings");
     tokio::spawn(application.run_until_stopped());
     let admin_key = api_keys::create(
         &db,

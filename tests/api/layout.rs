@@ -33,6 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("http", 5),
     ("jobs", 5),
     ("openapi", 5),
+    ("pages", 5),
     ("routes", 5),
     ("startup", 5),
 ];
@@ -215,6 +216,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.names.paths.push(segments);
         syn::visit::visit_path(self, path);
     }
+
+    /// `pub(super)` names who may see an item, not what the item uses.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.names

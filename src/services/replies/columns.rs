@@ -2,10 +2,15 @@
 //! reply. Columns: the workshop (`workshop`, `workshop_topic`, `workshop_scope`,
 //! `workshop_start_date`, `workshop_end_date`, `workshop_venue`, `workshop_virtual`),
 //! `administration`, `submitted_at` (RFC 3339), `late`, `provenance`, then per question
-//! its code (`yes`/`no`, option codes joined by `;`, a number or text), `<code>.other`
-//! for choice questions that allow it, and `<code>.comment`. An empty cell is no answer.
+//! its code (`yes`/`no`, option codes joined by `;`, [`NONE_CHOSEN`] for a multiple-choice
+//! answer with none of the options, a number or text), `<code>.other` for choice questions
+//! that allow it, and `<code>.comment`. An empty cell is no answer.
 
 use crate::domain::questionnaire::Question;
+
+/// The cell of a multiple-choice question answered with none of its options. No option
+/// code can be it: codes are lower-case letters, digits and `_`.
+pub const NONE_CHOSEN: &str = "(none)";
 
 /// The columns before the answers, in order.
 pub const FIXED: [&str; 11] = [

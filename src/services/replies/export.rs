@@ -9,7 +9,7 @@ use entity::{administration, reply, round, workshop};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::answers::answers_of;
-use super::columns::{FIXED, Part, enum_text, question_columns};
+use super::columns::{FIXED, NONE_CHOSEN, Part, enum_text, question_columns};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
 use crate::domain::answers::{Answer, Answers};
@@ -116,6 +116,7 @@ fn cell(question: &Question, answer: Option<&Answer>, part: Part) -> String {
                 Some(false) => "no".into(),
                 None => String::new(),
             },
+            QuestionType::MultipleChoice if a.chosen().is_empty() => NONE_CHOSEN.into(),
             QuestionType::SingleChoice | QuestionType::MultipleChoice => a.chosen().join(";"),
             QuestionType::Scale => a.value.map(|v| v.to_string()).unwrap_or_default(),
             QuestionType::Text => a.text.clone().unwrap_or_default(),

@@ -8,7 +8,7 @@ use entity::reply::Provenance;
 use entity::workshop::Scope;
 use serde_json::json;
 
-use super::columns::{FIXED, MAX_ROWS, Part, question_columns};
+use super::columns::{FIXED, MAX_ROWS, NONE_CHOSEN, Part, question_columns};
 use crate::domain::answers::{self, AnswerInput};
 use crate::domain::questionnaire::{Question, QuestionType};
 use crate::domain::spreadsheet;
@@ -208,6 +208,9 @@ fn parse_answers(
                     _ => errors.add(line, name, "must be yes, no or empty"),
                 },
                 QuestionType::SingleChoice => input.choice = Some(value.to_owned()),
+                QuestionType::MultipleChoice if value.trim() == NONE_CHOSEN => {
+                    input.choices = Some(Vec::new());
+                }
                 QuestionType::MultipleChoice => {
                     input.choices = Some(value.split(';').map(|c| c.trim().to_owned()).collect());
                 }

@@ -13,6 +13,11 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::domain::TokenKey;
 use serde::Deserialize;
 
+mod database;
+mod links;
+
+pub use database::DatabaseSettings;
+
 /// Environment variables read without the `FOLLOWUP_` prefix, for the usual names.
 const PLAIN_ENV: &[&str] = &[
     "DATABASE_URL",
@@ -51,8 +56,12 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// The sender of every mail.
     pub mail_from: String,
-    /// Participant links are this followed by the token (the front end's answering page).
-    pub respond_link_base: String,
+    /// Where participants reach the service, e.g. `https://survey.example.org` (behind a
+    /// reverse proxy); unset means the address the service listens on.
+    pub public_url: Option<String>,
+    /// Participant links are this followed by the token; unset means the service's own
+    /// answering page, `<public_url>/respond/`. Set it when a separate front end answers.
+    pub respond_link_base: Option<String>,
     /// Secret from which participant tokens derive; unset means a random secret kept in
     /// `<data_dir>/token-secret`. Instances sharing a database must share it.
     pub token_secret: Option<SecretString>,
@@ -107,9 +116,9 @@ impl Default for Settings {
         Self {
             bind: "127.0.0.1:8080".into(),
             database_url: None,
-            database_max_connections: 10,
-            database_acquire_timeout_secs: 5,
-            data_dir: PathBuf::from("./data"),
+            database_max_connections: database::DEFAULT_MAX_CONNECTIONS,
+            database_acquire_timeout_secs: database::DEFAULT_ACQUIRE_TIMEOUT_SECS,
+            data_dir: PathBuf::from(database::DEFAULT_DATA_DIR),
             log_format: LogFormat::Text,
             log_level: "info".into(),
             max_body_bytes: 1024 * 1024,
@@ -119,7 +128,8 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),
-            respond_link_base: "http://127.0.0.1:8080/v1/respond/".into(),
+            public_url: None,
+            respond_link_base: None,
             token_secret: None,
             mail_max_attempts: 8,
             mail_retry_base_secs: 30,
@@ -213,40 +223,6 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(content.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
-}
-
-/// What is needed to open the database.
-#[derive(Debug, Clone)]
-pub struct DatabaseSettings {
-    url: Option<SecretString>,
-    data_dir: PathBuf,
-    pub max_connections: u32,
-    pub acquire_timeout_secs: u64,
-}
-
-impl DatabaseSettings {
-    pub fn new(url: SecretString) -> Self {
-        let defaults = Settings::default();
-        Self {
-            url: Some(url),
-            data_dir: defaults.data_dir,
-            max_connections: defaults.database_max_connections,
-            acquire_timeout_secs: defaults.database_acquire_timeout_secs,
-        }
-    }
-
-    /// The configured URL, or the embedded SQLite file under the data directory.
-    pub fn url(&self) -> SecretString {
-        self.url.clone().unwrap_or_else(|| {
-            let file = self.data_dir.join("followup.db");
-            SecretString::from(format!("sqlite://{}?mode=rwc", file.display()))
-        })
-    }
-
-    /// The directory to create before opening the embedded database.
-    pub fn sqlite_dir(&self) -> Option<PathBuf> {
-        self.url.is_none().then(|| self.data_dir.clone())
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,271 @@
+//! The answering page at `/respond/{token}`: the form (`GET`), its submission (`POST`, then
+//! a redirect to the confirmation, so reloading never sends twice), the confirmation
+//! (`GET .../done`), the read-only page of a closed round, and one "link does not work" page
+//! for every token that opens nothing. The token in the path is the only credential.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use entity::round::RoundState;
+use serde_json::json;
+
+use super::form::{self, Errors, Form};
+use super::render::{self, Message};
+use super::view;
+use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::domain::refusal::Refusal;
+use crate::http::state::AppState;
+use crate::services::replies::submit::{self, Context};
+use crate::services::replies::views::{self, ResponseForm};
+
+fn office(state: &AppState) -> String {
+    state.mail.from.email.to_string()
+}
+
+/// The same page for every token that opens nothing: unknown, revoked or handed over.
+fn not_found(state: &AppState) -> HttpResponse {
+    render::message(
+        StatusCode::NOT_FOUND,
+        Message {
+            title: "This link does not work",
+            paragraphs: vec![
+                "The link may be incomplete, or it was replaced by a newer one.".into(),
+                format!(
+                    "Ask the survey office for a new link: write to {}.",
+                    office(state)
+                ),
+            ],
+            office: &office(state),
+        },
+    )
+}
+
+fn failed(state: &AppState, error: &ServiceError) -> HttpResponse {
+    tracing::error!(error = format!("{error:#}"), "the answering page failed");
+    render::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Message {
+            title: "Sorry, something went wrong",
+            paragraphs: vec![
+                "Your answers were not saved. Please try again in a few minutes.".into(),
+            ],
+            office: &office(state),
+        },
+    )
+}
+
+/// What the link opens, or the page to send instead.
+async fn load(state: &AppState, token: &str) -> Result<ResponseForm, HttpResponse> {
+    match views::form(&state.db, token).await {
+        Ok(form) => Ok(form),
+        Err(ServiceError::NotFound(_)) => Err(not_found(state)),
+        Err(error) => Err(failed(state, &error)),
+    }
+}
+
+fn title(form: &ResponseForm) -> String {
+    format!("Follow-up survey: {}", form.workshop.title)
+}
+
+fn form_page(
+    state: &AppState,
+    status: StatusCode,
+    form: &ResponseForm,
+    entered: &Form,
+    errors: &Errors,
+) -> HttpResponse {
+    let tz_now = now();
+    let reply = form.reply.as_ref();
+    render::page(
+        status,
+        "form.html",
+        json!({
+            "title": title(form),
+            "office": office(state),
+            "invitation": view::invitation(form, tz_now),
+            "questions": view::questions(&form.questions, entered, errors),
+            "summary": view::summary(&form.questions, errors),
+            "revision": reply.map(|r| r.reply.revision),
+            "replied_on": reply.map(|r| view::local(r.reply.last_submitted_at, view::zone(form))),
+        }),
+    )
+}
+
+fn closed_page(state: &AppState, status: StatusCode, form: &ResponseForm) -> HttpResponse {
+    let recorded = form
+        .reply
+        .as_ref()
+        .map(|r| view::recorded(&form.questions, &r.answers))
+        .unwrap_or_default();
+    render::page(
+        status,
+        "closed.html",
+        json!({
+            "title": title(form),
+            "office": office(state),
+            "invitation": view::invitation(form, now()),
+            "recorded": recorded,
+            "revision": form.reply.as_ref().map(|r| r.reply.revision),
+        }),
+    )
+}
+
+/// The form, filled with the current answers; the recorded answers once the round closed.
+pub async fn show_form(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    let form = match load(&state, &token).await {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
+    if form.round.state == RoundState::Closed {
+        return closed_page(&state, StatusCode::OK, &form);
+    }
+    let entered = form
+        .reply
+        .as_ref()
+        .map(|r| form::from_answers(&r.answers))
+        .unwrap_or_default();
+    form_page(&state, StatusCode::OK, &form, &entered, &Errors::new())
+}
+
+/// A form sent from another site is refused: the page posts only to itself. Browsers say
+/// where a request comes from in `Sec-Fetch-Site`; older ones only in `Origin`, which is
+/// `null` under the page's `no-referrer` policy, so that case cannot be told and passes.
+fn cross_site(request: &HttpRequest) -> bool {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site != "same-origin" && site != "none";
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let host = request.connection_info().host().to_owned();
+    let bare = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .unwrap_or(origin);
+    bare != host
+}
+
+/// Saves the answers and redirects to the confirmation; shows the form again with every
+/// error when anything is invalid (nothing is saved then).
+pub async fn submit_form(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+    body: Result<Bytes, actix_web::Error>,
+) -> HttpResponse {
+    let Ok(body) = body else {
+        return render::message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Message {
+                title: "Your answers are too long to send",
+                paragraphs: vec![
+                    "Shorten the longest answers (each may hold 4,000 characters) and send again."
+                        .into(),
+                ],
+                office: &office(&state),
+            },
+        );
+    };
+    if cross_site(&request) {
+        return render::message(
+            StatusCode::FORBIDDEN,
+            Message {
+                title: "This form must be sent from its own page",
+                paragraphs: vec!["Open your personal link and send the form from there.".into()],
+                office: &office(&state),
+            },
+        );
+    }
+    let form = match load(&state, &token).await {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
+    if form.round.state == RoundState::Closed {
+        return closed_page(&state, StatusCode::CONFLICT, &form);
+    }
+    let entered = form::read(&body, &form.questions);
+    let inputs = match form::answers(&entered, &form.questions) {
+        Ok(inputs) => inputs,
+        Err(errors) => {
+            return form_page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &entered,
+                &errors,
+            );
+        }
+    };
+    let context = Context {
+        mail: &state.mail,
+        questions: &state.questions,
+    };
+    match submit::respond(&state.db, &context, &token, inputs).await {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/respond/{token}/done")))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .finish(),
+        Err(ServiceError::Invalid(invalid)) => {
+            let errors = form::errors(&invalid.0, &form.questions);
+            form_page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &entered,
+                &errors,
+            )
+        }
+        Err(ServiceError::Refused(Refusal::RepliesFinal)) => match load(&state, &token).await {
+            Ok(closed) => closed_page(&state, StatusCode::CONFLICT, &closed),
+            Err(page) => page,
+        },
+        Err(ServiceError::NotFound(_)) => not_found(&state),
+        Err(error) => failed(&state, &error),
+    }
+}
+
+/// What was recorded, with the revision; the form when nothing was yet.
+pub async fn show_confirmation(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let form = match load(&state, &token).await {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
+    if form.round.state == RoundState::Closed {
+        return closed_page(&state, StatusCode::OK, &form);
+    }
+    let Some(reply) = &form.reply else {
+        return HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/respond/{token}")))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish();
+    };
+    let copy = if reply.reply.revision == 1 {
+        "A copy of your answers has been emailed to you."
+    } else {
+        "The copy emailed to you shows your first answers; this page shows them as they are now."
+    };
+    render::page(
+        StatusCode::OK,
+        "done.html",
+        json!({
+            "title": "Your answers are recorded",
+            "office": office(&state),
+            "invitation": view::invitation(&form, now()),
+            "revision": reply.reply.revision,
+            "saved_at": view::local(reply.reply.last_submitted_at, view::zone(&form)),
+            "copy": copy,
+            "form_url": format!("/respond/{token}"),
+            "recorded": view::recorded(&form.questions, &reply.answers),
+        }),
+    )
+}
