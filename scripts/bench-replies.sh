@@ -92,5 +92,5 @@ out=$(pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -D first="$fir
 tps=$(awk '/^tps/{print $3; exit}' <<<"$out")
 latency=$(awk '/^latency average/{print $4, $5}' <<<"$out")
 printf '%-40s average %-9s %9s tx/s (%s clients, %s s)\n' "pgbench: one reply revision's SQL" "$latency" "$tps" "$connections" "$seconds"
-put=$(awk '/revise/{print $(NF-5)}' "$work/results")
+put=$(awk '/^PUT/{print $(NF-5)}' "$work/results")
 python3 -c "import sys; print(f'the service revises replies at {float(sys.argv[1]) / float(sys.argv[2]):.0%} of the rate PostgreSQL runs their SQL alone')" "$put" "$tps"

@@ -182,25 +182,17 @@ pub async fn submit_form(
             },
         );
     }
-    let form = match load(&state, &token).await {
-        Ok(form) => form,
-        Err(page) => return page,
+    // The questions read the form; the whole page is loaded only to be shown again.
+    let questions = match views::asked(&state.db, &state.questions, &token).await {
+        Ok((RoundState::Closed, _)) => return refused_as_closed(&state, &token).await,
+        Ok((_, questions)) => questions,
+        Err(ServiceError::NotFound(_)) => return not_found(&state),
+        Err(error) => return failed(&state, &error),
     };
-    if form.round.state == RoundState::Closed {
-        return closed_page(&state, StatusCode::CONFLICT, &form);
-    }
-    let entered = form::read(&body, &form.questions);
-    let inputs = match form::answers(&entered, &form.questions) {
+    let entered = form::read(&body, &questions);
+    let inputs = match form::answers(&entered, &questions) {
         Ok(inputs) => inputs,
-        Err(errors) => {
-            return form_page(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                &entered,
-                &errors,
-            );
-        }
+        Err(errors) => return invalid_page(&state, &token, &entered, &errors).await,
     };
     let context = Context {
         mail: &state.mail,
@@ -213,21 +205,41 @@ pub async fn submit_form(
             .insert_header((header::REFERRER_POLICY, "no-referrer"))
             .finish(),
         Err(ServiceError::Invalid(invalid)) => {
-            let errors = form::errors(&invalid.0, &form.questions);
-            form_page(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                &entered,
-                &errors,
-            )
+            let errors = form::errors(&invalid.0, &questions);
+            invalid_page(&state, &token, &entered, &errors).await
         }
-        Err(ServiceError::Refused(Refusal::RepliesFinal)) => match load(&state, &token).await {
-            Ok(closed) => closed_page(&state, StatusCode::CONFLICT, &closed),
-            Err(page) => page,
-        },
+        Err(ServiceError::Refused(Refusal::RepliesFinal)) => {
+            refused_as_closed(&state, &token).await
+        }
         Err(ServiceError::NotFound(_)) => not_found(&state),
         Err(error) => failed(&state, &error),
+    }
+}
+
+/// A form sent after the round closed: the recorded answers, read only.
+async fn refused_as_closed(state: &AppState, token: &str) -> HttpResponse {
+    match load(state, token).await {
+        Ok(form) => closed_page(state, StatusCode::CONFLICT, &form),
+        Err(page) => page,
+    }
+}
+
+/// The form again with what was entered and every error; nothing was saved.
+async fn invalid_page(
+    state: &AppState,
+    token: &str,
+    entered: &Form,
+    errors: &Errors,
+) -> HttpResponse {
+    match load(state, token).await {
+        Ok(form) => form_page(
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            entered,
+            errors,
+        ),
+        Err(page) => page,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use entity::invitation;
 use entity::reply::{self, Provenance};
+use entity::round::RoundState;
 use entity::{administration, participant, questionnaire, reply_revision, round, workshop};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
@@ -64,6 +65,22 @@ pub struct ResponseForm {
     pub questionnaire: questionnaire::Model,
     pub questions: Vec<Question>,
     pub reply: Option<ReplyDetail>,
+}
+
+/// The state of the round the link with `token` belongs to, and the questions it asks
+/// (kept in memory once the round is scheduled): what reading a posted form needs, without
+/// the rest of [`form`].
+pub async fn asked(
+    db: &DatabaseConnection,
+    questions: &QuestionCache,
+    token: &str,
+) -> Result<(RoundState, Vec<Question>), ServiceError> {
+    let invitation = links::find_by_token(db, token)
+        .await?
+        .ok_or_else(unknown_link)?;
+    let round = find_by_id::<round::Entity>(db, "round", invitation.round_id).await?;
+    let asked = questionnaires::questions_of_round(db, questions, &round).await?;
+    Ok((round.state, asked))
 }
 
 /// What the link with `token` opens; [`NotFound`] (`link`) for an unknown, revoked or
