@@ -116,7 +116,8 @@ async fn main() -> anyhow::Result<()> {
             db: db.clone(),
             transport: Arc::new(transport),
             from: "Bench <bench@bench.example>".parse()?,
-            key: followup::domain::TokenKey::from_secret("bench"),
+            key: followup::domain::TokenKey::from_secret(&followup::domain::TokenKey::new_secret())
+                .expect("a new secret is strong"),
             clock: Arc::new(SystemClock),
             settings: delivery.clone(),
         };

@@ -12,15 +12,17 @@ use sea_orm::{
 };
 use secrecy::ExposeSecret;
 
+use std::os::unix::fs::PermissionsExt;
+
 use crate::config::DatabaseSettings;
+use crate::config::secret::private_dir;
 
 /// Opens a pool on the configured database.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let url = settings.url();
     let is_sqlite = url.expose_secret().starts_with("sqlite:");
     if let Some(dir) = settings.sqlite_dir() {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        private_dir(&dir)?;
     }
     let mut options = ConnectOptions::new(url.expose_secret().to_owned());
     options
@@ -39,9 +41,16 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 .foreign_keys(true)
         });
     }
-    Database::connect(options)
+    let db = Database::connect(options)
         .await
-        .context("connecting to the database")
+        .context("connecting to the database")?;
+    if let Some(file) = settings.sqlite_file() {
+        // The embedded database holds personal data: its owner reads it, nobody else.
+        // SQLite gives its -wal and -shm files the same permissions.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", file.display()))?;
+    }
+    Ok(db)
 }
 
 /// Applies pending schema migrations.

@@ -36,6 +36,13 @@ impl DatabaseSettings {
         })
     }
 
+    /// The embedded database's file, when the database is embedded.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.url
+            .is_none()
+            .then(|| self.data_dir.join("followup.db"))
+    }
+
     /// The directory to create before opening the embedded database.
     pub fn sqlite_dir(&self) -> Option<PathBuf> {
         self.url.is_none().then(|| self.data_dir.clone())

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml, Yaml};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-use crate::domain::TokenKey;
 use serde::Deserialize;
 
 mod database;
 mod links;
+pub mod secret;
 
 pub use database::DatabaseSettings;
 
@@ -185,23 +185,6 @@ impl Settings {
         self.data_dir.join("mail")
     }
 
-    /// The key participant tokens derive from: the configured secret, or the one kept in
-    /// the data directory (created on first use, readable by the owner only).
-    pub fn token_key(&self) -> anyhow::Result<TokenKey> {
-        if let Some(secret) = &self.token_secret {
-            return Ok(TokenKey::from_secret(secret.expose_secret()));
-        }
-        let path = self.data_dir.join("token-secret");
-        if let Ok(secret) = std::fs::read_to_string(&path) {
-            return Ok(TokenKey::from_secret(secret.trim()));
-        }
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("creating {}", self.data_dir.display()))?;
-        let secret = TokenKey::new_secret();
-        write_private(&path, &secret)?;
-        Ok(TokenKey::from_secret(&secret))
-    }
-
     pub fn database(&self) -> DatabaseSettings {
         DatabaseSettings {
             url: self.database_url.clone(),
@@ -210,19 +193,6 @@ impl Settings {
             acquire_timeout_secs: self.database_acquire_timeout_secs,
         }
     }
-}
-
-fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(content.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
@@ -257,24 +227,6 @@ mod tests {
         let path = dir.path().join("followup.yaml");
         std::fs::write(&path, "max_body_bytes: 2048\n").unwrap();
         assert_eq!(Settings::load(Some(&path)).unwrap().max_body_bytes, 2048);
-    }
-
-    #[test]
-    fn the_token_secret_is_created_once_and_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
-        let first = settings.token_key().unwrap().token(1, 1);
-        let again = settings.token_key().unwrap().token(1, 1);
-        assert_eq!(first, again);
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("token-secret"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

@@ -30,6 +30,32 @@ pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The fewest bytes a token secret may have.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Secrets this project ever showed as examples: whoever copies one can compute every link.
+const PLACEHOLDERS: &[&str] = &[
+    "change-me-to-a-long-random-secret",
+    "change-me",
+    "changeme",
+    "test token secret",
+    "secret",
+];
+
+/// How to make a secret, said with every refusal.
+const HOW: &str = "make one with `openssl rand -hex 32`, or leave token_secret unset to have a random one kept in <data_dir>/token-secret";
+
+/// Why a secret cannot key the participant links.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeakSecret {
+    #[error("the token secret is empty; {HOW}")]
+    Empty,
+    #[error("the token secret has {0} bytes, fewer than {MIN_SECRET_BYTES}; {HOW}")]
+    Short(usize),
+    #[error("the token secret is an example this project once showed; {HOW}")]
+    Placeholder,
+}
+
 /// The server's secret for deriving tokens. Never logged.
 #[derive(Clone)]
 pub struct TokenKey(Arc<[u8; 32]>);
@@ -41,9 +67,27 @@ impl std::fmt::Debug for TokenKey {
 }
 
 impl TokenKey {
-    /// A key from configured secret text of any length.
-    pub fn from_secret(secret: &str) -> Self {
-        Self(Arc::new(Sha256::digest(secret.as_bytes()).into()))
+    /// The key of a secret (white space around it ignored): refused when it is empty,
+    /// shorter than [`MIN_SECRET_BYTES`] or a known example; derived with HKDF-SHA256.
+    pub fn from_secret(secret: &str) -> Result<Self, WeakSecret> {
+        let secret = secret.trim();
+        if secret.is_empty() {
+            return Err(WeakSecret::Empty);
+        }
+        if PLACEHOLDERS
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(secret))
+        {
+            return Err(WeakSecret::Placeholder);
+        }
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(WeakSecret::Short(secret.len()));
+        }
+        let mut key = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(Some(b"followup token key"), secret.as_bytes())
+            .expand(b"invitation links", &mut key)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        Ok(Self(Arc::new(key)))
     }
 
     /// Fresh random secret text for a new installation.
@@ -66,7 +110,7 @@ mod tests {
 
     #[test]
     fn tokens_carry_256_bits_in_43_url_safe_characters() {
-        let key = TokenKey::from_secret(&TokenKey::new_secret());
+        let key = TokenKey::from_secret(&TokenKey::new_secret()).unwrap();
         let token = key.token(1, 1);
         assert_eq!(token.as_str().len(), 43);
         assert!(
@@ -79,7 +123,8 @@ mod tests {
 
     #[test]
     fn a_token_depends_on_key_invitation_and_generation() {
-        let key = TokenKey::from_secret("one");
+        let secret = |word: &str| TokenKey::from_secret(&word.repeat(16)).unwrap();
+        let key = secret("one");
         assert_eq!(
             key.token(1, 1),
             key.token(1, 1),
@@ -91,6 +136,34 @@ mod tests {
             "a new link retires the old"
         );
         assert_ne!(key.token(1, 1), key.token(2, 1));
-        assert_ne!(key.token(1, 1), TokenKey::from_secret("two").token(1, 1));
+        assert_ne!(key.token(1, 1), secret("two").token(1, 1));
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_with_how_to_make_one() {
+        for (secret, refusal) in [
+            ("", WeakSecret::Empty),
+            ("   \n", WeakSecret::Empty),
+            ("short but not empty", WeakSecret::Short(19)),
+            ("change-me-to-a-long-random-secret", WeakSecret::Placeholder),
+        ] {
+            let error = TokenKey::from_secret(secret).unwrap_err();
+            assert_eq!(error, refusal, "{secret:?}");
+            assert!(error.to_string().contains("openssl rand -hex 32"));
+        }
+    }
+
+    #[test]
+    fn the_key_is_derived_with_hkdf() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let mut expected = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(Some(b"followup token key"), secret.as_bytes())
+            .expand(b"invitation links", &mut expected)
+            .unwrap();
+        assert_eq!(*TokenKey::from_secret(secret).unwrap().0, expected);
+        assert_ne!(
+            expected,
+            <[u8; 32]>::from(Sha256::digest(secret.as_bytes()))
+        );
     }
 }

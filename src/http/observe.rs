@@ -26,7 +26,7 @@ pub async fn observe(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -60,6 +60,16 @@ pub async fn observe(
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     Ok(response)
+}
+
+/// The method as a metrics label: one of a fixed few, so requests with made-up methods
+/// cannot grow the number of series without bound.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    const KNOWN: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("other")
 }
 
 /// A caller's own request id is kept when it is short and plain, so traces join up.

@@ -3,6 +3,8 @@
 //! (another status, a redirect, which is never followed, a refused connection or a
 //! timeout) retries with exponential backoff until the attempts run out.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +19,7 @@ use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
 use crate::base::queue::backoff;
 use crate::services::webhooks::deliveries::{self, AttemptOutcome};
+use crate::webhooks::target::FilteringResolver;
 use crate::webhooks::{TargetPolicy, signature};
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,8 @@ pub struct WebhookSettings {
     pub concurrency: usize,
     pub timeout: Duration,
     pub policy: TargetPolicy,
+    /// Fixed addresses of names, as `/etc/hosts` gives them (tests).
+    pub hosts: HashMap<String, Vec<IpAddr>>,
 }
 
 impl WebhookSettings {
@@ -44,6 +49,7 @@ impl WebhookSettings {
             concurrency: 8,
             timeout,
             policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
+            hosts: HashMap::new(),
         }
     }
 }
@@ -76,7 +82,9 @@ impl WebhookWorker {
         clock: Arc<dyn Clock>,
         settings: WebhookSettings,
     ) -> anyhow::Result<Self> {
+        let resolver = FilteringResolver::new(settings.policy.clone(), settings.hosts.clone());
         let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(resolver))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .user_agent(concat!("followup-webhooks/", env!("CARGO_PKG_VERSION")))
@@ -115,9 +123,8 @@ impl WebhookWorker {
     }
 
     async fn deliver(&self, delivery: webhook_delivery::Model) -> anyhow::Result<DeliveryStatus> {
-        let endpoint = deliveries::endpoint_of(&self.db, &delivery).await?;
-        let outcome = match endpoint {
-            Some(endpoint) => self.post(&endpoint, &delivery).await,
+        let outcome = match deliveries::sendable(&self.db, &delivery).await? {
+            Some((endpoint, body)) => self.post(&endpoint, &delivery, body).await,
             None => AttemptOutcome {
                 at: self.clock.now(),
                 status_code: None,
@@ -146,6 +153,7 @@ impl WebhookWorker {
         &self,
         endpoint: &webhook::Model,
         delivery: &webhook_delivery::Model,
+        body: String,
     ) -> AttemptOutcome {
         let at = self.clock.now();
         let started = Instant::now();
@@ -161,8 +169,7 @@ impl WebhookWorker {
         };
         let message_id = format!("evt_{}", delivery.event_id);
         let timestamp = at.timestamp();
-        let Some(signature) =
-            signature::sign(&endpoint.secret, &message_id, timestamp, &delivery.payload)
+        let Some(signature) = signature::sign(&endpoint.secret, &message_id, timestamp, &body)
         else {
             return failed("the webhook's secret is malformed".into());
         };
@@ -173,7 +180,7 @@ impl WebhookWorker {
             .header("webhook-id", &message_id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
-            .body(delivery.payload.clone())
+            .body(body)
             .send()
             .await;
         match sent {
@@ -187,14 +194,7 @@ impl WebhookWorker {
                     duration_ms: elapsed_ms(started),
                 }
             }
-            Err(error) if error.is_timeout() => failed(format!(
-                "no answer within {} s",
-                self.settings.timeout.as_secs()
-            )),
-            Err(error) => failed(format!(
-                "could not reach the endpoint: {}",
-                without_url(error)
-            )),
+            Err(error) => failed(unreachable(error, self.settings.timeout)),
         }
     }
 
@@ -212,11 +212,22 @@ fn elapsed_ms(started: Instant) -> i32 {
     i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX)
 }
 
-/// reqwest's errors name the URL, which may carry a partner's path tokens; keep the cause.
-fn without_url(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    match std::error::Error::source(&error) {
-        Some(source) => format!("{error}: {source}"),
-        None => error.to_string(),
+/// Why a request got no answer, in one message whether the connection was refused, timed
+/// out or never started: the log of deliveries must not tell ports apart like a scanner.
+/// Only a refusal by the target policy (an internal address) is told as such.
+fn unreachable(error: reqwest::Error, timeout: Duration) -> String {
+    let mut source: Option<&dyn std::error::Error> = Some(&error);
+    while let Some(cause) = source {
+        if cause
+            .to_string()
+            .contains("resolves to an internal address")
+        {
+            return "the host resolves to an internal address; nothing was sent".into();
+        }
+        source = cause.source();
     }
+    format!(
+        "the endpoint could not be reached (refused, unreachable or no answer within {} s)",
+        timeout.as_secs()
+    )
 }

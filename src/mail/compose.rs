@@ -70,7 +70,7 @@ pub async fn queue(
         base.extend(extra);
     }
     let (parts, _) = templates::effective(db, kind).await?;
-    let rendered = templates::render(&parts, &context).map_err(|error| {
+    let rendered = templates::render(&parts, &context).await.map_err(|error| {
         anyhow::anyhow!(
             "the {kind:?} template does not render: {}: {}",
             error.part,

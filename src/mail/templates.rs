@@ -6,7 +6,9 @@
 use entity::mail_template;
 use entity::mailing::MailKind;
 use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior, Value};
+use std::time::Duration;
+
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 
@@ -94,17 +96,78 @@ pub struct PartError {
     pub message: String,
 }
 
-/// Renders a template with `context`.
-pub fn render(parts: &TemplateParts, context: &serde_json::Value) -> Result<Rendered, PartError> {
+/// The work one part of a template may do (minijinja's fuel: about one unit an
+/// instruction). The shipped templates need a few thousand.
+const FUEL: u64 = 100_000;
+/// The largest part a template may render.
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+/// How long rendering a template may take.
+const RENDER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Renders a template with `context`, bounded: at most [`FUEL`] of work and
+/// [`MAX_RENDERED_BYTES`] of output per part, in a blocking thread given [`RENDER_TIMEOUT`],
+/// so a template (staff write them) can neither stall the service nor fill its memory.
+pub async fn render(
+    parts: &TemplateParts,
+    context: &serde_json::Value,
+) -> Result<Rendered, PartError> {
+    let (parts, context) = (parts.clone(), context.clone());
+    let rendering = tokio::task::spawn_blocking(move || render_now(&parts, &context));
+    match tokio::time::timeout(RENDER_TIMEOUT, rendering).await {
+        Ok(Ok(rendered)) => rendered,
+        Ok(Err(_)) => Err(PartError {
+            part: "template",
+            message: "the template failed to render".into(),
+        }),
+        Err(_) => Err(PartError {
+            part: "template",
+            message: format!(
+                "the template takes longer than {} s to render",
+                RENDER_TIMEOUT.as_secs()
+            ),
+        }),
+    }
+}
+
+/// Collects output up to [`MAX_RENDERED_BYTES`], then refuses more.
+struct Bounded(String);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > MAX_RENDERED_BYTES {
+            return Err(std::io::Error::other("too much output"));
+        }
+        self.0.push_str(&String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn render_now(parts: &TemplateParts, context: &serde_json::Value) -> Result<Rendered, PartError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_fuel(Some(FUEL));
+    env.set_formatter(crate::base::markup::formatter);
     let context = Value::from(Serde(context));
     let one = |name: &'static str, part: &'static str, source: &str| {
-        env.render_named_str(name, source, context.clone())
-            .map_err(|error| PartError {
-                part,
-                message: describe(&error),
-            })
+        let fail = |message: String| PartError { part, message };
+        let template = env
+            .template_from_named_str(name, source)
+            .map_err(|error| fail(describe(&error)))?;
+        let mut out = Bounded(String::new());
+        template
+            .render_captured_to(context.clone(), &mut out)
+            .map_err(|error| match error.kind() {
+                ErrorKind::WriteFailure => fail(format!(
+                    "the {part} renders to more than {} KB",
+                    MAX_RENDERED_BYTES / 1024
+                )),
+                _ => fail(describe(&error)),
+            })?;
+        Ok(out.0)
     };
     let subject = one("subject.txt", "subject", &parts.subject)?;
     if subject.contains(['\r', '\n']) {
@@ -128,9 +191,11 @@ fn describe(error: &minijinja::Error) -> String {
     message
 }
 
-/// Checks a template renders with every variable its kind offers.
-pub fn check(kind: MailKind, parts: &TemplateParts) -> Result<Rendered, InvalidInput> {
+/// Checks a template renders with every variable its kind offers, within the bounds of
+/// [`render`].
+pub async fn check(kind: MailKind, parts: &TemplateParts) -> Result<Rendered, InvalidInput> {
     render(parts, &sample_context(kind))
+        .await
         .map_err(|error| InvalidInput(vec![FieldError::new(error.part, error.message)]))
 }
 
@@ -173,34 +238,36 @@ pub fn sample_context(kind: MailKind) -> serde_json::Value {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_shipped_template_renders_its_sample() {
+    #[tokio::test]
+    async fn every_shipped_template_renders_its_sample() {
         for kind in KINDS {
-            let rendered = check(kind, &default_parts(kind)).unwrap();
+            let rendered = check(kind, &default_parts(kind)).await.unwrap();
             assert!(!rendered.subject.is_empty());
             assert!(rendered.text.contains("Aminah"), "{kind:?}");
         }
     }
 
-    #[test]
-    fn participant_text_is_escaped_in_html_but_not_in_text() {
-        let rendered = check(MailKind::ThankYou, &default_parts(MailKind::ThankYou)).unwrap();
+    #[tokio::test]
+    async fn participant_text_is_escaped_in_html_but_not_in_text() {
+        let rendered = check(MailKind::ThankYou, &default_parts(MailKind::ThankYou))
+            .await
+            .unwrap();
         assert!(rendered.html.contains("&lt;Faster audits&gt; &amp; more"));
         assert!(rendered.text.contains("<Faster audits> & more"));
     }
 
-    #[test]
-    fn a_template_that_does_not_render_names_its_part() {
+    #[tokio::test]
+    async fn a_template_that_does_not_render_names_its_part() {
         let mut parts = default_parts(MailKind::Invitation);
         parts.html = "{{ link".into();
         assert_eq!(
-            check(MailKind::Invitation, &parts).unwrap_err().0[0].field,
+            check(MailKind::Invitation, &parts).await.unwrap_err().0[0].field,
             "html"
         );
         let mut parts = default_parts(MailKind::Invitation);
         parts.text = "{{ no_such_variable }}".into();
         assert_eq!(
-            check(MailKind::Invitation, &parts).unwrap_err().0[0].field,
+            check(MailKind::Invitation, &parts).await.unwrap_err().0[0].field,
             "text"
         );
     }

@@ -44,7 +44,7 @@ pub async fn save(
     kind: MailKind,
     parts: TemplateParts,
 ) -> Result<Template, ServiceError> {
-    templates::check(kind, &parts)?;
+    templates::check(kind, &parts).await?;
     let txn = db::begin(db).await?;
     let before = get(&txn, kind).await?;
     mail_template::Entity::insert(mail_template::ActiveModel {
@@ -116,7 +116,7 @@ pub async fn preview(
         Some(parts) => parts,
         None => get(db, kind).await?.parts,
     };
-    Ok(templates::check(kind, &parts)?)
+    Ok(templates::check(kind, &parts).await?)
 }
 
 fn snapshot(template: &Template) -> serde_json::Value {

@@ -1,10 +1,17 @@
 //! Where webhooks may be sent: `http` or `https` URLs without credentials, to an
-//! allow-listed host, or (with no allow-list) to any host but loopback, private, link-local
-//! and unspecified addresses, so an endpoint cannot be pointed at the service's own network.
+//! allow-listed host, or (with no allow-list) to any host whose every address is public, so
+//! an endpoint cannot be pointed at the service's own network. The URL is checked when an
+//! admin registers it and again before each send; the addresses a name resolves to are
+//! checked as the connection is made (the webhook client resolves through
+//! [`FilteringResolver`]), so a public name that resolves to an internal address reaches
+//! nothing.
 
-use std::net::IpAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use reqwest::Url;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// The configured allow-list of hosts.
 #[derive(Debug, Clone, Default)]
@@ -12,15 +19,27 @@ pub struct TargetPolicy {
     allowed_hosts: Vec<String>,
 }
 
+/// A host as compared: lower case, without the trailing dot of a fully qualified name or
+/// the brackets of an IPv6 address.
+fn normalized(host: &str) -> String {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
 impl TargetPolicy {
     /// `hosts`: exact host names or addresses, or `*.example.org` for its subdomains.
     pub fn new(hosts: &[String]) -> Self {
         Self {
-            allowed_hosts: hosts
-                .iter()
-                .map(|h| h.trim().to_ascii_lowercase())
-                .collect(),
+            allowed_hosts: hosts.iter().map(|h| normalized(h.trim())).collect(),
         }
+    }
+
+    fn allow_listed(&self, host: &str) -> bool {
+        self.allowed_hosts
+            .iter()
+            .any(|allowed| matches(allowed, host))
     }
 
     /// The URL, when webhooks may be sent there; otherwise why not.
@@ -37,26 +56,34 @@ impl TargetPolicy {
                 "must not carry credentials; the signature authenticates the sender".into(),
             );
         }
-        let host = parsed
-            .host_str()
-            .ok_or("must name a host")?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_ascii_lowercase();
-        if self.allowed_hosts.is_empty() {
-            if is_internal(&host) {
-                return Err(format!(
-                    "{host} is an internal address; allow-list it in `webhook_allowed_hosts` to use it"
-                ));
-            }
-        } else if !self
-            .allowed_hosts
-            .iter()
-            .any(|allowed| matches(allowed, &host))
-        {
-            return Err(format!("{host} is not among the allowed webhook hosts"));
+        let host = normalized(parsed.host_str().ok_or("must name a host")?);
+        if !self.allowed_hosts.is_empty() {
+            return if self.allow_listed(&host) {
+                Ok(parsed)
+            } else {
+                Err(format!("{host} is not among the allowed webhook hosts"))
+            };
+        }
+        let internal = match host.parse::<IpAddr>() {
+            Ok(ip) => is_forbidden(ip),
+            Err(_) => is_local_name(&host),
+        };
+        if internal {
+            return Err(format!(
+                "{host} is an internal address; allow-list it in `webhook_allowed_hosts` to use it"
+            ));
         }
         Ok(parsed)
+    }
+
+    /// Whether a connection to `host` may go to `ip`.
+    pub fn allows_address(&self, host: &str, ip: IpAddr) -> bool {
+        let host = normalized(host);
+        if self.allowed_hosts.is_empty() {
+            !is_forbidden(ip)
+        } else {
+            self.allow_listed(&host)
+        }
     }
 }
 
@@ -67,28 +94,135 @@ fn matches(allowed: &str, host: &str) -> bool {
     }
 }
 
-fn is_internal(host: &str) -> bool {
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
+/// Names that mean this machine whatever a resolver says.
+fn is_local_name(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "localhost.localdomain"
+        || host == "ip6-localhost"
+        || host == "ip6-loopback"
+}
+
+/// Addresses a webhook never goes to: this host, private and shared networks, link-local
+/// (cloud metadata), reserved, documentation, benchmarking, multicast and broadcast ranges,
+/// and IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo).
+pub fn is_forbidden(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => is_forbidden_v4(ip),
+        IpAddr::V6(ip) => is_forbidden_v6(ip),
     }
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
+}
+
+fn in_v4(ip: Ipv4Addr, network: [u8; 4], prefix: u32) -> bool {
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
+    u32::from(ip) & mask == u32::from(Ipv4Addr::from(network)) & mask
+}
+
+fn is_forbidden_v4(ip: Ipv4Addr) -> bool {
+    const RANGES: [([u8; 4], u32); 16] = [
+        ([0, 0, 0, 0], 8),       // "this network"
+        ([10, 0, 0, 0], 8),      // private
+        ([100, 64, 0, 0], 10),   // shared address space (CGNAT, cloud metadata)
+        ([127, 0, 0, 0], 8),     // loopback
+        ([169, 254, 0, 0], 16),  // link-local (cloud metadata)
+        ([172, 16, 0, 0], 12),   // private
+        ([192, 0, 0, 0], 24),    // protocol assignments
+        ([192, 0, 2, 0], 24),    // documentation
+        ([192, 88, 99, 0], 24),  // 6to4 relay anycast
+        ([192, 168, 0, 0], 16),  // private
+        ([198, 18, 0, 0], 15),   // benchmarking
+        ([198, 51, 100, 0], 24), // documentation
+        ([203, 0, 113, 0], 24),  // documentation
+        ([224, 0, 0, 0], 4),     // multicast
+        ([240, 0, 0, 0], 4),     // reserved, broadcast
+        ([255, 255, 255, 255], 32),
+    ];
+    RANGES
+        .iter()
+        .any(|(network, prefix)| in_v4(ip, *network, *prefix))
+}
+
+fn in_v6(ip: Ipv6Addr, network: [u16; 8], prefix: u32) -> bool {
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
+    u128::from(ip) & mask == u128::from(Ipv6Addr::from(network)) & mask
+}
+
+fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    let embedded = |high: u16, low: u16| {
+        Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8)
+    };
+    if in_v6(ip, [0, 0, 0, 0, 0, 0xffff, 0, 0], 96) {
+        return is_forbidden_v4(embedded(segments[6], segments[7])); // IPv4-mapped
+    }
+    if in_v6(ip, [0x2002, 0, 0, 0, 0, 0, 0, 0], 16) {
+        return is_forbidden_v4(embedded(segments[1], segments[2])); // 6to4
+    }
+    const RANGES: [([u16; 8], u32); 11] = [
+        ([0, 0, 0, 0, 0, 0, 0, 0], 96), // unspecified, loopback, IPv4-compatible
+        ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96), // NAT64 to any IPv4 address
+        ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48), // local NAT64
+        ([0x100, 0, 0, 0, 0, 0, 0, 0], 64), // discard
+        ([0x2001, 0, 0, 0, 0, 0, 0, 0], 32), // Teredo
+        ([0x2001, 0x2, 0, 0, 0, 0, 0, 0], 48), // benchmarking
+        ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
+        ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7), // unique local
+        ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10), // link-local
+        ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10), // site-local
+        ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8), // multicast
+    ];
+    RANGES
+        .iter()
+        .any(|(network, prefix)| in_v6(ip, *network, *prefix))
+}
+
+/// The webhook client's resolver: a name resolves only when every address the connection
+/// may use is allowed, so DNS cannot point a registered name at an internal address.
+/// `hosts` fixes the addresses of names, as `/etc/hosts` does (tests use it).
+#[derive(Debug, Clone)]
+pub struct FilteringResolver {
+    policy: TargetPolicy,
+    hosts: Arc<HashMap<String, Vec<IpAddr>>>,
+}
+
+impl FilteringResolver {
+    pub fn new(policy: TargetPolicy, hosts: HashMap<String, Vec<IpAddr>>) -> Self {
+        Self {
+            policy,
+            hosts: Arc::new(hosts),
         }
-        Ok(IpAddr::V6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_unique_local()
-                || ip.is_unicast_link_local()
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_internal(&v4.to_string()))
-        }
-        Err(_) => false,
+    }
+}
+
+impl Resolve for FilteringResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let (policy, hosts) = (self.policy.clone(), self.hosts.clone());
+        let host = normalized(name.as_str());
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> = match hosts.get(&host) {
+                Some(fixed) => fixed.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            if addresses.is_empty() {
+                return Err(format!("{host} has no address").into());
+            }
+            if addresses
+                .iter()
+                .any(|address| !policy.allows_address(&host, address.ip()))
+            {
+                return Err(format!("{host} resolves to an internal address").into());
+            }
+            let addrs: Addrs = Box::new(addresses.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -100,20 +234,40 @@ mod tests {
     fn without_an_allow_list_internal_hosts_are_refused() {
         let open = TargetPolicy::default();
         assert!(open.check("https://hooks.partner.org/followup").is_ok());
+        assert!(open.check("https://hooks.partner.org./followup").is_ok());
         for refused in [
             "ftp://hooks.partner.org/",
             "https://user:pw@hooks.partner.org/",
             "http://127.0.0.1:9000/",
             "http://localhost/",
+            "http://localhost./",
+            "http://LOCALHOST../",
+            "http://api.localhost/",
             "http://10.1.2.3/",
             "http://192.168.0.1/",
             "http://169.254.169.254/latest/meta-data",
+            "http://100.100.100.200/latest/meta-data",
+            "http://100.64.0.1/",
+            "http://198.18.0.1/",
+            "http://240.0.0.1/",
+            "http://255.255.255.255/",
+            "http://0.0.0.0/",
             "http://[::1]/",
             "http://[::ffff:127.0.0.1]/",
+            "http://[::7f00:1]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[64:ff9b::8.8.8.8]/",
+            "http://[2002:7f00:1::]/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
             "not a url",
         ] {
             assert!(open.check(refused).is_err(), "{refused}");
         }
+        assert!(
+            open.check("http://[2002:808:808::]/").is_ok(),
+            "6to4 of 8.8.8.8"
+        );
     }
 
     #[test]
@@ -121,7 +275,50 @@ mod tests {
         let policy = TargetPolicy::new(&["127.0.0.1".into(), "*.wco.example".into()]);
         assert!(policy.check("http://127.0.0.1:9000/hook").is_ok());
         assert!(policy.check("https://hooks.wco.example/x").is_ok());
+        assert!(policy.check("https://hooks.wco.example./x").is_ok());
         assert!(policy.check("https://wco.example.evil.org/x").is_err());
         assert!(policy.check("https://hooks.partner.org/").is_err());
+    }
+
+    fn resolve(resolver: &FilteringResolver, name: &str) -> Result<Vec<SocketAddr>, String> {
+        let name: Name = name.parse().unwrap();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(resolver.resolve(name))
+            .map(|addrs| addrs.collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_name_resolving_to_an_internal_address_reaches_nothing() {
+        let hosts = HashMap::from([
+            (
+                "127.0.0.1.nip.io".to_owned(),
+                vec!["127.0.0.1".parse().unwrap()],
+            ),
+            (
+                "metadata.example".to_owned(),
+                vec!["100.100.100.200".parse().unwrap()],
+            ),
+            (
+                "mixed.example".to_owned(),
+                vec![
+                    "93.184.215.14".parse().unwrap(),
+                    "10.0.0.1".parse().unwrap(),
+                ],
+            ),
+            (
+                "hooks.partner.org".to_owned(),
+                vec!["93.184.215.14".parse().unwrap()],
+            ),
+        ]);
+        let resolver = FilteringResolver::new(TargetPolicy::default(), hosts);
+        for internal in ["127.0.0.1.nip.io", "metadata.example", "mixed.example"] {
+            let error = resolve(&resolver, internal).unwrap_err();
+            assert!(error.contains("internal"), "{internal}: {error}");
+        }
+        assert_eq!(resolve(&resolver, "hooks.partner.org").unwrap().len(), 1);
     }
 }

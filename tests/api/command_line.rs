@@ -231,3 +231,38 @@ async fn the_import_command_loads_a_csv_all_or_nothing() {
     assert_eq!(replies["total"], 1);
     assert_eq!(replies["items"][0]["answers"]["new_projects"]["yes"], true);
 }
+
+#[test]
+fn serve_refuses_a_weak_token_secret_and_says_how_to_make_one() {
+    for secret in [
+        "",
+        "   ",
+        "short-secret",
+        "change-me-to-a-long-random-secret",
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let output = followup()
+            .env("DATA_DIR", data.path())
+            .env("BIND", format!("127.0.0.1:{}", free_port()))
+            .env("FOLLOWUP_TOKEN_SECRET", secret)
+            .arg("serve")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{secret:?} was accepted");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains("openssl rand -hex 32"), "{secret:?}: {said}");
+    }
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("token-secret"), "\n").unwrap();
+    let output = followup()
+        .env("DATA_DIR", data.path())
+        .env("BIND", format!("127.0.0.1:{}", free_port()))
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "an empty secret file was accepted"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("token-secret"));
+}

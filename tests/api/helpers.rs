@@ -140,7 +140,9 @@ pub fn test_settings(database_url: &str) -> Settings {
         respond_requests_per_minute: std::num::NonZeroU32::new(10_000).unwrap(),
         // Tests run the scheduler and the worker themselves, on a clock they move.
         background_jobs: false,
-        token_secret: Some(SecretString::from("test token secret")),
+        token_secret: Some(SecretString::from(
+            "a test token secret of more than thirty-two bytes",
+        )),
         respond_link_base: Some(LINK_BASE.into()),
         mail_retry_base_secs: 60,
         smtp_timeout_secs: 15,

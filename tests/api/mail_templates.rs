@@ -214,7 +214,71 @@ async fn staff_filter_the_outbox_and_resend_a_mail(backend: Backend) {
         .expect_problem(403);
 }
 
+/// The resident memory of this process (the service runs in it), in KiB.
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap()
+}
+
+async fn a_template_that_would_exhaust_memory_is_refused_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = resident_kib();
+    let started = std::time::Instant::now();
+    let greedy = json!({"text": "{% for i in range(100000) %}{{ \"x\" * 100000000 }}{% endfor %}"});
+    let fields = app
+        .post("/v1/mail-templates/invitation/preview", &greedy)
+        .await
+        .expect_problem(422);
+    assert_eq!(fields, ["text"]);
+    let spinning = json!({"text": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"});
+    app.post("/v1/mail-templates/invitation/preview", &spinning)
+        .await
+        .expect_problem(422);
+    let mut saved = json!({"subject": "Invitation", "html": "<p>{{ link }}</p>"});
+    saved["text"] = greedy["text"].clone();
+    app.put("/v1/mail-templates/invitation", &saved)
+        .await
+        .expect_problem(422);
+    let took = started.elapsed();
+    let grew_mib = resident_kib().saturating_sub(before) / 1024;
+    eprintln!("three refusals in {took:?}; resident memory grew {grew_mib} MiB");
+    assert!(grew_mib < 64, "resident memory grew {grew_mib} MiB");
+    app.get("/healthz").await.expect(200);
+}
+
+async fn previews_need_the_editor_role(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let viewer = app.key_for("viewer").await;
+    app.send(
+        app.request_as(
+            &viewer,
+            reqwest::Method::POST,
+            "/v1/mail-templates/invitation/preview",
+        )
+        .json(&json!({})),
+    )
+    .await
+    .expect_problem(403);
+    let editor = app.key_for("editor").await;
+    app.send(
+        app.request_as(
+            &editor,
+            reqwest::Method::POST,
+            "/v1/mail-templates/invitation/preview",
+        )
+        .json(&json!({})),
+    )
+    .await
+    .expect(200);
+}
+
 on_both_databases!(
+    a_template_that_would_exhaust_memory_is_refused_at_once,
+    previews_need_the_editor_role,
     every_kind_has_a_shipped_template,
     an_edited_template_is_used_and_can_be_reset,
     a_template_that_does_not_render_is_refused,

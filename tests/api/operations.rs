@@ -111,7 +111,34 @@ async fn the_openapi_document_and_an_offline_docs_ui_are_served(backend: Backend
         .expect(200);
 }
 
+async fn made_up_methods_do_not_grow_the_metrics(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for i in 0..1000 {
+        let method = reqwest::Method::from_bytes(format!("MADEUP{i}").as_bytes()).unwrap();
+        app.send(app.client.request(method, app.url("/v1/workshops")))
+            .await;
+    }
+    let metrics = app
+        .send(app.client.get(app.url("/metrics")))
+        .await
+        .expect(200)
+        .text;
+    let methods: std::collections::BTreeSet<&str> = metrics
+        .match_indices("method=\"")
+        .filter_map(|(at, _)| metrics[at + 8..].split('"').next())
+        .collect();
+    let known = [
+        "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "other",
+    ];
+    assert!(
+        methods.iter().all(|m| known.contains(m)),
+        "method labels: {methods:?}"
+    );
+    assert!(methods.contains("other"), "the made-up methods are counted");
+}
+
 on_both_databases!(
+    made_up_methods_do_not_grow_the_metrics,
     health_and_readiness_answer,
     readiness_fails_when_the_database_is_gone,
     metrics_count_requests_by_route_pattern,

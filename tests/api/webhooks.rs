@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use chrono::Duration as Span;
 use entity::mailing::MailKind;
 use followup::base::clock::Clock;
-use followup::jobs::webhook_worker::{WebhookReport, WebhookWorker};
+use followup::jobs::webhook_worker::{WebhookReport, WebhookSettings, WebhookWorker};
 use followup::mail::outbox::{self, NewMail};
 use followup::mail::templates::Rendered;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, full_answers, now_clock, spawn_app, system_clock};
+use crate::helpers::{
+    Backend, TestApp, full_answers, now_clock, spawn_app, spawn_app_with, system_clock,
+};
 use crate::receiver::Receiver;
 use crate::smtp::{Mode, SmtpServer};
 
@@ -462,7 +464,103 @@ async fn inactive_endpoints_and_unsubscribed_events_get_nothing(backend: Backend
     assert!(deliveries(&app, id, "").await.is_empty());
 }
 
+async fn internal_targets_are_refused_at_registration(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.webhook_allowed_hosts = Vec::new()
+    })
+    .await;
+    for url in [
+        "http://localhost./hooks",
+        "http://127.0.0.1:9/hooks",
+        "http://100.100.100.200/latest/meta-data",
+        "http://198.18.0.1/hooks",
+        "http://240.0.0.1/hooks",
+        "http://[::7f00:1]/hooks",
+        "http://[64:ff9b::a00:1]/hooks",
+    ] {
+        let fields = app
+            .post(
+                "/v1/webhooks",
+                &json!({"url": url, "event_types": ["round.opened"]}),
+            )
+            .await
+            .expect_problem(422);
+        assert_eq!(fields, ["url"], "{url}");
+    }
+}
+
+async fn a_name_resolving_to_loopback_reaches_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.webhook_allowed_hosts = Vec::new()
+    })
+    .await;
+    let receiver = Receiver::start();
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    // A public-looking name, as 127.0.0.1.nip.io is, that DNS points at this machine.
+    let url = format!("http://receiver.example:{port}/hooks/followup");
+    let (id, _) = register(&app, &url, &["round.opened"], "partner").await;
+    let setup = app.scheduled_round(1, "AEO workshop", &["MY"]).await;
+    app.post(&format!("/v1/rounds/{}/open", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    let mut settings = WebhookSettings::from_settings(&app.settings);
+    settings.hosts = HashMap::from([(
+        "receiver.example".to_owned(),
+        vec!["127.0.0.1".parse().unwrap()],
+    )]);
+    let worker = WebhookWorker::new(app.db.clone(), now_clock(), settings).unwrap();
+    assert_eq!(worker.run_once().await.unwrap().retried, 1);
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
+    let attempt = &deliveries(&app, id, "").await[0]["attempt_log"][0];
+    assert!(
+        attempt["error"]
+            .as_str()
+            .unwrap()
+            .contains("internal address"),
+        "{attempt}"
+    );
+}
+
+async fn an_endpoint_turned_partner_gets_the_partner_payload_on_retry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let receiver = Receiver::start();
+    let (id, _) = register(&app, &receiver.url, &["mailing.failed"], "staff").await;
+    receiver.fail_next(1);
+    cause_every_event(&app).await;
+    let clock = now_clock();
+    let worker = app.webhook_worker(clock.clone());
+    assert_eq!(worker.run_once().await.unwrap().retried, 1);
+    app.put(
+        &format!("/v1/webhooks/{id}"),
+        &json!({"url": receiver.url, "event_types": ["mailing.failed"], "audience": "partner"}),
+    )
+    .await
+    .expect(200);
+    clock.advance(Span::hours(2));
+    assert_eq!(worker.run_once().await.unwrap().delivered, 1);
+    let received = receiver.received();
+    let sent = received.last().unwrap().json();
+    assert!(
+        sent["data"].get("error").is_none(),
+        "staff fields after the change: {sent}"
+    );
+    assert!(sent["data"]["mailing_id"].is_i64());
+}
+
 on_both_databases!(
+    internal_targets_are_refused_at_registration,
+    a_name_resolving_to_loopback_reaches_nothing,
+    an_endpoint_turned_partner_gets_the_partner_payload_on_retry,
     each_event_reaches_the_receiver_once_with_a_valid_signature,
     a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt,
     an_endpoint_that_keeps_failing_is_marked_failed_and_can_be_redelivered,

@@ -190,14 +190,24 @@ pub async fn claim_due(
     Ok(queue::claim_due::<webhook_delivery::Entity>(db, at, lease, limit).await?)
 }
 
-/// The endpoint a delivery goes to; `None` once it was deleted.
-pub async fn endpoint_of(
+/// What a delivery sends now: its endpoint as it is (`None` once deleted) and the body of
+/// the event for the endpoint's current audience, so an endpoint changed to the partner
+/// audience after the event no longer receives what only staff may read.
+pub async fn sendable(
     db: &DatabaseConnection,
     delivery: &webhook_delivery::Model,
-) -> Result<Option<webhook::Model>, ServiceError> {
-    Ok(webhook::Entity::find_by_id(delivery.webhook_id)
+) -> Result<Option<(webhook::Model, String)>, ServiceError> {
+    let Some(endpoint) = webhook::Entity::find_by_id(delivery.webhook_id)
         .one(db)
-        .await?)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let body = match event::Entity::find_by_id(delivery.event_id).one(db).await? {
+        Some(event) => body_for(endpoint.audience, &event),
+        None => delivery.payload.clone(),
+    };
+    Ok(Some((endpoint, body)))
 }
 
 /// What one attempt came to.
