@@ -77,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
                         + &"<p>The Survey 2020 has collected 28 replies.</p>".repeat(20),
                 },
                 link_generation: None,
+                participant_id: None,
             },
         )
         .await

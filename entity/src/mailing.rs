@@ -91,6 +91,8 @@ pub struct Model {
     /// The generation of the invitation's link the bodies point to: they hold a
     /// placeholder, replaced by the token (derived from the key) only when sent.
     pub link_generation: Option<i32>,
+    /// The officer the mail was addressed to (none for mail older than this column).
+    pub participant_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     /// `participant`, or the name of the staff key.
     pub submitted_by: String,
     pub answers: Json,
+    /// The officer whose link submitted it; none when staff entered or imported it.
+    pub participant_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ mod m20261128_000003_mail;
 mod m20261128_000004_answer_rounds;
 mod m20261128_000005_integration;
 mod m20261128_000006_privacy;
+mod m20261130_000007_keep_replies;
+mod m20261130_000008_officers;
 
 pub struct Migrator;
 
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_answer_rounds::Migration),
             Box::new(m20261128_000005_integration::Migration),
             Box::new(m20261128_000006_privacy::Migration),
+            Box::new(m20261130_000007_keep_replies::Migration),
+            Box::new(m20261130_000008_officers::Migration),
         ]
     }
 }

@@ -39,6 +39,12 @@ pub enum Refusal {
     #[error("another participant of this workshop has this email address")]
     ParticipantEmailTaken,
     #[error(
+        "the participant has {invitations} invitation(s), with links and mail addressed to them; \
+         erase them instead (POST .../erase): their name and email are removed everywhere and \
+         their links revoked"
+    )]
+    ParticipantInvited { invitations: u64 },
+    #[error(
         "version {version} is used by a round and cannot change; publish a new version instead"
     )]
     QuestionnaireInUse { version: i32 },

@@ -11,7 +11,8 @@ use tokio::sync::watch;
 
 use crate::base::clock::Clock;
 use crate::mail::MailContext;
-use crate::services::{due_mail, idempotency, privacy};
+use crate::services::privacy::retention;
+use crate::services::{due_mail, idempotency};
 
 /// What one tick queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,13 @@ impl Scheduler {
             reminders: due.reminders,
             rounds_opened: due.rounds_opened,
             idempotency_keys_expired: idempotency::purge_expired(&self.db, now).await?,
-            mail_bodies_purged: privacy::purge_mail_bodies(&self.db, now, self.mail_retention)
-                .await?,
+            mail_bodies_purged: retention::purge_mail_bodies(
+                &self.db,
+                &self.mail,
+                now,
+                self.mail_retention,
+            )
+            .await?,
         })
     }
 

@@ -88,6 +88,7 @@ pub async fn queue(
             recipient: officer.email,
             rendered,
             link_generation,
+            participant_id: Some(participant_id),
         },
     )
     .await

@@ -22,6 +22,8 @@ pub struct MailContext {
     /// Participant links are this followed by the token.
     pub link_base: String,
     pub key: TokenKey,
+    /// Where mail is written as `.eml` files when no SMTP server is configured.
+    pub files: Option<std::path::PathBuf>,
 }
 
 impl MailContext {
@@ -38,6 +40,7 @@ impl MailContext {
                 .parse()
                 .with_context(|| format!("mail_from {:?} is not a mailbox", settings.mail_from))?,
             link_base: settings.link_base(listening),
+            files: settings.smtp_url.is_none().then(|| settings.mail_dir()),
             key: settings.token_key()?,
         })
     }

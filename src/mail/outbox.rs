@@ -26,6 +26,8 @@ pub struct NewMail {
     pub rendered: Rendered,
     /// The link generation whose token replaces the placeholder in the bodies when sent.
     pub link_generation: Option<i32>,
+    /// The officer it is addressed to.
+    pub participant_id: Option<i32>,
 }
 
 /// Queues `mail` unless its key was queued before; `true` when queued now.
@@ -59,6 +61,7 @@ pub async fn queue(
         created_at: Set(at),
         sent_at: Set(None),
         link_generation: Set(mail.link_generation),
+        participant_id: Set(mail.participant_id),
         ..Default::default()
     })
     .on_conflict(

@@ -1,16 +1,18 @@
 //! Sending: SMTP (from a URL: `smtp://`, `smtps://`, STARTTLS with `?tls=required`,
 //! credentials in the URL), or `.eml` files when no SMTP server is configured.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
 use entity::mailing;
+
+use crate::config::secret::private_dir;
 
 /// Why a send failed, and whether trying again may help.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +25,8 @@ pub enum SendError {
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(AsyncFileTransport<Tokio1Executor>),
+    /// `.eml` files in this folder, one per mail, named by its Message-ID ([`mail_file`]).
+    Files(PathBuf),
 }
 
 impl std::fmt::Debug for Transport {
@@ -53,9 +56,8 @@ impl Transport {
                     .build(),
             )),
             None => {
-                std::fs::create_dir_all(mail_dir)
-                    .with_context(|| format!("creating {}", mail_dir.display()))?;
-                Ok(Self::Files(AsyncFileTransport::new(mail_dir)))
+                private_dir(mail_dir)?;
+                Ok(Self::Files(mail_dir.to_path_buf()))
             }
         }
     }
@@ -77,10 +79,8 @@ impl Transport {
                         SendError::Transient(error.to_string())
                     }
                 }),
-                Self::Files(files) => files
-                    .send(message)
+                Self::Files(dir) => write_file(&mail_file(dir, &mail.message_id), &message)
                     .await
-                    .map(|_| ())
                     .map_err(|error| SendError::Transient(error.to_string())),
             }
         };
@@ -92,6 +92,46 @@ impl Transport {
             ))),
         }
     }
+}
+
+/// The file a mail with `message_id` is written to under `dir`: the Message-ID without its
+/// brackets, other characters than letters, digits, `.`, `-`, `_` and `@` replaced.
+pub fn mail_file(dir: &Path, message_id: &str) -> PathBuf {
+    let name: String = message_id
+        .trim_matches(['<', '>'])
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("{name}.eml"))
+}
+
+/// Writes the message whole under a temporary name, readable by the owner only (it holds
+/// a name, an address and a live link), then moves it into place; a resend replaces it.
+async fn write_file(path: &Path, message: &Message) -> std::io::Result<()> {
+    let path = path.to_path_buf();
+    let bytes = message.formatted();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let temporary = path.with_extension("eml.partial");
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &path)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 fn message(mail: &mailing::Model, from: &Mailbox) -> Result<Message, String> {

@@ -19,6 +19,7 @@ use crate::http::policy::Access;
 use crate::http::responses;
 use crate::http::state::AppState;
 use crate::services::participants::{self as service, ParticipantFilter, ParticipantInput};
+use crate::services::privacy::removal;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -264,6 +265,6 @@ async fn delete_participant(
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     let (workshop_id, id) = path.into_inner();
-    service::delete(&state.db, &caller.actor(), workshop_id, id, &precondition).await?;
+    removal::delete(&state.db, &caller.actor(), workshop_id, id, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
 }

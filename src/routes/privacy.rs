@@ -18,7 +18,8 @@ use crate::http::auth::Caller;
 use crate::http::conditional::tagged;
 use crate::http::policy::Access;
 use crate::http::state::AppState;
-use crate::services::privacy::{self as service, PersonalData};
+use crate::services::privacy::erase;
+use crate::services::privacy::export::{self, PersonalData};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -184,7 +185,7 @@ async fn export_personal_data(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (workshop_id, id) = path.into_inner();
-    let data = service::export(&state.db, workshop_id, id).await?;
+    let data = export::export(&state.db, workshop_id, id).await?;
     Ok(HttpResponse::Ok().json(PersonalDataExport::from(data)))
 }
 
@@ -207,7 +208,7 @@ async fn erase_participant(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (workshop_id, id) = path.into_inner();
-    let erased = service::erase(&state.db, &caller.actor(), workshop_id, id).await?;
+    let erased = erase::erase(&state.db, &state.mail, &caller.actor(), workshop_id, id).await?;
     Ok(tagged(
         erased.record.entity_tag(),
         &Participant::from(erased),

@@ -214,20 +214,3 @@ pub async fn update(
         administration_code: administration.code,
     })
 }
-
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    workshop_id: i32,
-    id: i32,
-    precondition: &Precondition,
-) -> Result<(), ServiceError> {
-    let txn = db::begin(db).await?;
-    lock_by_id::<participant::Entity>(&txn, "participant", id).await?;
-    let before = get(&txn, workshop_id, id).await?.record;
-    precondition.check("participant", &before)?;
-    participant::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, Change::deleted("participant", id, &before)).await?;
-    txn.commit().await?;
-    Ok(())
-}

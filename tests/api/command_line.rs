@@ -3,20 +3,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn followup() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_followup"));
-    for variable in [
-        "DATABASE_URL",
-        "BIND",
-        "DATA_DIR",
-        "LOG_FORMAT",
-        "LOG_LEVEL",
-        "RUST_LOG",
-    ] {
-        command.env_remove(variable);
-    }
-    command
-}
+use crate::process::followup;
 
 #[test]
 fn every_subcommand_has_help() {

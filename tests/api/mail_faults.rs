@@ -31,6 +31,7 @@ async fn queue(app: &TestApp, count: usize) {
                     html: "<p>Hello</p>".into(),
                 },
                 link_generation: None,
+                participant_id: None,
             },
         )
         .await
@@ -107,6 +108,7 @@ async fn a_4xx_reply_is_retried_and_a_5xx_fails_at_once(backend: Backend) {
                 html: "x".into(),
             },
             link_generation: None,
+            participant_id: None,
         },
     )
     .await

@@ -25,6 +25,8 @@ mod operations;
 mod pages;
 mod participants;
 mod privacy;
+mod privacy_on_disk;
+mod process;
 mod questionnaires;
 mod receiver;
 mod replies;

@@ -282,3 +282,67 @@ on_both_databases!(
     a_participant_added_later_is_invited,
     detaching_removes_invitations_until_someone_replies,
 );
+
+/// PostgreSQL runs a submission and a detach side by side: a reply committing while its
+/// workshop is being taken out of the round is counted, so the workshop stays.
+#[tokio::test]
+async fn a_reply_committing_while_its_workshop_is_detached_stays() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = crate::helpers::spawn_app(Backend::Postgres).await;
+    let setup = app.scheduled_round(1, "AEO workshop", &["MY"]).await;
+    let invitation = setup.invitation_of("MY");
+    // A submission in progress: its invitation locked, its reply written, not committed.
+    let submission = app.db.begin().await.unwrap();
+    submission
+        .execute_unprepared(&format!(
+            "SELECT id FROM invitations WHERE id = {invitation} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    submission
+        .execute_unprepared(&format!(
+            "INSERT INTO replies (invitation_id, round_id, workshop_id, administration_id, \
+             first_submitted_at, last_submitted_at, late, provenance, revision) \
+             SELECT id, round_id, workshop_id, administration_id, now(), now(), false, \
+             'participant', 1 FROM invitations WHERE id = {invitation}"
+        ))
+        .await
+        .unwrap();
+    let detach = tokio::spawn(
+        app.request_as(
+            &app.admin_key,
+            reqwest::Method::DELETE,
+            &format!(
+                "/v1/rounds/{}/workshops/{}",
+                setup.round_id, setup.workshop_id
+            ),
+        )
+        .send(),
+    );
+    let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
+                   WHERE wait_event_type = 'Lock' AND datname = current_database()";
+    for _ in 0..200 {
+        let row = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                waiting,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get::<i64>("", "n").unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    submission.commit().await.unwrap();
+    let status = detach.await.unwrap().unwrap().status();
+    assert_eq!(status, reqwest::StatusCode::CONFLICT);
+    let replies = app
+        .get(&format!("/v1/rounds/{}/replies", setup.round_id))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(replies["total"], 1, "the reply stays");
+}

@@ -104,6 +104,7 @@ async fn cause_every_event(app: &TestApp) -> String {
                 html: "x".into(),
             },
             link_generation: None,
+            participant_id: None,
         },
     )
     .await

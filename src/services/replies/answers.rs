@@ -129,12 +129,21 @@ pub async fn store_answers(
     Ok(())
 }
 
+/// Who submitted a revision.
+#[derive(Debug, Clone, Copy)]
+pub struct Submitter<'a> {
+    pub provenance: Provenance,
+    /// `participant`, `import`, or the staff key's name.
+    pub name: &'a str,
+    /// The officer whose link sent it.
+    pub participant_id: Option<i32>,
+}
+
 /// Keeps a submission in the reply's history.
 pub async fn record_revision(
     db: &impl ConnectionTrait,
     reply: &reply::Model,
-    provenance: Provenance,
-    submitted_by: &str,
+    by: &Submitter<'_>,
     submitted_at: DateTime<Utc>,
     answers: &Answers,
 ) -> Result<(), ServiceError> {
@@ -142,8 +151,9 @@ pub async fn record_revision(
         reply_id: Set(reply.id),
         revision: Set(reply.revision),
         submitted_at: Set(submitted_at),
-        provenance: Set(provenance),
-        submitted_by: Set(submitted_by.to_owned()),
+        provenance: Set(by.provenance),
+        submitted_by: Set(by.name.to_owned()),
+        participant_id: Set(by.participant_id),
         answers: Set(serde_json::to_value(answers).unwrap_or_default()),
         ..Default::default()
     }

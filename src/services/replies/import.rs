@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::answers::{record_revision, store_answers};
+use super::answers::{Submitter, record_revision, store_answers};
 use super::import_rows::{Errors, Row, read_rows};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
@@ -205,15 +205,12 @@ async fn store(
     .insert(txn)
     .await?;
     store_answers(txn, &reply, &row.answers).await?;
-    record_revision(
-        txn,
-        &reply,
-        row.provenance,
-        "import",
-        row.submitted_at,
-        &row.answers,
-    )
-    .await
+    let by = Submitter {
+        provenance: row.provenance,
+        name: "import",
+        participant_id: None,
+    };
+    record_revision(txn, &reply, &by, row.submitted_at, &row.answers).await
 }
 
 /// An invitation of the roster still waiting for this administration's reply takes it;

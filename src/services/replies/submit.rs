@@ -13,7 +13,7 @@ use sea_orm::{
     Set,
 };
 
-use super::answers::{answers_of, record_revision, store_answers};
+use super::answers::{Submitter, answers_of, record_revision, store_answers};
 use super::views::{ReplyDetail, detail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
@@ -45,6 +45,8 @@ pub struct Submission {
     pub submitted_by: String,
     /// When the answers arrived (staff may enter an emailed answer later).
     pub received_at: DateTime<Utc>,
+    /// The officer whose link sent the answers; none when staff entered them.
+    pub officer: Option<i32>,
 }
 
 /// What a submission did.
@@ -113,15 +115,12 @@ async fn submit(
         }
     };
     store_answers(db, &reply, &answers).await?;
-    record_revision(
-        db,
-        &reply,
-        submission.provenance,
-        &submission.submitted_by,
-        at,
-        &answers,
-    )
-    .await?;
+    let by = Submitter {
+        provenance: submission.provenance,
+        name: &submission.submitted_by,
+        participant_id: submission.officer,
+    };
+    record_revision(db, &reply, &by, at, &answers).await?;
     events::reply_received(db, context.mail, &reply, first, &questions, &answers).await?;
     Ok(Outcome {
         reply,
@@ -146,6 +145,7 @@ pub async fn respond(
         provenance: Provenance::Participant,
         submitted_by: "participant".into(),
         received_at: now(),
+        officer: invitation.participant_id,
     };
     let outcome = submit(&txn, context, invitation, submission).await?;
     let detail = detail(&txn, outcome.reply, outcome.answers).await?;
@@ -174,6 +174,7 @@ pub async fn enter(
         provenance: Provenance::Staff,
         submitted_by: actor.name.clone(),
         received_at,
+        officer: None,
     };
     let outcome = submit(&txn, context, invitation, submission).await?;
     if let Some((before, first)) = &outcome.change {

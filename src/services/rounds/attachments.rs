@@ -8,7 +8,7 @@ use entity::round::{self, RoundState};
 use entity::{invitation, reply, round_workshop, workshop};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
 use super::schedule::{self, check_rules, effective_rules};
@@ -202,6 +202,14 @@ pub async fn detach(
     let txn = db::begin(db).await?;
     open_to_change(&txn, round_id).await?;
     let (before, _) = get(&txn, round_id, workshop_id).await?;
+    // Submissions lock their invitation: with the workshop's invitations locked, every
+    // reply is either counted here or comes after they are gone (and finds no link).
+    invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .filter(invitation::Column::WorkshopId.eq(workshop_id))
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
     let replies = reply::Entity::find()
         .filter(reply::Column::RoundId.eq(round_id))
         .filter(reply::Column::WorkshopId.eq(workshop_id))

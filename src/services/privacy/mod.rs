@@ -1,0 +1,11 @@
+//! Personal data: where a participant's lie (`holdings`), everything held about one for
+//! them to see (`export`), erasure on request (`erase`), deleting a participant who was
+//! never invited (`removal`), and the retention of sent mail (`retention`).
+
+pub mod erase;
+pub mod export;
+mod holdings;
+pub mod removal;
+pub mod retention;
+
+pub use holdings::{ERASED_NAME, erased_email};
