@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Dependency policy with cargo-deny (deny.toml): licenses on an allow-list, crates only from
-# crates.io, no wildcard versions. The advisories check (known vulnerabilities) needs the
+# crates.io, no wildcard versions, no second version of a crate beyond the listed ones.
+# The advisories check (known vulnerabilities, unmaintained and yanked crates) needs the
 # RustSec database from GitHub; where GitHub is reachable it runs too, here it is skipped
 # with a notice (see SECURITY.md).
 set -euo pipefail

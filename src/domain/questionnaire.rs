@@ -105,6 +105,23 @@ pub struct QuestionInput {
     pub scale_max: Option<i32>,
 }
 
+/// The columns of the replies' CSV before the answers, in order. A question coded like
+/// one would make the file ambiguous, so these codes are reserved; the answer columns'
+/// suffixes (`.other`, `.comment`) cannot clash, since codes hold no dot.
+pub const REPLY_COLUMNS: [&str; 11] = [
+    "workshop",
+    "workshop_topic",
+    "workshop_scope",
+    "workshop_start_date",
+    "workshop_end_date",
+    "workshop_venue",
+    "workshop_virtual",
+    "administration",
+    "submitted_at",
+    "late",
+    "provenance",
+];
+
 fn is_code(value: &str) -> bool {
     let mut chars = value.chars();
     value != OTHER
@@ -131,6 +148,11 @@ pub fn parse_questions(inputs: &[QuestionInput]) -> Result<Vec<Question>, Invali
             fail(
                 at("code"),
                 "must be lower-case letters, digits and _, starting with a letter (not `other`)",
+            );
+        } else if REPLY_COLUMNS.contains(&input.code.as_str()) {
+            fail(
+                at("code"),
+                "is reserved: the replies' CSV has a column of this name; choose another code",
             );
         } else if !codes.insert(input.code.clone()) {
             fail(at("code"), "another question has this code");

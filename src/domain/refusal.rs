@@ -15,6 +15,8 @@ pub enum Refusal {
     RulesFixed,
     #[error("only a draft round can be deleted; this one is {state}")]
     OnlyDraftDeleted { state: String },
+    #[error("{replies} repl(ies) were imported into this round; it cannot be deleted with them")]
+    RoundHasReplies { replies: u64 },
     #[error("round {number} is closed; its data are final")]
     RoundClosed { number: i32 },
     #[error("a {state} round cannot {transition}")]
@@ -66,6 +68,12 @@ pub enum Refusal {
     RepliesFinal,
     #[error("the round is closed; import into a round before closing it")]
     ImportIntoClosedRound,
+    #[error(
+        "{issued} link(s) of this round were given out; imported history would show under \
+         live links. Import into a round before its links go out (a draft, or a scheduled \
+         round before it opens)"
+    )]
+    ImportAfterLinks { issued: u64 },
     // Mail and webhooks.
     #[error("a draft round has nobody to send feedback to")]
     FeedbackOfDraft,
@@ -78,6 +86,21 @@ pub enum Refusal {
     },
     #[error("the mail is still queued; it will be sent")]
     MailStillQueued,
+    #[error(
+        "this mail was addressed to {whom}; send the invitation to its current officer instead \
+         (POST /v1/invitations/{invitation_id}/resend)"
+    )]
+    MailToFormerOfficer {
+        whom: &'static str,
+        invitation_id: i32,
+    },
+    #[error(
+        "the link in this mail was revoked; issue a new link or resend the invitation \
+         (POST /v1/invitations/{invitation_id}/resend)"
+    )]
+    MailLinkRevoked { invitation_id: i32 },
+    #[error("the mail's content was removed (retention or erasure); there is nothing to send")]
+    MailPurged,
     #[error("the delivery is still queued; it will be tried")]
     DeliveryStillQueued,
     #[error("rounds 5 and 6 exist already: the demo data are loaded")]

@@ -12,7 +12,7 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web
 use entity::api_key::Role;
 
 use super::observe::RequestId;
-use super::policy::RoutePolicy;
+use super::policy::{Access, RoutePolicy};
 use super::state::AppState;
 use crate::error::ApiError;
 use crate::services::{api_keys, audit::Actor};
@@ -76,7 +76,8 @@ impl FromRequest for Caller {
 }
 
 /// Checks the key and role of every operation that takes an API key, before its handler
-/// runs. Undocumented routes and methods pass through: the router answers them (404, 405).
+/// runs, and keeps every answer that may hold personal data or a token out of caches.
+/// Undocumented routes and methods pass through: the router answers them (404, 405).
 pub async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -90,9 +91,26 @@ pub async fn authenticate(
         .match_pattern(&path)
         .zip(request.app_data::<web::Data<RoutePolicy>>())
         .and_then(|(pattern, policy)| policy.access(request.method(), &pattern));
-    let Some(access) = access.filter(|access| access.needs_api_key()) else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
+    let private = access.is_some_and(Access::may_carry_personal_data);
+    let mut response = match access.filter(|access| access.needs_api_key()) {
+        None => next.call(request).await?.map_into_boxed_body(),
+        Some(access) => authenticated(request, next, access).await?,
     };
+    if private {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(response)
+}
+
+/// Calls the operation when the request's key has a role `access` allows; 401 or 403.
+async fn authenticated(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    access: Access,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let checked = match Caller::authenticate(request.request()).await {
         Ok(caller) if access.allows(caller.role) => Ok(caller),
         Ok(_) => Err(ApiError::Forbidden(

@@ -66,6 +66,15 @@ impl Access {
         }
     }
 
+    /// Whether the operation's answers may hold personal data, a token or a secret: those
+    /// are sent with `Cache-Control: no-store` (by `super::auth::authenticate`).
+    pub fn may_carry_personal_data(self) -> bool {
+        !matches!(
+            self,
+            Self::Public | Self::ReadRegistry | Self::ReadAnalytics
+        )
+    }
+
     /// Whether the operation takes an API key.
     pub fn needs_api_key(self) -> bool {
         self.roles().is_some()

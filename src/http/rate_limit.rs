@@ -1,8 +1,10 @@
 //! Per-client rate limiting of the participant routes. The client is the connection's
 //! peer address; `X-Forwarded-For` counts only when the peer is a configured trusted
-//! proxy, so a client cannot dodge the limit by forging the header.
+//! proxy, so a client cannot dodge the limit by forging the header. An IPv6 client counts
+//! by its /64, the block one subscriber is given, so rotating addresses within it does
+//! not reset the quota.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -53,34 +55,71 @@ impl RespondLimiter {
     }
 }
 
-/// The address to count a request against.
-pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
+/// The key a client is counted by: an IPv4 address as it is, an IPv6 address by its /64
+/// (an IPv4-mapped one as the IPv4 address).
+pub fn client_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(Ipv6Addr::from(prefix))
+            }
+        },
+        v4 => v4,
     }
-    let hops: Vec<IpAddr> = forwarded_for
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|hop| hop.trim().parse().ok())
+}
+
+/// One `X-Forwarded-For` entry: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`,
+/// `[2001:db8::1]` or `[2001:db8::1]:5678`.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+                .and_then(|inner| inner.parse().ok())
+        })
+}
+
+/// The key to count a request against. `forwarded_for` holds every `X-Forwarded-For`
+/// line, in order. Behind trusted proxies the nearest untrusted hop is the client; an entry
+/// that cannot be read stops the walk and the peer is counted instead (anything left of it
+/// could be forged).
+pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return client_key(peer);
+    }
+    let hops: Vec<&str> = forwarded_for
+        .iter()
+        .flat_map(|line| line.split(','))
+        .filter(|hop| !hop.trim().is_empty())
         .collect();
-    // Proxies append; the nearest untrusted hop is the client as far as we can trust.
-    hops.iter()
-        .rev()
-        .find(|hop| !trusted.contains(hop))
-        .or(hops.first())
-        .copied()
-        .unwrap_or(peer)
+    // Proxies append, so the walk goes from the right.
+    for hop in hops.iter().rev() {
+        match hop_address(hop) {
+            Some(address) if trusted.contains(&address) => continue,
+            Some(address) => return client_key(address),
+            None => return client_key(peer),
+        }
+    }
+    // Only trusted hops: the first one sent the request.
+    let first = hops.first().and_then(|hop| hop_address(hop));
+    client_key(first.unwrap_or(peer))
 }
 
 /// Counts the request against its client's quota; the seconds to wait when it is over.
 pub fn over_quota(request: &ServiceRequest) -> Option<u64> {
     let limiter = request.app_data::<web::Data<RespondLimiter>>()?;
     let peer = request.peer_addr()?.ip();
-    let forwarded_for = request
+    let forwarded_for: Vec<&str> = request
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let client = client_address(peer, forwarded_for, &limiter.trusted_proxies);
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let client = client_address(peer, &forwarded_for, &limiter.trusted_proxies);
     limiter.check(client).err()
 }
 
@@ -108,14 +147,14 @@ mod tests {
 
     #[test]
     fn a_forged_header_from_an_untrusted_peer_is_ignored() {
-        let client = client_address(ip("203.0.113.9"), Some("1.2.3.4"), &[]);
+        let client = client_address(ip("203.0.113.9"), &["1.2.3.4"], &[]);
         assert_eq!(client, ip("203.0.113.9"));
     }
 
     #[test]
     fn behind_a_trusted_proxy_the_nearest_untrusted_hop_counts() {
         let trusted = [ip("10.0.0.1")];
-        let client = client_address(ip("10.0.0.1"), Some("1.2.3.4, 198.51.100.7"), &trusted);
+        let client = client_address(ip("10.0.0.1"), &["1.2.3.4, 198.51.100.7"], &trusted);
         assert_eq!(client, ip("198.51.100.7"), "the left entry could be forged");
     }
 
@@ -123,9 +162,56 @@ mod tests {
     fn a_trusted_proxy_without_the_header_counts_as_itself() {
         let trusted = [ip("10.0.0.1")];
         assert_eq!(
-            client_address(ip("10.0.0.1"), None, &trusted),
+            client_address(ip("10.0.0.1"), &[], &trusted),
             ip("10.0.0.1")
         );
+    }
+
+    #[test]
+    fn every_header_line_counts_and_ports_and_brackets_are_read() {
+        let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let lines = ["1.2.3.4", "198.51.100.7:4711, 10.0.0.2"];
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &lines, &trusted),
+            ip("198.51.100.7"),
+            "the second line is the nearer one and its port is not the client's"
+        );
+        for hop in [
+            "[2001:db8:1:2::9]:443",
+            "[2001:db8:1:2::9]",
+            "2001:db8:1:2::9",
+        ] {
+            assert_eq!(
+                client_address(ip("10.0.0.1"), &[hop], &trusted),
+                ip("2001:db8:1:2::"),
+                "{hop}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unreadable_entry_counts_the_proxy_not_what_is_left_of_it() {
+        let trusted = [ip("10.0.0.1")];
+        let client = client_address(ip("10.0.0.1"), &["198.51.100.7, unknown"], &trusted);
+        assert_eq!(client, ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_slash_64() {
+        let limiter = RespondLimiter::new(NonZeroU32::new(2).unwrap(), vec![]);
+        let rotating = ["2001:db8:0:1::1", "2001:db8:0:1:ffff::2", "2001:db8:0:1::3"];
+        let results: Vec<bool> = rotating
+            .iter()
+            .map(|a| limiter.check(client_address(ip(a), &[], &[])).is_ok())
+            .collect();
+        assert_eq!(results, [true, true, false]);
+        assert!(
+            limiter
+                .check(client_address(ip("2001:db8:0:2::1"), &[], &[]))
+                .is_ok(),
+            "the next /64 is someone else"
+        );
+        assert_eq!(client_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
 use crate::domain::TokenKey;
 use crate::mail::outbox;
-use crate::mail::transport::{SendError, Transport};
+use crate::mail::send_error::SendError;
+use crate::mail::transport::Transport;
 use crate::services::mailings;
 
 #[derive(Debug, Clone)]
@@ -114,20 +115,38 @@ impl Worker {
         let now = self.clock.now();
         Ok(match sent {
             Ok(()) => {
-                outbox::mark_sent(&self.db, mail.id, now).await?;
+                if !outbox::mark_sent(&self.db, mail.id, now).await? {
+                    tracing::info!(
+                        mailing = mail.id,
+                        "a mail withdrawn while it was sent went out"
+                    );
+                }
                 Outcome::Sent
             }
-            Err(SendError::Transient(error))
-                if (mail.attempts as u32) < self.settings.max_attempts =>
+            // The logs get the classified reason; the server's words may quote the address.
+            Err(error)
+                if error.transient && (mail.attempts as u32) < self.settings.max_attempts =>
             {
                 let retry_at = now + self.backoff(mail.attempts);
-                tracing::warn!(mailing = mail.id, attempts = mail.attempts, %error, "delivery failed; will retry");
-                outbox::mark_retry(&self.db, mail.id, retry_at, &error).await?;
+                tracing::warn!(
+                    mailing = mail.id,
+                    attempts = mail.attempts,
+                    reason = error.reason,
+                    smtp_code = error.code,
+                    "delivery failed; will retry"
+                );
+                outbox::mark_retry(&self.db, mail.id, retry_at, &error.detail).await?;
                 Outcome::Retried
             }
-            Err(SendError::Transient(error) | SendError::Permanent(error)) => {
-                tracing::error!(mailing = mail.id, attempts = mail.attempts, %error, "delivery failed for good");
-                mailings::fail(&self.db, mail, &error).await?;
+            Err(error) => {
+                tracing::error!(
+                    mailing = mail.id,
+                    attempts = mail.attempts,
+                    reason = error.reason,
+                    smtp_code = error.code,
+                    "delivery failed for good"
+                );
+                mailings::fail(&self.db, mail, &error.detail).await?;
                 Outcome::Failed
             }
         })

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod outbox;
+pub mod send_error;
 pub mod templates;
 pub mod transport;
 

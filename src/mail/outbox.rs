@@ -99,9 +99,14 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Delivered.
-pub async fn mark_sent(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) -> Result<(), DbErr> {
-    mailing::Entity::update_many()
+/// Delivered; `false` when the mail was no longer queued (withdrawn, or erased, while it
+/// was sent), which keeps its status.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = mailing::Entity::update_many()
         .col_expr(mailing::Column::Status, Expr::value(MailStatus::Sent))
         .col_expr(mailing::Column::SentAt, Expr::value(at))
         .col_expr(
@@ -113,9 +118,10 @@ pub async fn mark_sent(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) ->
             Expr::value(Option::<String>::None),
         )
         .filter(mailing::Column::Id.eq(id))
+        .filter(mailing::Column::Status.eq(MailStatus::Queued))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected == 1)
 }
 
 /// Not delivered this time; try again at `retry_at`.

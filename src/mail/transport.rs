@@ -12,16 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use entity::mailing;
 
+use super::send_error::SendError;
 use crate::config::secret::private_dir;
-
-/// Why a send failed, and whether trying again may help.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendError {
-    /// Connection refused, timeout, a 4xx reply: try again later.
-    Transient(String),
-    /// A 5xx reply or an unusable message: trying again will not help.
-    Permanent(String),
-}
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -69,27 +61,31 @@ impl Transport {
         from: &Mailbox,
         timeout: Duration,
     ) -> Result<(), SendError> {
-        let message = message(mail, from).map_err(SendError::Permanent)?;
+        let message = message(mail, from)
+            .map_err(|detail| SendError::permanent("the message could not be built", detail))?;
         let sending = async {
             match self {
-                Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|error| {
-                    if error.is_permanent() {
-                        SendError::Permanent(error.to_string())
-                    } else {
-                        SendError::Transient(error.to_string())
-                    }
-                }),
+                Self::Smtp(smtp) => smtp
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| SendError::from_smtp(&error)),
                 Self::Files(dir) => write_file(&mail_file(dir, &mail.message_id), &message)
                     .await
-                    .map_err(|error| SendError::Transient(error.to_string())),
+                    .map_err(|error| {
+                        SendError::transient(
+                            "the mail file could not be written",
+                            error.to_string(),
+                        )
+                    }),
             }
         };
         match tokio::time::timeout(timeout, sending).await {
             Ok(result) => result,
-            Err(_) => Err(SendError::Transient(format!(
-                "no answer within {} s",
-                timeout.as_secs()
-            ))),
+            Err(_) => Err(SendError::transient(
+                "the server did not answer in time",
+                format!("no answer within {} s", timeout.as_secs()),
+            )),
         }
     }
 }

@@ -23,7 +23,8 @@ use crate::http::paging::{Page, PageParams};
 use crate::http::policy::Access;
 use crate::http::responses;
 use crate::http::state::AppState;
-use crate::services::invitations::links::{self, Officer};
+use crate::services::invitations::hand_over::{Officer, hand_over as hand_invitation_over};
+use crate::services::invitations::links;
 use crate::services::invitations::views::{self, InvitationFilter, InvitationRow, ShownStatus};
 use crate::services::replies::submit::{self, Context};
 
@@ -274,7 +275,7 @@ async fn hand_over(
         position,
     };
     let (row, token) =
-        links::hand_over(&state.db, &caller.actor(), &state.mail.key, *id, officer).await?;
+        hand_invitation_over(&state.db, &state.mail, &caller.actor(), *id, officer).await?;
     Ok(carrying_secret(HttpResponse::Ok().json(issued(row, token))))
 }
 

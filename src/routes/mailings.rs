@@ -136,7 +136,9 @@ async fn get_mailing(
     }))
 }
 
-/// Send a mail again (the same message and Message-ID), whatever became of it (audited).
+/// Send a mail again (the same message and Message-ID), whatever became of it (audited);
+/// an invitation's mail only to its current officer at their current address, with the
+/// current link (409 otherwise: resend the invitation instead).
 #[utoipa::path(
     extensions(("x-access" = json!(Access::WriteData))),
     tag = "mailings",

@@ -234,6 +234,7 @@ async fn replace_participant(
     let (workshop_id, id) = path.into_inner();
     let updated = service::update(
         &state.db,
+        &state.mail,
         &caller.actor(),
         workshop_id,
         id,

@@ -6,7 +6,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -144,11 +144,15 @@ pub async fn revoke(
         return Ok(key);
     }
     if key.role == Role::Admin {
+        // Locking every active admin key makes two revocations take turns, so the second
+        // counts what the first left (PostgreSQL; SQLite's write lock already does).
         let active_admins = api_key::Entity::find()
             .filter(api_key::Column::Role.eq(Role::Admin))
             .filter(api_key::Column::RevokedAt.is_null())
-            .count(&txn)
-            .await?;
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+            .len();
         if active_admins <= 1 {
             return Err(Refusal::LastAdminKey.into());
         }

@@ -1,8 +1,11 @@
-//! The outbox as staff see it: what was queued, sent or failed, and sending again.
+//! The outbox as staff see it: what was queued, sent or failed, and sending again (only
+//! to whom the invitation now belongs, with its current link).
 
 use entity::mailing::{self, MailKind, MailStatus};
+use entity::{invitation, participant};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Change};
@@ -72,7 +75,13 @@ pub async fn resend(
     if before.status == MailStatus::Queued {
         return Err(Refusal::MailStillQueued.into());
     }
+    if before.body_purged_at.is_some() {
+        return Err(Refusal::MailPurged.into());
+    }
     let mut active: mailing::ActiveModel = before.clone().into();
+    if let Some(invitation_id) = before.invitation_id {
+        active.link_generation = Set(current_link(&txn, &before, invitation_id).await?);
+    }
     active.status = Set(MailStatus::Queued);
     active.attempts = Set(0);
     active.next_attempt_at = Set(now());
@@ -107,4 +116,41 @@ pub async fn fail(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// The link generation a mail of `invitation_id` may be sent again with: only to the
+/// invitation's current officer at their current address (a hand-over or a new address
+/// means the old one must not get the live link), and with the current link when the mail
+/// carries one.
+async fn current_link(
+    txn: &impl ConnectionTrait,
+    mail: &mailing::Model,
+    invitation_id: i32,
+) -> Result<Option<i32>, ServiceError> {
+    let invitation = lock_by_id::<invitation::Entity>(txn, "invitation", invitation_id).await?;
+    let officer = match invitation.participant_id {
+        Some(id) => participant::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let whom = match officer {
+        Some(officer) if mail.participant_id.is_some_and(|id| id != officer.id) => {
+            Some("a former officer of the invitation")
+        }
+        Some(officer) if officer.erased_at.is_some() => Some("an officer erased on request"),
+        Some(officer) if officer.email != mail.recipient => Some("an earlier address"),
+        Some(_) => None,
+        None => Some("an officer the invitation no longer has"),
+    };
+    if let Some(whom) = whom {
+        return Err(Refusal::MailToFormerOfficer {
+            whom,
+            invitation_id,
+        }
+        .into());
+    }
+    match (mail.link_generation, invitation.token_hash) {
+        (None, _) => Ok(None),
+        (Some(_), None) => Err(Refusal::MailLinkRevoked { invitation_id }.into()),
+        (Some(_), Some(_)) => Ok(Some(invitation.token_generation)),
+    }
 }

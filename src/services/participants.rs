@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
+use super::invitations::officer_mail;
 use super::rounds::schedule;
 use super::{administrations, workshops};
 use crate::base::clock::now;
@@ -19,6 +20,7 @@ use crate::db;
 use crate::domain::refusal::Refusal;
 use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, Email};
+use crate::mail::MailContext;
 
 /// A valid participant.
 #[derive(Debug, Clone)]
@@ -178,8 +180,11 @@ pub async fn insert(
     })
 }
 
+/// Changes a participant. A new address replaces their live links (the old ones went to
+/// the old address) and readdresses their mail.
 pub async fn update(
     db: &DatabaseConnection,
+    mail: &MailContext,
     actor: &Actor,
     workshop_id: i32,
     id: i32,
@@ -208,6 +213,9 @@ pub async fn update(
         Change::updated("participant", id, &before, &record),
     )
     .await?;
+    if before.email != record.email {
+        officer_mail::address_changed(&txn, mail, actor, id).await?;
+    }
     txn.commit().await?;
     Ok(Participant {
         record,

@@ -1,6 +1,7 @@
 //! The access matrix: every operation of the OpenAPI document, called with no key, with a
 //! key of each role, with a revoked key and with a participant's token, gets 401, 403 or
-//! through, as the document publishes it: `x-access` and the roles of the operation's
+//! through, as the document publishes it, and every answer of an operation that may hold
+//! personal data, a token or a secret says `Cache-Control: no-store`: `x-access` and the roles of the operation's
 //! security requirement, read from the same declaration the middleware enforces
 //! (`followup::http::policy`). An operation without a declaration stops the document from
 //! being built. Ids of another workshop, round or endpoint are 404, the same as ids that do
@@ -26,6 +27,8 @@ struct Operation {
     /// path, or the letters of the roles whose keys may (`A`dmin, `E`ditor, `V`iewer,
     /// `P`artner), as the document publishes them.
     rule: String,
+    /// The published `x-access`.
+    access: String,
 }
 
 /// The roles of an operation's published security requirement, as letters.
@@ -75,6 +78,10 @@ fn operations() -> Vec<Operation> {
                     method,
                     path: concrete(path),
                     rule: published_rule(operation),
+                    access: operation.extensions.as_ref().unwrap()["x-access"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
                 });
             }
         }
@@ -239,7 +246,22 @@ async fn every_operation_answers_each_caller_as_the_access_table_says(backend: B
                 };
                 request = request.json(&body);
             }
-            let status = request.send().await.expect("a response").status();
+            let response = request.send().await.expect("a response");
+            let status = response.status();
+            let private = !matches!(
+                operation.access.as_str(),
+                "public" | "read-registry" | "read-analytics"
+            );
+            let no_store = response
+                .headers()
+                .get("cache-control")
+                .is_some_and(|v| v == "no-store");
+            if private && !no_store {
+                wrong.push(format!(
+                    "{} {} as {credential:?}: may be cached",
+                    operation.method, operation.path
+                ));
+            }
             if let Err(got) = expected(rule, credential, status) {
                 wrong.push(format!(
                     "{} {} as {credential:?}: {got} (rule {rule})",
@@ -254,6 +276,25 @@ async fn every_operation_answers_each_caller_as_the_access_table_says(backend: B
         wrong.len(),
         wrong.join("\n")
     );
+    // And with real data: a new link, the page it opens, the participants; not the rounds.
+    let invitation = setup.invitation_of("MY");
+    for reply in [
+        app.get(&format!(
+            "/v1/respond/{}",
+            keys[&Credential::ParticipantToken]
+        ))
+        .await
+        .expect(200),
+        app.post(&format!("/v1/invitations/{invitation}/link"), &json!({}))
+            .await
+            .expect(200),
+        app.get(&format!("/v1/workshops/{}/participants", setup.workshop_id))
+            .await,
+    ] {
+        assert_eq!(reply.headers["cache-control"], "no-store", "{}", reply.text);
+    }
+    let registry = app.get("/v1/rounds").await.expect(200);
+    assert!(registry.headers.get("cache-control").is_none());
 }
 
 async fn ids_of_another_workshop_round_or_endpoint_are_not_found(backend: Backend) {

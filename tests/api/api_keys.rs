@@ -156,6 +156,50 @@ async fn the_last_admin_key_cannot_be_revoked(backend: Backend) {
         .expect_problem(409);
 }
 
+/// Two admins revoking each other's key at once (PostgreSQL, where reads do not wait):
+/// the second revocation counts what the first left and is refused.
+#[tokio::test]
+async fn two_admins_revoking_each_other_at_once_leave_one_key() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = crate::helpers::spawn_app(Backend::Postgres).await;
+    let second = app.key_for("admin").await;
+    // Used once, so authenticating it again writes nothing (last use is kept per minute).
+    let keys = app
+        .send(app.request_as(&second, Method::GET, "/v1/api-keys"))
+        .await
+        .expect(200)
+        .body;
+    let id_of = |index: usize| keys["items"][index]["id"].as_i64().unwrap();
+    let (first_id, second_id) = (id_of(0), id_of(1));
+    // The first revocation, as the service makes it: admin keys locked, then one revoked.
+    let first = app.db.begin().await.unwrap();
+    first
+        .execute_unprepared(
+            "SELECT id FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL FOR UPDATE",
+        )
+        .await
+        .unwrap();
+    let other = tokio::spawn(
+        app.request_as(
+            &second,
+            Method::POST,
+            &format!("/v1/api-keys/{first_id}/revoke"),
+        )
+        .send(),
+    );
+    app.until_a_query_waits_for_a_lock().await;
+    first
+        .execute_unprepared(&format!(
+            "UPDATE api_keys SET revoked_at = now() WHERE id = {second_id}"
+        ))
+        .await
+        .unwrap();
+    first.commit().await.unwrap();
+    let status = other.await.unwrap().unwrap().status();
+    assert_eq!(status, reqwest::StatusCode::CONFLICT);
+    app.get("/v1/workshops").await.expect(200);
+}
+
 async fn a_key_cannot_revoke_itself(backend: Backend) {
     let app = spawn_app(backend).await;
     app.key_for("admin").await;

@@ -253,3 +253,48 @@ fn serve_refuses_a_weak_token_secret_and_says_how_to_make_one() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("token-secret"));
 }
+
+/// The shipped compose file: no token secret to copy (each deployment makes its own), the
+/// mail catcher's web UI (which shows every mail and link) on this machine only, and the
+/// data folder (the secret made on first start, mail files) in a volume that outlives the
+/// container.
+#[test]
+fn the_compose_file_ships_no_secret_and_keeps_mail_on_this_machine() {
+    let compose = include_str!("../../docker-compose.yml");
+    let dockerfile = include_str!("../../Dockerfile");
+    let settings: Vec<&str> = compose
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    assert!(
+        !settings
+            .iter()
+            .any(|l| l.starts_with("FOLLOWUP_TOKEN_SECRET")),
+        "a token secret in the compose file is everyone's"
+    );
+    let mail = compose
+        .split("\n  mail:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a mail service");
+    let published: Vec<&str> = mail
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("- \""))
+        .collect();
+    assert!(!published.is_empty(), "{mail}");
+    for port in published {
+        assert!(port.starts_with("- \"127.0.0.1:"), "{port}");
+    }
+    let data_dir = dockerfile
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("DATA_DIR="))
+        .expect("the image's DATA_DIR");
+    assert!(
+        settings
+            .iter()
+            .any(|line| line.starts_with("- followup-data:") && line.ends_with(data_dir)),
+        "the data folder {data_dir} is a volume"
+    );
+}

@@ -592,6 +592,28 @@ impl TestApp {
         .expect("a webhook worker")
     }
 
+    /// Waits (a bounded while) until a query of this PostgreSQL database waits for a lock:
+    /// a request blocked behind a test's open transaction.
+    pub async fn until_a_query_waits_for_a_lock(&self) {
+        let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
+                       WHERE wait_event_type = 'Lock' AND datname = current_database()";
+        for _ in 0..200 {
+            let row = self
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    waiting,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            if row.try_get::<i64>("", "n").unwrap() > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// The outbox, filtered by a query string.
     pub async fn mailings(&self, query: &str) -> Vec<Value> {
         self.get(&format!("/v1/mailings?per_page=200&{query}"))

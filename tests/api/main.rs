@@ -21,6 +21,7 @@ mod mail;
 mod mail_faults;
 mod mail_templates;
 mod none_of_these;
+mod officer_mail;
 mod operations;
 mod pages;
 mod participants;

@@ -161,7 +161,36 @@ async fn deleting_a_workshop_removes_its_participants(backend: Backend) {
     app.delete("/v1/administrations/MY").await.expect(204);
 }
 
+/// Another spelling of the same mailbox (a display name, a bracketed domain) would get
+/// past the uniqueness of addresses: only the bare address is taken.
+async fn an_address_is_taken_bare_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let workshop = a_workshop(&app).await;
+    let base = format!("/v1/workshops/{workshop}/participants");
+    app.create_participant(workshop, &participant_body("A", "a@customs.gov.my", "MY"))
+        .await;
+    for spelling in [
+        "Aminah <a@customs.gov.my>",
+        "<a@customs.gov.my>",
+        "a@[10.0.0.1]",
+        "\"a\"@customs.gov.my",
+    ] {
+        let reply = app
+            .post(&base, &participant_body("A again", spelling, "MY"))
+            .await;
+        assert!(
+            reply.text.contains("email: must"),
+            "{spelling}: {}",
+            reply.text
+        );
+        assert_eq!(reply.expect_problem(422), vec!["email"], "{spelling}");
+    }
+    let listed = app.get(&base).await.expect(200).body;
+    assert_eq!(listed["total"], 1);
+}
+
 on_both_databases!(
+    an_address_is_taken_bare_only,
     participants_are_added_read_replaced_and_removed,
     an_email_is_unique_within_a_workshop_only,
     participants_filter_by_administration,

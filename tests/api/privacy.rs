@@ -9,6 +9,7 @@ use crate::helpers::{
     Backend, TestApp, clock_at, full_answers, spawn_app, system_clock, workshop_body,
 };
 use crate::smtp::SmtpServer;
+use followup::mail::transport::Transport;
 
 /// A round whose Malaysian officer replied and got their thank-you; returns the round,
 /// the workshop, the participant, their token, name and email.
@@ -249,6 +250,44 @@ async fn sent_mail_bodies_are_purged_after_the_retention_time(backend: Backend) 
     );
 }
 
+/// Mail written to files (no SMTP server configured): retention removes the files with
+/// the bodies, since they hold the same names, answers and links.
+async fn retention_removes_the_mail_files_too(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let folder = data.path().to_owned();
+    let app = crate::helpers::spawn_app_with(backend, move |s| {
+        s.mail_retention_days = 30;
+        s.data_dir = folder;
+    })
+    .await;
+    let setup = app.scheduled_round(1, "AEO workshop", &["MY", "HK"]).await;
+    app.open_today(&setup).await;
+    // Tomorrow, when each invitation's nine o'clock has passed wherever it is.
+    let tomorrow = chrono::Utc::now() + Span::days(1);
+    app.scheduler(&clock_at(&tomorrow.to_rfc3339()))
+        .tick()
+        .await
+        .unwrap();
+    let mail_dir = app.mail.files.clone().expect("mail written to files");
+    let transport = Transport::new(None, &mail_dir, std::time::Duration::from_secs(5), 1).unwrap();
+    let worker = app.worker_with(transport, system_clock());
+    assert_eq!(worker.run_once().await.unwrap().sent, 2);
+    let files = || std::fs::read_dir(&mail_dir).unwrap().count();
+    assert_eq!(files(), 2);
+    app.post(&format!("/v1/rounds/{}/close", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    let later = chrono::Utc::now() + Span::days(31);
+    let purged = app
+        .scheduler(&clock_at(&later.to_rfc3339()))
+        .tick()
+        .await
+        .unwrap()
+        .mail_bodies_purged;
+    assert_eq!(purged, 2);
+    assert_eq!(files(), 0, "the files went with the bodies");
+}
+
 async fn deleting_an_invited_participant_is_refused_and_points_to_erasure(backend: Backend) {
     let app = spawn_app(backend).await;
     let r = replied(&app).await;
@@ -422,4 +461,5 @@ on_both_databases!(
     an_export_holds_everything_about_the_participant,
     erasure_removes_name_and_email_everywhere_and_keeps_the_reply,
     sent_mail_bodies_are_purged_after_the_retention_time,
+    retention_removes_the_mail_files_too,
 );

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::full_answers;
 use crate::process::RunningService;
+use crate::smtp::{Mode, SmtpServer};
 
 /// Two officers, by name, email and administration.
 const PEOPLE: [(&str, &str, &str); 2] = [
@@ -26,7 +27,7 @@ const PEOPLE: [(&str, &str, &str); 2] = [
     ),
 ];
 
-/// A workshop of [`PEOPLE`] surveyed in a round opening today, both officers replying
+/// A workshop of [`PEOPLE`] surveyed in a round opened yesterday, both officers replying
 /// through their links; returns the workshop id and the tokens.
 async fn survey(service: &RunningService) -> (i64, Vec<String>) {
     let (status, workshop) = service
@@ -63,8 +64,9 @@ async fn survey(service: &RunningService) -> (i64, Vec<String>) {
         )
         .await;
     let round_id = round["id"].as_i64().unwrap();
-    let today = chrono::Utc::now().date_naive().to_string();
-    let attach = json!({"workshop_id": workshop_id, "opens_on": today});
+    // Opened yesterday: every invitation's nine o'clock has passed, wherever it is.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    let attach = json!({"workshop_id": workshop_id, "opens_on": yesterday.to_string()});
     let rounds = format!("/v1/rounds/{round_id}");
     service
         .call(Method::POST, &format!("{rounds}/workshops"), Some(attach))
@@ -125,16 +127,25 @@ async fn mail_files(data: &Path, count: usize) -> Vec<PathBuf> {
 }
 
 /// The service's own process at debug level: a survey's flows through the API and the
-/// background jobs, then every log line is searched for the personal data and secrets
-/// that went through it.
+/// background jobs, its mail sent to an SMTP server that refuses one officer's address
+/// quoting it, then every log line is searched for the personal data and secrets that
+/// went through it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_logs_never_carry_names_emails_tokens_or_keys() {
     let data = tempfile::tempdir().unwrap();
-    let service = RunningService::start(data.path(), &[]).await;
+    let smtp = SmtpServer::start();
+    smtp.set_mode(Mode::PermanentFor("customs.my."));
+    let service =
+        RunningService::start(data.path(), &[("FOLLOWUP_SMTP_URL", smtp.url().as_str())]).await;
     let key = service.key.clone();
     let (_, tokens) = survey(&service).await;
-    // Invitations and thank-you notes, two of each.
-    let written = mail_files(data.path(), 4).await;
+    // Tonga's invitation and thank-you note go through; Malaysia's are refused.
+    for _ in 0..100 {
+        if smtp.received().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let logs = service.stop().await;
     std::fs::write(
         std::env::temp_dir().join("followup-debug-log-test.log"),
@@ -149,7 +160,11 @@ async fn debug_logs_never_carry_names_emails_tokens_or_keys() {
         logs.matches("request finished").count() >= 12,
         "the flows ran: {logs}"
     );
-    assert!(!written.is_empty(), "the mail worker ran");
+    assert_eq!(smtp.received().len(), 2, "the mail worker ran");
+    assert!(
+        logs.contains("delivery failed for good") && logs.contains("554"),
+        "the refusals were logged: {logs}"
+    );
     let mut secrets: Vec<String> = vec![key.clone(), key[..20].to_owned()];
     for (name, email, _) in PEOPLE {
         secrets.push(name.to_owned());

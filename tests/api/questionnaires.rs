@@ -150,7 +150,38 @@ async fn two_databases_in_one_process_keep_their_own_questions(backend: Backend)
         .expect_problem(422);
 }
 
+/// A question coded like a column of the replies' CSV would make the export ambiguous
+/// and break its re-import: each such code is refused, naming the question.
+async fn a_question_cannot_take_the_name_of_a_csv_column(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for code in [
+        "late",
+        "administration",
+        "submitted_at",
+        "workshop",
+        "provenance",
+    ] {
+        let mut questionnaire = scale_questionnaire();
+        questionnaire["questions"][1]["code"] = json!(code);
+        let reply = app.post("/v1/questionnaires", &questionnaire).await;
+        assert!(reply.text.contains("reserved"), "{code}: {}", reply.text);
+        assert_eq!(reply.expect_problem(422), ["questions[1].code"], "{code}");
+    }
+    let mut dotted = scale_questionnaire();
+    dotted["questions"][1]["code"] = json!("usefulness.comment");
+    let fields = app
+        .post("/v1/questionnaires", &dotted)
+        .await
+        .expect_problem(422);
+    assert_eq!(
+        fields,
+        ["questions[1].code"],
+        "codes hold no dot, so no suffix clashes"
+    );
+}
+
 on_both_databases!(
+    a_question_cannot_take_the_name_of_a_csv_column,
     two_databases_in_one_process_keep_their_own_questions,
     the_default_questionnaire_is_version_1,
     a_new_version_is_published_and_can_change_until_a_round_uses_it,

@@ -104,7 +104,7 @@ async fn a_round_with_replies(app: &TestApp) -> i64 {
     app.put(
         &format!("/v1/invitations/{}/reply", setup.invitation_of("TO")),
         &json!({"answers": {
-            "follow_up_actions": {"choices": ["make_recommendations"]},
+            "follow_up_actions": {"choices": ["make_recommendations", "other"], "other": "  ＝cmd|' /c calc'!A0"},
             "lessons_applied": {"text": "=HYPERLINK(\"http://evil.example\",\"see\")"},
             "new_projects": {"yes": true, "comment": "Compliance program, with \"quotes\", commas and\na new line"}
         }, "received_at": "2020-06-25T01:02:03.456789Z"}),
@@ -179,6 +179,11 @@ async fn the_export_has_a_row_per_reply_and_a_column_per_question(backend: Backe
         cell(tonga, "lessons_applied"),
         "'=HYPERLINK(\"http://evil.example\",\"see\")",
         "a formula is written as text"
+    );
+    assert_eq!(
+        cell(tonga, "follow_up_actions.other"),
+        "'＝cmd|' /c calc'!A0",
+        "also in full-width letters (answers are trimmed; spaces are in the unit test)"
     );
 }
 
@@ -297,7 +302,52 @@ async fn a_bad_import_names_line_and_column_and_writes_nothing(backend: Backend)
     );
 }
 
+/// History goes into a round before its links go out, never under a live link, and a
+/// round holding imported replies is not deleted with them.
+async fn history_is_imported_before_links_go_out_and_stays(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let round = a_round_with_replies(&app).await;
+    let exported = export(&app, round).await;
+    let import = |round: i64| {
+        app.request_as(
+            &app.admin_key,
+            Method::POST,
+            &format!("/v1/rounds/{round}/replies/import"),
+        )
+        .header("content-type", "text/csv")
+        .body(exported.clone())
+    };
+    let refused = app.send(import(round)).await;
+    assert!(refused.text.contains("live links"), "{}", refused.text);
+    refused.expect_problem(409);
+
+    let history = app.create_round(7).await;
+    let renamed = exported.replace("WCO Regional Workshop on AEO", "Earlier AEO workshop");
+    let summary = app
+        .send(
+            app.request_as(
+                &app.admin_key,
+                Method::POST,
+                &format!("/v1/rounds/{history}/replies/import"),
+            )
+            .header("content-type", "text/csv")
+            .body(renamed),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(summary["replies"], 2);
+    let refused = app.delete(&format!("/v1/rounds/{history}")).await;
+    assert!(refused.text.contains("2 repl(ies)"), "{}", refused.text);
+    refused.expect_problem(409);
+    assert_eq!(
+        app.get(&format!("/v1/rounds/{history}/replies")).await.body["total"],
+        2
+    );
+}
+
 on_both_databases!(
+    history_is_imported_before_links_go_out_and_stays,
     staff_enter_an_emailed_reply_and_it_is_audited,
     staff_list_replies_with_filters,
     the_export_has_a_row_per_reply_and_a_column_per_question,

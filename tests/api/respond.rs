@@ -315,6 +315,39 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_quota(backend:
     app.send(from("198.51.100.2")).await.expect_problem(404);
 }
 
+/// A client behind the proxy cannot reset its quota: not by a new address within its IPv6
+/// /64, not by a port, not by a forged first header line the proxy appended to.
+async fn a_client_behind_a_proxy_cannot_dodge_its_quota(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.respond_requests_per_minute = std::num::NonZeroU32::new(2).unwrap();
+        settings.trusted_proxies = vec!["127.0.0.1".parse::<IpAddr>().unwrap()];
+    })
+    .await;
+    let through = |lines: &[&str]| {
+        let mut request = app.client.get(app.url("/v1/respond/unknown"));
+        for line in lines {
+            request = request.header("x-forwarded-for", *line);
+        }
+        request
+    };
+    app.send(through(&["[2001:db8:7:7::1]:50000"]))
+        .await
+        .expect_problem(404);
+    app.send(through(&["forged-1", "2001:db8:7:7::2"]))
+        .await
+        .expect_problem(404);
+    for lines in [
+        &["2001:db8:7:7:abcd::3"][..],
+        &["198.51.100.9", "[2001:db8:7:7::4]"],
+        &["[2001:db8:7:7::5]:443"],
+    ] {
+        app.send(through(lines)).await.expect_problem(429);
+    }
+    app.send(through(&["2001:db8:7:8::1"]))
+        .await
+        .expect_problem(404);
+}
+
 on_both_databases!(
     the_link_shows_the_workshop_the_questions_and_the_current_answers,
     a_reply_is_revised_and_the_same_answers_again_change_nothing,
@@ -326,4 +359,5 @@ on_both_databases!(
     a_token_opens_only_its_own_invitation,
     token_routes_are_rate_limited_per_client_address,
     behind_a_trusted_proxy_each_forwarded_client_has_its_own_quota,
+    a_client_behind_a_proxy_cannot_dodge_its_quota,
 );

@@ -319,23 +319,7 @@ async fn a_reply_committing_while_its_workshop_is_detached_stays() {
         )
         .send(),
     );
-    let waiting = "SELECT count(*) AS n FROM pg_stat_activity \
-                   WHERE wait_event_type = 'Lock' AND datname = current_database()";
-    for _ in 0..200 {
-        let row = app
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                waiting,
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        if row.try_get::<i64>("", "n").unwrap() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    app.until_a_query_waits_for_a_lock().await;
     submission.commit().await.unwrap();
     let status = detach.await.unwrap().unwrap().status();
     assert_eq!(status, reqwest::StatusCode::CONFLICT);

@@ -1,10 +1,11 @@
 //! A real SMTP server on loopback (mailin-embedded) that records what it receives and can
-//! be told to answer 4xx or 5xx; and a server that accepts connections but never speaks.
+//! be told to answer 4xx or 5xx, quoting the address as real servers do; and a server that
+//! accepts connections but never speaks.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::response::{INTERNAL_ERROR, OK, TRANSACTION_FAILED};
+use mailin_embedded::response::OK;
 use mailin_embedded::{Handler, Response, Server};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +15,10 @@ pub enum Mode {
     Transient,
     /// 554 to RCPT TO.
     Permanent,
+    /// 554 to RCPT TO for addresses containing this text, accepting the others.
+    PermanentFor(&'static str),
+    /// Accepts, taking this long to answer at the end of the message.
+    AcceptAfterMillis(u64),
 }
 
 /// One message as received.
@@ -59,11 +64,14 @@ struct Recorder {
 
 impl Handler for Recorder {
     // Refusals come at RCPT: mailin stays in DATA mode after an error at the end of data.
-    fn rcpt(&mut self, _to: &str) -> Response {
+    fn rcpt(&mut self, to: &str) -> Response {
         match self.state.lock().unwrap().mode.unwrap_or(Mode::Accept) {
-            Mode::Accept => OK,
-            Mode::Transient => INTERNAL_ERROR,
-            Mode::Permanent => TRANSACTION_FAILED,
+            Mode::Accept | Mode::AcceptAfterMillis(_) => OK,
+            Mode::Transient => Response::custom(451, format!("4.2.0 <{to}>: mailbox busy")),
+            Mode::PermanentFor(text) if !to.contains(text) => OK,
+            Mode::Permanent | Mode::PermanentFor(_) => {
+                Response::custom(554, format!("5.1.1 <{to}>: no such user here"))
+            }
         }
     }
 
@@ -84,6 +92,10 @@ impl Handler for Recorder {
     }
 
     fn data_end(&mut self) -> Response {
+        let mode = self.state.lock().unwrap().mode;
+        if let Some(Mode::AcceptAfterMillis(millis)) = mode {
+            std::thread::sleep(std::time::Duration::from_millis(millis));
+        }
         self.state.lock().unwrap().received.push(Received {
             raw: String::from_utf8_lossy(&self.buffer).replace("\r\n", "\n"),
         });

@@ -1,16 +1,17 @@
 //! The personal link of an invitation: issued with the invitation mail or by staff, shown
 //! once, stored only as a digest of its token, revoked, or handed over to another officer
-//! of the same administration. A new link ends the old one. The token opens the
-//! participant's answering page and nothing else.
+//! of the same administration (`super::hand_over`). A new link ends the old one, and mail
+//! still queued carries the new one (or is withdrawn with a revoked one). The token opens
+//! the participant's answering page and nothing else.
 
-use anyhow::Context;
 use entity::invitation::{self, InvitationStatus};
-use entity::mailing::{self, MailKind};
+use entity::mailing::{self, MailKind, MailStatus};
+use entity::participant;
 use entity::round::{self, RoundState};
-use entity::{administration, participant};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set,
 };
 
 use super::views::{self, InvitationRow};
@@ -19,19 +20,9 @@ use crate::base::error::ServiceError;
 use crate::base::records::{find_by_id, lock_by_id};
 use crate::db;
 use crate::domain::refusal::Refusal;
-use crate::domain::{AdministrationCode, Email, InvalidInput, Token, TokenKey, token};
+use crate::domain::{Token, TokenKey, token};
 use crate::mail::{MailContext, compose};
 use crate::services::audit::{self, Actor, Change};
-use crate::services::participants::{self, ParticipantInput};
-
-/// The officer an invitation is handed over to; they represent the invitation's
-/// administration.
-#[derive(Debug, Clone)]
-pub struct Officer {
-    pub name: String,
-    pub email: Email,
-    pub position: Option<String>,
-}
 
 /// The invitation a token opens, if the token is current.
 pub async fn find_by_token(
@@ -57,7 +48,7 @@ pub async fn lock_by_token(
         .await?)
 }
 
-async fn round_accepting_links(
+pub(super) async fn round_accepting_links(
     db: &impl ConnectionTrait,
     invitation: &invitation::Model,
 ) -> Result<round::Model, ServiceError> {
@@ -69,7 +60,7 @@ async fn round_accepting_links(
 }
 
 /// A new generation of the invitation's link: any earlier link stops working.
-fn with_new_link(
+pub(super) fn with_new_link(
     invitation: invitation::Model,
     key: &TokenKey,
 ) -> (invitation::ActiveModel, Token) {
@@ -127,7 +118,9 @@ pub async fn ensure_link(
         }
         None => {
             let (active, token) = with_new_link(invitation, key);
-            Ok((active.update(db).await?, token))
+            let issued = active.update(db).await?;
+            follow_link(db, &issued).await?;
+            Ok((issued, token))
         }
     }
 }
@@ -144,6 +137,7 @@ pub async fn issue_link(
     round_accepting_links(&txn, &before).await?;
     let (active, token) = with_new_link(before.clone(), key);
     let after = active.update(&txn).await?;
+    follow_link(&txn, &after).await?;
     let change = Change {
         action: "issue_link",
         ..Change::updated("invitation", id, &before, &after)
@@ -220,80 +214,49 @@ pub async fn revoke_link(
     active.token_generation = Set(before.token_generation + 1);
     active.updated_at = Set(now());
     let after = active.update(&txn).await?;
-    let change = Change {
+    let withdrawn = follow_link(&txn, &after).await?;
+    let mut change = Change {
         action: "revoke_link",
         ..Change::updated("invitation", id, &before, &after)
     };
+    if withdrawn > 0 {
+        change.after = change.after.map(|mut after| {
+            after["mail_withdrawn"] = withdrawn.into();
+            after
+        });
+    }
     audit::record(&txn, actor, change).await?;
     let row = views::get(&txn, id).await?;
     txn.commit().await?;
     Ok(row)
 }
 
-/// Hands an invitation over to another officer of the same administration: the officer
-/// is found by email among the workshop's participants or added; the old link stops
-/// working and a new one is returned; any reply stays with the administration.
-pub async fn hand_over(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    key: &TokenKey,
-    id: i32,
-    officer: Officer,
-) -> Result<(InvitationRow, Token), ServiceError> {
-    let txn = db::begin(db).await?;
-    let before = lock_by_id::<invitation::Entity>(&txn, "invitation", id).await?;
-    round_accepting_links(&txn, &before).await?;
-    let administration = administration::Entity::find_by_id(before.administration_id)
-        .one(&txn)
-        .await?
-        .context("the invitation's administration is missing")?;
-    let existing = participant::Entity::find()
-        .filter(participant::Column::WorkshopId.eq(before.workshop_id))
-        .filter(participant::Column::Email.eq(officer.email.as_str()))
-        .one(&txn)
-        .await?;
-    let successor = match existing {
-        Some(found) if found.administration_id != administration.id => {
-            return Err(InvalidInput::field(
-                "email",
-                "this address belongs to a participant of another administration",
+/// Points the invitation's queued mail at its current link, or withdraws the mail when the
+/// link was revoked (a mail with a dead link helps nobody). Returns how many were withdrawn.
+pub async fn follow_link(
+    txn: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+) -> Result<u64, ServiceError> {
+    let carrying_a_link = Condition::all()
+        .add(mailing::Column::InvitationId.eq(invitation.id))
+        .add(mailing::Column::Status.eq(MailStatus::Queued))
+        .add(mailing::Column::LinkGeneration.is_not_null());
+    let update = mailing::Entity::update_many().filter(carrying_a_link);
+    let changed = if invitation.token_hash.is_some() {
+        update
+            .col_expr(
+                mailing::Column::LinkGeneration,
+                Expr::value(invitation.token_generation),
             )
-            .into());
-        }
-        Some(found) => found,
-        None => {
-            let input = ParticipantInput {
-                name: officer.name,
-                email: officer.email,
-                position: officer.position,
-                administration: AdministrationCode::parse(&administration.code)
-                    .map_err(|m| anyhow::anyhow!("stored administration code: {m}"))?,
-            };
-            participants::insert(&txn, actor, before.workshop_id, &administration, input)
-                .await?
-                .record
-        }
+            .exec(txn)
+            .await?;
+        0
+    } else {
+        update
+            .col_expr(mailing::Column::Status, Expr::value(MailStatus::Cancelled))
+            .exec(txn)
+            .await?
+            .rows_affected
     };
-    if Some(successor.id) == before.participant_id {
-        return Err(Refusal::AlreadyTheOfficers.into());
-    }
-    let taken = invitation::Entity::find()
-        .filter(invitation::Column::RoundId.eq(before.round_id))
-        .filter(invitation::Column::ParticipantId.eq(successor.id))
-        .count(&txn)
-        .await?;
-    if taken > 0 {
-        return Err(Refusal::OfficerHasOwnInvitation.into());
-    }
-    let (mut active, token) = with_new_link(before.clone(), key);
-    active.participant_id = Set(Some(successor.id));
-    let after = active.update(&txn).await?;
-    let change = Change {
-        action: "hand_over",
-        ..Change::updated("invitation", id, &before, &after)
-    };
-    audit::record(&txn, actor, change).await?;
-    let row = views::get(&txn, id).await?;
-    txn.commit().await?;
-    Ok((row, token))
+    Ok(changed)
 }

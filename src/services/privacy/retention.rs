@@ -11,8 +11,6 @@ use super::erase::remove_mail_files;
 use crate::base::error::ServiceError;
 use crate::mail::MailContext;
 
-/// Removes the subject and bodies of mail sent for rounds closed more than `retention`
-/// ago; returns how many mails were purged.
 /// Removes the subject and bodies of sent mail of rounds closed longer than `retention`
 /// ago, and its files; how many mails lost their content.
 pub async fn purge_mail_bodies(

@@ -12,20 +12,8 @@ use crate::domain::questionnaire::Question;
 /// code can be it: codes are lower-case letters, digits and `_`.
 pub const NONE_CHOSEN: &str = "(none)";
 
-/// The columns before the answers, in order.
-pub const FIXED: [&str; 11] = [
-    "workshop",
-    "workshop_topic",
-    "workshop_scope",
-    "workshop_start_date",
-    "workshop_end_date",
-    "workshop_venue",
-    "workshop_virtual",
-    "administration",
-    "submitted_at",
-    "late",
-    "provenance",
-];
+/// The columns before the answers, in order (no question may be coded like one).
+pub const FIXED: [&str; 11] = crate::domain::questionnaire::REPLY_COLUMNS;
 /// Largest import accepted, in rows.
 pub const MAX_ROWS: usize = 10_000;
 

@@ -10,8 +10,8 @@ use entity::reply;
 use entity::round::{self, RoundState};
 use entity::{administration, round_workshop, workshop};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -37,7 +37,8 @@ pub struct ImportSummary {
     pub workshops_created: usize,
 }
 
-/// Loads replies into a round that is not closed: workshops are matched by title and start
+/// Loads replies into a round whose links were never given out (a draft, or a scheduled
+/// round before it opens), so that no officer's link shows imported answers: workshops are matched by title and start
 /// date or created, and attached to the round; each row becomes the reply of an invitation
 /// of its workshop and administration still waiting for one, or of a new invitation (with
 /// no officer). Nothing is written unless every row is valid. No mail or other
@@ -53,6 +54,14 @@ pub async fn import(
     let round = find_by_id::<round::Entity>(&txn, "round", round_id).await?;
     if round.state == RoundState::Closed {
         return Err(Refusal::ImportIntoClosedRound.into());
+    }
+    let issued = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .filter(invitation::Column::TokenGeneration.gt(0))
+        .count(&txn)
+        .await?;
+    if issued > 0 {
+        return Err(Refusal::ImportAfterLinks { issued }.into());
     }
     let questions = questionnaires::questions_of_round(&txn, questions, &round).await?;
     let rows = read_rows(csv_text, &questions)?;

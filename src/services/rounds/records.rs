@@ -2,6 +2,7 @@
 //! round's state and audited.
 
 use anyhow::Context;
+use entity::reply;
 use entity::round::{self, RoundState};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -161,7 +162,7 @@ pub async fn update(
     Ok(after)
 }
 
-/// Only a draft round can be deleted.
+/// Only a draft round can be deleted, and only without replies (imported ones).
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -176,6 +177,13 @@ pub async fn delete(
             state: states::name_of(before.state),
         }
         .into());
+    }
+    let replies = reply::Entity::find()
+        .filter(reply::Column::RoundId.eq(id))
+        .count(&txn)
+        .await?;
+    if replies > 0 {
+        return Err(Refusal::RoundHasReplies { replies }.into());
     }
     round::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(&txn, actor, Change::deleted("round", id, &before)).await?;

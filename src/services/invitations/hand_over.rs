@@ -1,0 +1,100 @@
+//! Handing an invitation over to another officer of the same administration (the one who
+//! attended left, say): the officer is found among the workshop's participants or added,
+//! the link is replaced, and the new officer gets the invitation mail if it had gone out.
+
+use anyhow::Context;
+use entity::{administration, invitation, participant};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
+
+use super::links::{round_accepting_links, with_new_link};
+use super::officer_mail;
+use super::views::{self, InvitationRow};
+use crate::base::error::ServiceError;
+use crate::base::records::lock_by_id;
+use crate::db;
+use crate::domain::refusal::Refusal;
+use crate::domain::{AdministrationCode, Email, InvalidInput, Token};
+use crate::mail::MailContext;
+use crate::services::audit::{self, Actor, Change};
+use crate::services::participants::{self, ParticipantInput};
+
+/// The officer an invitation is handed over to; they represent the invitation's
+/// administration.
+#[derive(Debug, Clone)]
+pub struct Officer {
+    pub name: String,
+    pub email: Email,
+    pub position: Option<String>,
+}
+
+/// Hands an invitation over to another officer of the same administration: the officer
+/// is found by email among the workshop's participants or added; the old link stops
+/// working and a new one is returned; any reply stays with the administration.
+pub async fn hand_over(
+    db: &DatabaseConnection,
+    mail: &MailContext,
+    actor: &Actor,
+    id: i32,
+    officer: Officer,
+) -> Result<(InvitationRow, Token), ServiceError> {
+    let txn = db::begin(db).await?;
+    let before = lock_by_id::<invitation::Entity>(&txn, "invitation", id).await?;
+    round_accepting_links(&txn, &before).await?;
+    let administration = administration::Entity::find_by_id(before.administration_id)
+        .one(&txn)
+        .await?
+        .context("the invitation's administration is missing")?;
+    let existing = participant::Entity::find()
+        .filter(participant::Column::WorkshopId.eq(before.workshop_id))
+        .filter(participant::Column::Email.eq(officer.email.as_str()))
+        .one(&txn)
+        .await?;
+    let successor = match existing {
+        Some(found) if found.administration_id != administration.id => {
+            return Err(InvalidInput::field(
+                "email",
+                "this address belongs to a participant of another administration",
+            )
+            .into());
+        }
+        Some(found) => found,
+        None => {
+            let input = ParticipantInput {
+                name: officer.name,
+                email: officer.email,
+                position: officer.position,
+                administration: AdministrationCode::parse(&administration.code)
+                    .map_err(|m| anyhow::anyhow!("stored administration code: {m}"))?,
+            };
+            participants::insert(&txn, actor, before.workshop_id, &administration, input)
+                .await?
+                .record
+        }
+    };
+    if Some(successor.id) == before.participant_id {
+        return Err(Refusal::AlreadyTheOfficers.into());
+    }
+    let taken = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(before.round_id))
+        .filter(invitation::Column::ParticipantId.eq(successor.id))
+        .count(&txn)
+        .await?;
+    if taken > 0 {
+        return Err(Refusal::OfficerHasOwnInvitation.into());
+    }
+    let (mut active, token) = with_new_link(before.clone(), &mail.key);
+    active.participant_id = Set(Some(successor.id));
+    let after = active.update(&txn).await?;
+    let change = Change {
+        action: "hand_over",
+        ..Change::updated("invitation", id, &before, &after)
+    };
+    audit::record(&txn, actor, change).await?;
+    officer_mail::readdress(&txn, mail, &after).await?;
+    let row = views::get(&txn, id).await?;
+    txn.commit().await?;
+    Ok((row, token))
+}
