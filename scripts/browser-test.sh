@@ -3,6 +3,7 @@
 # driven by Playwright for Python, with axe-core from npm. Installs what is missing:
 # chromium and fonts from Debian's packages, Playwright into .venv, axe-core into
 # tests/browser/node_modules. Playwright's own browser download is never used.
+# SCREENSHOTS=docs scripts/browser-test.sh refreshes the pictures committed under docs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

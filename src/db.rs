@@ -15,14 +15,15 @@ use secrecy::ExposeSecret;
 use std::os::unix::fs::PermissionsExt;
 
 use crate::config::DatabaseSettings;
-use crate::config::secret::private_dir;
+use crate::config::private_dir;
 
 /// Opens a pool on the configured database.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let url = settings.url();
     let is_sqlite = url.expose_secret().starts_with("sqlite:");
-    if let Some(dir) = settings.sqlite_dir() {
-        private_dir(&dir)?;
+    let embedded = settings.sqlite_file();
+    if let Some(dir) = embedded.as_deref().and_then(std::path::Path::parent) {
+        private_dir(dir)?;
     }
     let mut options = ConnectOptions::new(url.expose_secret().to_owned());
     options
@@ -46,7 +47,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     let db = Database::connect(options)
         .await
         .context("connecting to the database")?;
-    if let Some(file) = settings.sqlite_file() {
+    if let Some(file) = embedded {
         // The embedded database holds personal data: its owner reads it, nobody else.
         // SQLite gives its -wal and -shm files the same permissions.
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))

@@ -13,42 +13,34 @@ const SQLITE_TRIGGER: &str = "CREATE TRIGGER IF NOT EXISTS trg_replies_keep_invi
      WHEN EXISTS (SELECT 1 FROM replies WHERE invitation_id = OLD.id) \
      BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END";
 
+/// The PostgreSQL constraint from replies to invitations with `on_delete`.
+fn replies_foreign_key(on_delete: &str) -> String {
+    format!(
+        "ALTER TABLE replies DROP CONSTRAINT fk_replies_invitation; \
+         ALTER TABLE replies ADD CONSTRAINT fk_replies_invitation \
+         FOREIGN KEY (invitation_id) REFERENCES invitations (id) ON DELETE {on_delete}"
+    )
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(
-                    "ALTER TABLE replies DROP CONSTRAINT fk_replies_invitation; \
-                     ALTER TABLE replies ADD CONSTRAINT fk_replies_invitation \
-                     FOREIGN KEY (invitation_id) REFERENCES invitations (id) ON DELETE RESTRICT",
-                )
-                .await?;
-            }
-            _ => {
-                db.execute_unprepared(SQLITE_TRIGGER).await?;
-            }
-        }
+        let sql = match db.get_database_backend() {
+            DatabaseBackend::Postgres => replies_foreign_key("RESTRICT"),
+            _ => SQLITE_TRIGGER.to_owned(),
+        };
+        db.execute_unprepared(&sql).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(
-                    "ALTER TABLE replies DROP CONSTRAINT fk_replies_invitation; \
-                     ALTER TABLE replies ADD CONSTRAINT fk_replies_invitation \
-                     FOREIGN KEY (invitation_id) REFERENCES invitations (id) ON DELETE CASCADE",
-                )
-                .await?;
-            }
-            _ => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS trg_replies_keep_invitation")
-                    .await?;
-            }
-        }
+        let sql = match db.get_database_backend() {
+            DatabaseBackend::Postgres => replies_foreign_key("CASCADE"),
+            _ => "DROP TRIGGER IF EXISTS trg_replies_keep_invitation".to_owned(),
+        };
+        db.execute_unprepared(&sql).await?;
         Ok(())
     }
 }

@@ -33,10 +33,27 @@ impl MigrationTrait for Migration {
                     .col(Mailings::ParticipantId)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_reply_revisions_participant")
+                    .table(ReplyRevisions::Table)
+                    .col(ReplyRevisions::ParticipantId)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_reply_revisions_participant")
+                    .table(ReplyRevisions::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

@@ -46,11 +46,6 @@ impl AnalyticsCache {
         }
     }
 
-    /// A cache that keeps nothing.
-    pub fn off() -> Self {
-        Self::new(0)
-    }
-
     /// The key of a round's figures, or `None` when they may still change: the round or the
     /// round it is compared with is not closed.
     pub async fn report_key(

@@ -61,6 +61,15 @@ pub struct QuestionRef {
     pub label: String,
 }
 
+impl From<&Question> for QuestionRef {
+    fn from(question: &Question) -> Self {
+        Self {
+            code: question.code.clone(),
+            label: question.label.clone(),
+        }
+    }
+}
+
 /// An option of a choice question.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OptionRef {
@@ -127,13 +136,13 @@ impl From<&RoundContext> for AskedRound {
 }
 
 /// How the report names a scope.
-pub fn findings_scope(scope: Scope) -> String {
+/// A scope in words (`sub-regional`), as findings and the tables' files write it.
+pub fn scope_words(scope: Scope) -> &'static str {
     match scope {
         Scope::SubRegional => "sub-regional",
         Scope::Regional => "regional",
         Scope::National => "national",
     }
-    .to_owned()
 }
 
 pub fn option_refs(question: &Question) -> Vec<OptionRef> {

@@ -168,10 +168,7 @@ pub async fn cross_tab(
         })
         .collect();
     Ok(CrossTab {
-        outcome: QuestionRef {
-            code: question.code.clone(),
-            label: question.label.clone(),
-        },
+        outcome: question.into(),
         rows,
         actions: action_totals,
         outcome_count,

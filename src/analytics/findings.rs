@@ -38,26 +38,18 @@ fn lower_first(text: &str) -> String {
     }
 }
 
-fn scope_name(scope: entity::workshop::Scope) -> &'static str {
-    match scope {
-        entity::workshop::Scope::SubRegional => "sub-regional",
-        entity::workshop::Scope::Regional => "regional",
-        entity::workshop::Scope::National => "national",
-    }
-}
-
 /// The findings of a round; `comparison` holds the previous round and this one, oldest
 /// first, when there is a previous round.
 pub fn write(
     rates: &ReplyRates,
-    choices: &[ChoiceTable],
-    yes_no: &[YesNoTable],
-    cross_tabs: &[CrossTab],
+    choices: &[&ChoiceTable],
+    yes_no: &[&YesNoTable],
+    cross_tabs: &[&CrossTab],
     comparison: Option<&Trends>,
 ) -> Vec<String> {
     let mut findings = reply_rates(rates);
-    findings.extend(choices.iter().filter_map(ranking));
-    findings.extend(yes_no.iter().filter_map(yes_share));
+    findings.extend(choices.iter().filter_map(|t| ranking(t)));
+    findings.extend(yes_no.iter().filter_map(|t| yes_share(t)));
     findings.extend(associations(cross_tabs));
     findings.extend(comparison.and_then(changes));
     findings
@@ -95,7 +87,7 @@ fn reply_rates(rates: &ReplyRates) -> Vec<String> {
             .map(|s| {
                 format!(
                     "{} workshops {} ({} of {})",
-                    scope_name(s.scope),
+                    super::context::scope_words(s.scope),
                     percent(&s.rate),
                     s.rate.count,
                     s.rate.base
@@ -170,7 +162,7 @@ fn association(tab: &CrossTab, action: &ActionTotal) -> String {
 
 /// Each action against its outcome, how many with the outcome took any action, and last
 /// the strongest association found.
-fn associations(cross_tabs: &[CrossTab]) -> Vec<String> {
+fn associations(cross_tabs: &[&CrossTab]) -> Vec<String> {
     let mut findings = Vec::new();
     let mut strongest: Option<(f64, String)> = None;
     for tab in cross_tabs {

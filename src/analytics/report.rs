@@ -96,18 +96,14 @@ pub async fn figures(
     let mut tables = vec![ReportTable {
         number: 1,
         title: format!("Numbers of replies to the {}", context.round.title),
-        content: TableContent::ReplyRates(rates.clone()),
+        content: TableContent::ReplyRates(rates),
     }];
-    let mut choice_tables = Vec::new();
-    let mut yes_no_tables = Vec::new();
-    let mut cross_tabs = Vec::new();
     for question in context
         .questions
         .iter()
         .filter(|q| q.question_type.has_options())
     {
         let table = tables::choices(db, context, &question.code).await?;
-        choice_tables.push(table.clone());
         tables.push(ReportTable {
             number: tables.len() as u32 + 1,
             title: question.label.clone(),
@@ -120,7 +116,6 @@ pub async fn figures(
         .filter(|q| q.question_type == QuestionType::YesNo)
     {
         let table = tables::yes_no(db, context, &question.code).await?;
-        yes_no_tables.push(table.clone());
         tables.push(ReportTable {
             number: tables.len() as u32 + 1,
             title: question.label.clone(),
@@ -136,7 +131,6 @@ pub async fn figures(
                 Err(ServiceError::Invalid(_)) => continue,
                 Err(error) => return Err(error),
             };
-            cross_tabs.push(tab.clone());
             tables.push(ReportTable {
                 number: tables.len() as u32 + 1,
                 title: format!(
@@ -151,21 +145,43 @@ pub async fn figures(
         Some(previous) => Some(trends::trends(db, &[previous.clone(), context.into()]).await?),
         None => None,
     };
-    let findings = findings::write(
-        &rates,
-        &choice_tables,
-        &yes_no_tables,
-        &cross_tabs,
-        comparison.as_ref(),
-    );
+    let findings = write_findings(&tables, comparison.as_ref());
     Ok(Figures { tables, findings })
 }
 
-/// The good practices approved for the report, by category.
+/// The findings of `tables`, in the report's order.
+fn write_findings(tables: &[ReportTable], comparison: Option<&trends::Trends>) -> Vec<String> {
+    let (mut rates, mut choices, mut yes_no, mut cross_tabs) = (None, vec![], vec![], vec![]);
+    for table in tables {
+        match &table.content {
+            TableContent::ReplyRates(t) => rates = Some(t),
+            TableContent::Choices(t) => choices.push(t),
+            TableContent::YesNo(t) => yes_no.push(t),
+            TableContent::CrossTab(t) => cross_tabs.push(t),
+        }
+    }
+    rates.map_or_else(Vec::new, |rates| {
+        findings::write(rates, &choices, &yes_no, &cross_tabs, comparison)
+    })
+}
+
+/// What a good practice was approved for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    ForReport,
+    ForFeedback,
+}
+
+/// The good practices with `approval`, by category.
 pub async fn approved_practices(
     db: &impl ConnectionTrait,
     round_id: i32,
+    approval: Approval,
 ) -> Result<Vec<ReportPractice>, ServiceError> {
+    let approved = match approval {
+        Approval::ForReport => good_practice::Column::ApprovedForReport,
+        Approval::ForFeedback => good_practice::Column::ApprovedForFeedback,
+    };
     #[derive(FromQueryResult)]
     struct Row {
         category: Category,
@@ -194,13 +210,7 @@ pub async fn approved_practices(
                 .equals((good_practice::Entity, good_practice::Column::WorkshopId)),
         )
         .and_where(Expr::col((good_practice::Entity, good_practice::Column::RoundId)).eq(round_id))
-        .and_where(
-            Expr::col((
-                good_practice::Entity,
-                good_practice::Column::ApprovedForReport,
-            ))
-            .eq(true),
-        )
+        .and_where(Expr::col((good_practice::Entity, approved)).eq(true))
         .order_by(
             (good_practice::Entity, good_practice::Column::Category),
             Order::Asc,

@@ -173,10 +173,7 @@ pub async fn choices(
             .sum()
     });
     Ok(ChoiceTable {
-        question: QuestionRef {
-            code: question.code.clone(),
-            label: question.label.clone(),
-        },
+        question: question.into(),
         options,
         rows,
         total,
@@ -232,10 +229,7 @@ pub async fn yes_no(
             yes: sum.yes + a.yes,
         });
     Ok(YesNoTable {
-        question: QuestionRef {
-            code: question.code.clone(),
-            label: question.label.clone(),
-        },
+        question: question.into(),
         rows,
         total: row(None, total),
     })

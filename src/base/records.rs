@@ -41,6 +41,27 @@ where
         .ok_or_else(|| NotFound::record(what, id).into())
 }
 
+/// Reads a record a use case depends on but does not change (the round a workshop or a
+/// participant joins). On PostgreSQL its row is share-locked until the transaction ends:
+/// a change of it (the round being scheduled or closed) waits for this use case and then
+/// sees what it wrote, while such readers never wait for each other.
+pub async fn share_by_id<E>(
+    db: &impl ConnectionTrait,
+    what: &'static str,
+    id: i32,
+) -> Result<E::Model, ServiceError>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    E::find_by_id(id)
+        .lock_shared()
+        .one(db)
+        .await
+        .with_context(|| format!("reading {what} {id}"))?
+        .ok_or_else(|| NotFound::record(what, id).into())
+}
+
 /// The first record `query` finds, its row locked as in [`lock_by_id`].
 pub async fn lock<E: EntityTrait>(
     query: Select<E>,

@@ -8,6 +8,8 @@ use secrecy::SecretString;
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 pub const DEFAULT_ACQUIRE_TIMEOUT_SECS: u64 = 5;
+/// The embedded database's file under the data directory.
+const SQLITE_FILE: &str = "followup.db";
 
 /// What is needed to open the database.
 #[derive(Debug, Clone)]
@@ -31,20 +33,13 @@ impl DatabaseSettings {
     /// The configured URL, or the embedded SQLite file under the data directory.
     pub fn url(&self) -> SecretString {
         self.url.clone().unwrap_or_else(|| {
-            let file = self.data_dir.join("followup.db");
+            let file = self.data_dir.join(SQLITE_FILE);
             SecretString::from(format!("sqlite://{}?mode=rwc", file.display()))
         })
     }
 
     /// The embedded database's file, when the database is embedded.
     pub fn sqlite_file(&self) -> Option<PathBuf> {
-        self.url
-            .is_none()
-            .then(|| self.data_dir.join("followup.db"))
-    }
-
-    /// The directory to create before opening the embedded database.
-    pub fn sqlite_dir(&self) -> Option<PathBuf> {
-        self.url.is_none().then(|| self.data_dir.clone())
+        self.url.is_none().then(|| self.data_dir.join(SQLITE_FILE))
     }
 }

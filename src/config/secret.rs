@@ -7,15 +7,15 @@
 //! if no other instance got there first (whose secret every instance then reads), so a
 //! crash or a race never leaves an empty or a second secret.
 
-use std::fs::{self, DirBuilder, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
-use super::Settings;
+use super::{Settings, private_dir};
 use crate::domain::TokenKey;
 
 impl Settings {
@@ -40,17 +40,6 @@ impl Settings {
             )
         })
     }
-}
-
-/// Creates `dir` (and its parents) readable by the owner only; an existing one is made so.
-pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("restricting {}", dir.display()))
 }
 
 /// Writes a new random secret to `path` unless another process wrote one first.

@@ -27,3 +27,11 @@ pub use text::{
 pub use time_zone::TimeZone;
 pub use token::{Token, TokenKey};
 pub use validation::{FieldError, InvalidInput, Validator};
+
+/// The name a unit enum variant has on the wire (`scheduled`, `write-data`): its serde name.
+pub fn wire_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -70,6 +70,12 @@ impl Question {
     pub fn offers(&self, code: &str) -> bool {
         (self.allow_other && code == OTHER) || self.options.iter().any(|o| o.code == code)
     }
+
+    /// The values a scale question takes (a scale question is published only with both
+    /// bounds); `None` for other types.
+    pub fn scale_range(&self) -> Option<std::ops::RangeInclusive<i32>> {
+        Some(self.scale_min?..=self.scale_max?)
+    }
 }
 
 /// An option as a request gives it.

@@ -52,6 +52,8 @@ pub enum Refusal {
     QuestionnaireInUse { version: i32 },
     #[error("this is the last active admin key; create another admin key first")]
     LastAdminKey,
+    #[error("a key cannot revoke itself; revoke it with another admin key")]
+    RevokeOwnKey,
     // Invitations and their links.
     #[error("the round is closed; its invitations take no new links")]
     NoLinksInClosedRound,

@@ -14,6 +14,12 @@ impl TimeZone {
             .map_err(|_| "must be an IANA time zone name, e.g. Asia/Kuala_Lumpur".into())
     }
 
+    /// The zone of a stored name (names are checked when written); UTC should one have
+    /// become unreadable.
+    pub fn of_stored(name: &str) -> chrono_tz::Tz {
+        Self::parse(name).map_or(chrono_tz::UTC, Self::tz)
+    }
+
     pub fn tz(self) -> chrono_tz::Tz {
         self.0
     }

@@ -36,9 +36,7 @@ impl Caller {
             request_id: self.request_id.clone(),
         }
     }
-}
 
-impl Caller {
     /// The caller whose key the request carries; 401 when there is none or it is unknown
     /// or revoked.
     async fn authenticate(request: &HttpRequest) -> Result<Self, ApiError> {
@@ -128,7 +126,7 @@ async fn authenticated(
 }
 
 /// The secret of `Authorization: Bearer <key>`.
-pub fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
+fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -73,11 +73,7 @@ impl<T> Page<T> {
         request: PageRequest,
         view: impl FnMut(S) -> T,
     ) -> Self {
-        Self {
-            items: listing.items.into_iter().map(view).collect(),
-            total: listing.total,
-            page: request.page,
-            per_page: request.per_page,
-        }
+        let Listing { items, total } = listing.map(view);
+        Self::new(items, total, request)
     }
 }

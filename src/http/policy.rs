@@ -8,6 +8,8 @@
 //! Rules about rows (a key may not revoke itself, partners' payloads name nobody) stay with
 //! the use case; this is about operations only.
 
+use std::collections::HashMap;
+
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use entity::api_key::Role;
@@ -87,10 +89,7 @@ impl Access {
 
     /// The name the document gives it (`write-data`).
     pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|value| value.as_str().map(str::to_owned))
-            .unwrap_or_default()
+        crate::domain::wire_name(self)
     }
 
     /// The access an operation of the document declares.
@@ -116,7 +115,6 @@ pub fn operations(item: &PathItem) -> impl Iterator<Item = (Method, &Operation)>
 /// One documented path and the access of each of its methods.
 #[derive(Debug, Clone)]
 struct Route {
-    pattern: String,
     segments: Vec<String>,
     methods: Vec<(Method, Access)>,
 }
@@ -125,6 +123,8 @@ struct Route {
 #[derive(Debug, Clone, Default)]
 pub struct RoutePolicy {
     routes: Vec<Route>,
+    /// Route index by pattern, for the lookup every request makes.
+    by_pattern: HashMap<String, usize>,
 }
 
 /// An operation of the document that declares no access.
@@ -150,20 +150,18 @@ impl RoutePolicy {
                 methods.push((method, access));
             }
             routes.push(Route {
-                pattern: path.clone(),
                 segments: path.split('/').map(str::to_owned).collect(),
                 methods,
             });
         }
-        Ok(Self { routes })
+        let by_pattern = api.paths.paths.keys().cloned().zip(0..).collect();
+        Ok(Self { routes, by_pattern })
     }
 
     /// The access of `method` on the route the router matched (`/v1/rounds/{id}`); `None`
     /// for an undocumented route or method, which the router answers itself.
     pub fn access(&self, method: &Method, pattern: &str) -> Option<Access> {
-        self.routes
-            .iter()
-            .find(|route| route.pattern == pattern)?
+        self.routes[*self.by_pattern.get(pattern)?]
             .methods
             .iter()
             .find(|(m, _)| m == method)

@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 use crate::analytics::cache::AnalyticsCache;
 use crate::mail::MailContext;
 use crate::services::questionnaires::QuestionCache;
+use crate::services::replies::submit::Context;
 use crate::webhooks::TargetPolicy;
 
 #[derive(Debug)]
@@ -18,6 +19,16 @@ pub struct AppState {
     pub idempotency_ttl: chrono::Duration,
     /// Where webhooks may be sent.
     pub webhook_policy: TargetPolicy,
+}
+
+impl AppState {
+    /// What a reply's submission needs of the application.
+    pub fn submit_context(&self) -> Context<'_> {
+        Context {
+            mail: &self.mail,
+            questions: &self.questions,
+        }
+    }
 }
 
 /// The OpenAPI document as served at `/openapi.json`, serialized once.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
+use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
 use crate::mail::MailContext;
 use crate::services::privacy::retention;
@@ -56,28 +57,23 @@ impl Scheduler {
     }
 
     /// Ticks every `interval` until `stop` turns true.
-    pub async fn run(self, interval: Duration, mut stop: watch::Receiver<bool>) {
-        loop {
-            match self.tick().await {
-                Ok(report) if report != ScheduleReport::default() => {
-                    tracing::info!(
-                        invitations = report.invitations,
-                        reminders = report.reminders,
-                        rounds_opened = report.rounds_opened,
-                        idempotency_keys_expired = report.idempotency_keys_expired,
-                        mail_bodies_purged = report.mail_bodies_purged,
-                        "scheduler tick"
-                    );
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "scheduler tick failed")
-                }
+    pub async fn run(self, interval: Duration, stop: watch::Receiver<bool>) {
+        let scheduler = &self;
+        // A tick always waits for the next: what it queued is the worker's to send.
+        poll_until_stopped("scheduler", interval, stop, move || async move {
+            let report = scheduler.tick().await?;
+            if report != ScheduleReport::default() {
+                tracing::info!(
+                    invitations = report.invitations,
+                    reminders = report.reminders,
+                    rounds_opened = report.rounds_opened,
+                    idempotency_keys_expired = report.idempotency_keys_expired,
+                    mail_bodies_purged = report.mail_bodies_purged,
+                    "scheduler tick"
+                );
             }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => return,
-            }
-        }
+            Ok(0)
+        })
+        .await
     }
 }

@@ -19,7 +19,7 @@ use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
 use crate::base::queue::backoff;
 use crate::services::webhooks::deliveries::{self, AttemptOutcome};
-use crate::webhooks::target::FilteringResolver;
+use crate::webhooks::target::{FilteringResolver, InternalAddress};
 use crate::webhooks::{TargetPolicy, signature};
 
 #[derive(Debug, Clone)]
@@ -218,10 +218,7 @@ fn elapsed_ms(started: Instant) -> i32 {
 fn unreachable(error: reqwest::Error, timeout: Duration) -> String {
     let mut source: Option<&dyn std::error::Error> = Some(&error);
     while let Some(cause) = source {
-        if cause
-            .to_string()
-            .contains("resolves to an internal address")
-        {
+        if cause.downcast_ref::<InternalAddress>().is_some() {
             return "the host resolves to an internal address; nothing was sent".into();
         }
         source = cause.source();

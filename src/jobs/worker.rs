@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
+use crate::base::queue::backoff;
 use crate::domain::TokenKey;
 use crate::mail::outbox;
 use crate::mail::send_error::SendError;
@@ -127,7 +128,7 @@ impl Worker {
             Err(error)
                 if error.transient && (mail.attempts as u32) < self.settings.max_attempts =>
             {
-                let retry_at = now + self.backoff(mail.attempts);
+                let retry_at = now + backoff(self.settings.retry_base, mail.attempts);
                 tracing::warn!(
                     mailing = mail.id,
                     attempts = mail.attempts,
@@ -152,11 +153,6 @@ impl Worker {
         })
     }
 
-    /// Wait before attempt `attempts + 1`.
-    fn backoff(&self, attempts: i32) -> Span {
-        crate::base::queue::backoff(self.settings.retry_base, attempts)
-    }
-
     /// Delivers until `stop` turns true.
     pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
         let worker = &self;
@@ -171,8 +167,9 @@ impl Worker {
 fn with_link(mail: &mailing::Model, key: &TokenKey) -> mailing::Model {
     let mut mail = mail.clone();
     if let (Some(invitation_id), Some(generation)) = (mail.invitation_id, mail.link_generation) {
-        mail.body_text = crate::mail::with_token(&mail.body_text, key, invitation_id, generation);
-        mail.body_html = crate::mail::with_token(&mail.body_html, key, invitation_id, generation);
+        let token = key.token(invitation_id, generation);
+        mail.body_text = crate::mail::with_token(&mail.body_text, &token);
+        mail.body_html = crate::mail::with_token(&mail.body_html, &token);
     }
     mail
 }

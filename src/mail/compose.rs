@@ -1,7 +1,6 @@
 //! What each mail says: the variables of its template, filled from an invitation.
 
 use anyhow::Context;
-use chrono_tz::Tz;
 use entity::mailing::MailKind;
 use entity::{administration, invitation, participant, round, workshop};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -26,16 +25,13 @@ pub async fn queue(
     with_link: bool,
     extra: Value,
 ) -> Result<bool, ServiceError> {
-    let Some(participant_id) = invitation.participant_id else {
-        return Ok(false);
-    };
-    let Some(officer) = participant::Entity::find_by_id(participant_id)
-        .one(db)
+    let Some(officer) = officer_of(db, invitation)
         .await?
         .filter(|officer| officer.erased_at.is_none())
     else {
         return Ok(false); // no officer, or one erased on request: nobody to write to
     };
+    let participant_id = officer.id;
     let round = round::Entity::find_by_id(invitation.round_id)
         .one(db)
         .await?
@@ -48,9 +44,7 @@ pub async fn queue(
         .one(db)
         .await?
         .context("the invitation's administration is missing")?;
-    let tz = TimeZone::parse(&administration.time_zone)
-        .map(TimeZone::tz)
-        .unwrap_or(Tz::UTC);
+    let tz = TimeZone::of_stored(&administration.time_zone);
     // The current link: the worker derives its token from this generation as it sends.
     let link_generation =
         (with_link && invitation.token_hash.is_some()).then_some(invitation.token_generation);
@@ -92,6 +86,17 @@ pub async fn queue(
         },
     )
     .await
+}
+
+/// The officer of `invitation`, when it has one (erased ones included).
+pub async fn officer_of(
+    db: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+) -> Result<Option<participant::Model>, sea_orm::DbErr> {
+    match invitation.participant_id {
+        Some(id) => participant::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
 }
 
 /// The answers as a list of `{question, answer}` in the questionnaire's order.

@@ -10,7 +10,7 @@ pub mod transport;
 
 use lettre::message::Mailbox;
 
-use crate::domain::TokenKey;
+use crate::domain::{Token, TokenKey};
 
 /// Stands for the token in a queued mail's bodies; the worker puts the token in its place
 /// when it sends the mail, so the outbox never holds a participant's token.
@@ -52,11 +52,7 @@ impl MailContext {
     }
 }
 
-/// The text with the token of `generation` of the invitation's link in place of the
-/// placeholder.
-pub fn with_token(text: &str, key: &TokenKey, invitation_id: i32, generation: i32) -> String {
-    text.replace(
-        LINK_TOKEN_PLACEHOLDER,
-        key.token(invitation_id, generation).as_str(),
-    )
+/// The text with `token` in place of the link's placeholder.
+pub fn with_token(text: &str, token: &Token) -> String {
+    text.replace(LINK_TOKEN_PLACEHOLDER, token.as_str())
 }

@@ -4,8 +4,9 @@
 
 use lettre::transport::smtp::Error as SmtpError;
 
-/// Why a send failed, and whether trying again may help.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a send failed, and whether trying again may help. Neither `Debug` nor anything
+/// else formats `detail`: it is read only to be stored with the mail.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SendError {
     /// Connection refused, a timeout, a 4xx reply: a later attempt may succeed.
     pub transient: bool,
@@ -36,9 +37,7 @@ impl SendError {
 
     /// Classifies an SMTP failure by its reply code or its kind.
     pub fn from_smtp(error: &SmtpError) -> Self {
-        let code = error
-            .status()
-            .map(|code| code.to_string().parse().unwrap_or(0));
+        let code = error.status().map(u16::from);
         let reason = match code {
             Some(400..=499) => "the server refused for now (4xx)",
             Some(500..=599) => "the server refused (5xx)",
@@ -57,10 +56,13 @@ impl SendError {
     }
 }
 
-impl std::fmt::Display for SendError {
-    /// The full detail, for the mail's record (not for logs: use `reason` and `code`).
+impl std::fmt::Debug for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.detail)
+        f.debug_struct("SendError")
+            .field("transient", &self.transient)
+            .field("reason", &self.reason)
+            .field("code", &self.code)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,7 +77,11 @@ mod tests {
             "550 5.1.1 <someone@example.org>: user unknown",
         );
         assert!(!error.reason.contains('@'));
-        assert!(error.to_string().contains("someone@example.org"));
+        assert!(error.detail.contains("someone@example.org"));
+        assert!(
+            !format!("{error:?}").contains('@'),
+            "debug output names no one"
+        );
         assert!(!error.transient);
         assert!(SendError::transient("x", "y").transient);
     }

@@ -100,7 +100,7 @@ pub struct PartError {
 /// instruction). The shipped templates need a few thousand.
 const FUEL: u64 = 100_000;
 /// The largest part a template may render.
-pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+const MAX_RENDERED_BYTES: usize = 1024 * 1024;
 /// How long rendering a template may take.
 const RENDER_TIMEOUT: Duration = Duration::from_secs(1);
 

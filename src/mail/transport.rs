@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use entity::mailing;
 
 use super::send_error::SendError;
-use crate::config::secret::private_dir;
+use crate::config::private_dir;
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),

@@ -15,12 +15,14 @@ use super::render::{self, Message};
 use super::view;
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
+use crate::domain::answers;
 use crate::domain::refusal::Refusal;
 use crate::http::state::AppState;
-use crate::services::replies::submit::{self, Context};
+use crate::services::replies::submit;
 use crate::services::replies::views::{self, ResponseForm};
 
-fn office(state: &AppState) -> String {
+/// The office's address, which every page gives for help.
+pub(super) fn office(state: &AppState) -> String {
     state.mail.from.email.to_string()
 }
 
@@ -194,20 +196,13 @@ pub async fn submit_form(
         Ok(inputs) => inputs,
         Err(errors) => return invalid_page(&state, &token, &entered, &errors).await,
     };
-    let context = Context {
-        mail: &state.mail,
-        questions: &state.questions,
-    };
-    match submit::respond(&state.db, &context, &token, inputs).await {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/respond/{token}/done")))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
-            .finish(),
-        Err(ServiceError::Invalid(invalid)) => {
-            let errors = form::errors(&invalid.0, &questions);
-            invalid_page(&state, &token, &entered, &errors).await
-        }
+    // Checked here as the use case checks them, to say each fault in the form's words.
+    if let Err(faults) = answers::check(&questions, &inputs) {
+        let errors = form::errors(&faults, &questions);
+        return invalid_page(&state, &token, &entered, &errors).await;
+    }
+    match submit::respond(&state.db, &state.submit_context(), &token, inputs).await {
+        Ok(_) => render::see_other(format!("/respond/{token}/done")),
         Err(ServiceError::Refused(Refusal::RepliesFinal)) => {
             refused_as_closed(&state, &token).await
         }
@@ -256,10 +251,7 @@ pub async fn show_confirmation(
         return closed_page(&state, StatusCode::OK, &form);
     }
     let Some(reply) = &form.reply else {
-        return HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/respond/{token}")))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish();
+        return render::see_other(format!("/respond/{token}"));
     };
     let copy = if reply.reply.revision == 1 {
         "A copy of your answers has been emailed to you."

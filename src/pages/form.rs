@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::answers::{AnswerInput, Answers};
+use crate::domain::LongTextInput;
+use crate::domain::answers::{AnswerFault, AnswerInput, Answers, Fault};
 use crate::domain::questionnaire::{Question, QuestionType};
-use crate::domain::{FieldError, LongTextInput};
 
 /// The value of the checkbox "None of these": no option code can be it.
 pub const NONE_OF_THESE: &str = ":none";
@@ -178,53 +178,47 @@ pub fn answers(
     }
 }
 
-/// The use case's field errors (`answers.<code>[.<member>]`) at the form's fields, in words
-/// for the officer.
-pub fn errors(failures: &[FieldError], questions: &[Question]) -> Errors {
+/// The faults of the answers at the form's fields, in words for the officer.
+pub fn errors(faults: &[AnswerFault], questions: &[Question]) -> Errors {
     let mut errors = Errors::new();
-    for failure in failures {
-        let path = failure.field.trim_start_matches("answers.");
-        let (code, member) = path.split_once('.').unwrap_or((path, ""));
-        let Some(question) = questions.iter().find(|q| q.code == code) else {
+    for fault in faults {
+        let Some(question) = questions.iter().find(|q| q.code == fault.code) else {
             continue;
         };
-        let part = match member {
+        let part = match fault.member {
             "other" => Part::Other,
             "comment" => Part::Comment,
             _ => Part::Answer,
         };
         errors
-            .entry((code.to_owned(), part))
-            .or_insert_with(|| in_words(question, part, &failure.message));
+            .entry((fault.code.clone(), part))
+            .or_insert_with(|| in_words(question, &fault.fault));
     }
     errors
 }
 
 /// A message a person can act on.
-fn in_words(question: &Question, part: Part, message: &str) -> String {
-    if message.starts_with("give an answer") {
-        return match question.question_type {
+fn in_words(question: &Question, fault: &Fault) -> String {
+    match fault {
+        Fault::NoAnswer => match question.question_type {
             QuestionType::YesNo => "Select yes or no, or clear the comment".into(),
             QuestionType::Scale => "Choose a value, or clear the comment".into(),
             _ => "Answer this question, or clear what you wrote beside it".into(),
-        };
-    }
-    if message.starts_with("describe the `other`") {
-        return "Describe the other answer you selected".into();
-    }
-    if message.contains("needs the choice `other`") {
-        return format!(
+        },
+        Fault::OtherNotDescribed => "Describe the other answer you selected".into(),
+        Fault::OtherWithoutChoice => format!(
             "Select \u{201c}{}\u{201d} to describe another answer, or clear this field",
             other_label(question)
-        );
-    }
-    if part == Part::Answer && message.starts_with("must be between") {
-        return format!("Choose a value {}", message.trim_start_matches("must be "));
-    }
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Check this answer".into(),
+        ),
+        Fault::OutOfRange { min, max } => format!("Choose a value between {min} and {max}"),
+        other => {
+            let message = other.to_string();
+            let mut chars = message.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => "Check this answer".into(),
+            }
+        }
     }
 }
 

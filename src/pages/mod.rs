@@ -45,7 +45,7 @@ async fn limit(
     if let Some(retry_after_secs) = over_quota(&request) {
         let office = request
             .app_data::<web::Data<AppState>>()
-            .map(|state| state.mail.from.email.to_string())
+            .map(|state| answering::office(state))
             .unwrap_or_default();
         let mut page = render::message(
             StatusCode::TOO_MANY_REQUESTS,

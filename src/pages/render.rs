@@ -33,6 +33,7 @@ fn environment() -> &'static Environment<'static> {
     ENVIRONMENT.get_or_init(|| {
         let mut env = Environment::new();
         env.set_formatter(markup::formatter);
+        env.add_global("stylesheet", STYLESHEET_PATH);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("the page template {name}: {e}"));
@@ -60,6 +61,13 @@ pub fn page(status: StatusCode, template: &str, context: impl Serialize) -> Http
             )
         }
     }
+}
+
+/// `303 See Other` to `location`, with the pages' headers (the token is in the path).
+pub fn see_other(location: String) -> HttpResponse {
+    let mut builder = HttpResponse::SeeOther();
+    builder.insert_header((header::LOCATION, location));
+    with_headers(builder, String::new())
 }
 
 fn with_headers(mut builder: actix_web::HttpResponseBuilder, html: String) -> HttpResponse {

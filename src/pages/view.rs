@@ -84,9 +84,7 @@ pub struct Recorded {
 
 /// The administration's time zone.
 pub fn zone(form: &ResponseForm) -> Tz {
-    TimeZone::parse(&form.administration.time_zone)
-        .map(TimeZone::tz)
-        .unwrap_or(Tz::UTC)
+    TimeZone::of_stored(&form.administration.time_zone)
 }
 
 /// `10–12 December 2019`, `28 November – 2 December 2019`.
@@ -147,7 +145,10 @@ fn choices(question: &Question, entered: &Entered) -> Vec<Choice> {
     };
     let mut options: Vec<(String, String)> = match question.question_type {
         QuestionType::YesNo => vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-        QuestionType::Scale => (question.scale_min.unwrap_or(1)..=question.scale_max.unwrap_or(5))
+        QuestionType::Scale => question
+            .scale_range()
+            .into_iter()
+            .flatten()
             .map(|v| (v.to_string(), v.to_string()))
             .collect(),
         _ => question
@@ -178,15 +179,10 @@ fn control(question: &Question) -> &'static str {
         QuestionType::YesNo | QuestionType::SingleChoice => "radios",
         QuestionType::MultipleChoice => "checkboxes",
         QuestionType::Scale => {
-            let (min, max) = (
-                question.scale_min.unwrap_or(1),
-                question.scale_max.unwrap_or(5),
-            );
-            if max - min < MOST_SCALE_RADIOS {
-                "radios"
-            } else {
-                "number"
-            }
+            let few = question
+                .scale_range()
+                .is_some_and(|range| range.end() - range.start() < MOST_SCALE_RADIOS);
+            if few { "radios" } else { "number" }
         }
         QuestionType::Text => "text",
     }

@@ -150,12 +150,6 @@ async fn revoke_api_key(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    if *id == caller.key_id {
-        return Err(ApiError::Conflict {
-            detail: "a key cannot revoke itself; revoke it with another admin key".into(),
-            field: None,
-        });
-    }
     let key = service::revoke(&state.db, &caller.actor(), *id).await?;
     Ok(HttpResponse::Ok().json(ApiKey::from(key)))
 }

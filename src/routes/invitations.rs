@@ -26,7 +26,7 @@ use crate::http::state::AppState;
 use crate::services::invitations::hand_over::{Officer, hand_over as hand_invitation_over};
 use crate::services::invitations::links;
 use crate::services::invitations::views::{self, InvitationFilter, InvitationRow, ShownStatus};
-use crate::services::replies::submit::{self, Context};
+use crate::services::replies::submit;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -328,10 +328,7 @@ async fn enter_reply(
     id: web::Path<i32>,
     Json(request): Json<StaffReplyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let context = Context {
-        mail: &state.mail,
-        questions: &state.questions,
-    };
+    let context = state.submit_context();
     let detail = submit::enter(
         &state.db,
         &context,

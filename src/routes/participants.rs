@@ -12,8 +12,8 @@ use crate::domain::{AdministrationCode, Email, TextInput, Validator};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
 use crate::http::conditional::tagged;
-use crate::http::extract::query_text;
 use crate::http::extract::{Json, Query};
+use crate::http::extract::{query_code, query_text};
 use crate::http::paging::{Page, PageParams};
 use crate::http::policy::Access;
 use crate::http::responses;
@@ -129,14 +129,8 @@ impl TryFrom<ParticipantQuery> for ParticipantFilter {
     type Error = ApiError;
 
     fn try_from(query: ParticipantQuery) -> Result<Self, ApiError> {
-        let administration = query
-            .administration
-            .as_deref()
-            .map(AdministrationCode::parse)
-            .transpose()
-            .map_err(|message| ApiError::bad_request("administration", message))?;
         Ok(Self {
-            administration,
+            administration: query_code("administration", query.administration)?,
             text: query_text("q", query.q)?,
         })
     }

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::http::policy::Access;
 use crate::http::state::AppState;
-use crate::services::replies::submit::{self, Context};
+use crate::services::replies::submit;
 use crate::services::replies::views::{self, ReplyDetail, ResponseForm};
 
 pub fn routes(config: &mut ServiceConfig) {
@@ -147,10 +147,7 @@ async fn submit_reply(
     token: web::Path<String>,
     Json(request): Json<AnswersRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let context = Context {
-        mail: &state.mail,
-        questions: &state.questions,
-    };
+    let context = state.submit_context();
     let detail = submit::respond(&state.db, &context, &token, request.answers).await?;
     Ok(HttpResponse::Ok().json(Receipt::from(detail)))
 }

@@ -155,7 +155,7 @@ async fn list_round_workshops(
     let total = all.len() as u64;
     let items = all
         .into_iter()
-        .skip(((page.page - 1) * page.per_page) as usize)
+        .skip((page.index() * page.per_page) as usize)
         .take(page.per_page as usize)
         .map(|(attachment, workshop)| view(&round, attachment, workshop))
         .collect();

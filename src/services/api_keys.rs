@@ -15,6 +15,7 @@ use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
 use crate::base::listing::{Listing, page_of};
+use crate::base::records::{find_by_id, lock_by_id};
 use crate::db;
 use crate::domain::refusal::Refusal;
 
@@ -122,24 +123,21 @@ pub async fn list(
 }
 
 pub async fn get(db: &DatabaseConnection, id: i32) -> Result<api_key::Model, ServiceError> {
-    api_key::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("API key", id))
+    find_by_id::<api_key::Entity>(db, "API key", id).await
 }
 
 /// Revokes a key at once. The last active admin key cannot be revoked, so the service
-/// never locks its administrators out.
+/// never locks its administrators out, and a key cannot revoke itself.
 pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
 ) -> Result<api_key::Model, ServiceError> {
+    if actor.key_id == Some(id) {
+        return Err(Refusal::RevokeOwnKey.into());
+    }
     let txn = db::begin(db).await?;
-    let key = api_key::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("API key", id))?;
+    let key = lock_by_id::<api_key::Entity>(&txn, "API key", id).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }

@@ -166,10 +166,7 @@ impl ReminderRules {
             .all(db)
             .await?
             .into_iter()
-            .map(|a| {
-                let zone = TimeZone::parse(&a.time_zone).map(TimeZone::tz);
-                (a.id, zone.unwrap_or(Tz::UTC))
-            })
+            .map(|a| (a.id, TimeZone::of_stored(&a.time_zone)))
             .collect();
         Ok(Self {
             sent_keys,

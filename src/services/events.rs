@@ -6,7 +6,7 @@
 use entity::mailing::{self, MailKind};
 use entity::round::RoundState;
 use entity::{event, invitation, reply, round};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 
 use super::invitations::links;
@@ -23,6 +23,15 @@ pub const REPLY_SUBMITTED: &str = EventType::ReplySubmitted.as_str();
 pub const REPLY_REVISED: &str = EventType::ReplyRevised.as_str();
 pub const MAILING_FAILED: &str = EventType::MailingFailed.as_str();
 
+/// A reply just stored, with the invitation as the submission left it.
+pub struct Received<'a> {
+    pub invitation: &'a invitation::Model,
+    pub reply: &'a reply::Model,
+    pub first_submission: bool,
+    pub questions: &'a [Question],
+    pub answers: &'a Answers,
+}
+
 /// The one place a reply's submission is handled after it is stored: a first submission
 /// is announced as `reply.submitted`, withdraws the invitation's queued reminders and
 /// queues the thank-you with a copy of the answers; later ones are `reply.revised`.
@@ -30,11 +39,15 @@ pub const MAILING_FAILED: &str = EventType::MailingFailed.as_str();
 pub async fn reply_received<C: ConnectionTrait>(
     db: &C,
     mail: &MailContext,
-    reply: &reply::Model,
-    first_submission: bool,
-    questions: &[Question],
-    answers: &Answers,
+    received: Received<'_>,
 ) -> Result<(), ServiceError> {
+    let Received {
+        invitation,
+        reply,
+        first_submission,
+        questions,
+        answers,
+    } = received;
     let kind = if first_submission {
         REPLY_SUBMITTED
     } else {
@@ -58,23 +71,14 @@ pub async fn reply_received<C: ConnectionTrait>(
         return Ok(());
     }
     outbox::cancel_reminders(db, reply.invitation_id).await?;
-    let Some(invitation) = invitation::Entity::find_by_id(reply.invitation_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
-    let open = round::Entity::find_by_id(reply.round_id)
-        .one(db)
-        .await?
-        .is_some_and(|r| r.state != RoundState::Closed);
-    let with_link = open && links::current_token(&invitation, &mail.key).is_some();
+    // Replies reach a round only while it is not closed, so the link still works.
+    let with_link = links::current_token(invitation, &mail.key).is_some();
     compose::queue(
         db,
         mail,
         MailKind::ThankYou,
         format!("thank_you:{}", invitation.id),
-        &invitation,
+        invitation,
         with_link,
         json!({"answers": compose::answers_copy(questions, answers)}),
     )

@@ -5,10 +5,8 @@
 use chrono::{DateTime, Utc};
 use entity::mailing::MailKind;
 use entity::round::{self, RoundState};
-use entity::{administration, good_practice, invitation, workshop};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use entity::{invitation, workshop};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
@@ -16,6 +14,7 @@ use super::invitations::links;
 use super::questionnaires::QuestionCache;
 use super::reports;
 use super::rounds::attachments;
+use crate::analytics::report::{self, Approval};
 use crate::analytics::stats::Proportion;
 use crate::analytics::tables::ReplyRates;
 use crate::base::error::ServiceError;
@@ -36,35 +35,6 @@ pub struct FeedbackSummary {
 
 fn figures(rate: &Proportion) -> Value {
     json!({"invited": rate.base, "replied": rate.count, "rate_percent": rate.percent})
-}
-
-async fn approved_practices(
-    db: &impl ConnectionTrait,
-    round_id: i32,
-) -> Result<Value, ServiceError> {
-    let practices = good_practice::Entity::find()
-        .filter(good_practice::Column::RoundId.eq(round_id))
-        .filter(good_practice::Column::ApprovedForFeedback.eq(true))
-        .order_by_asc(good_practice::Column::Id)
-        .all(db)
-        .await?;
-    let mut items = Vec::with_capacity(practices.len());
-    for practice in practices {
-        let administration = administration::Entity::find_by_id(practice.administration_id)
-            .one(db)
-            .await?
-            .map(|a| a.name)
-            .unwrap_or_default();
-        let workshop = workshop::Entity::find_by_id(practice.workshop_id)
-            .one(db)
-            .await?
-            .map(|w| w.title)
-            .unwrap_or_default();
-        items.push(
-            json!({"text": practice.text, "administration": administration, "workshop": workshop}),
-        );
-    }
-    Ok(Value::Array(items))
 }
 
 /// Queues the feedback of a round, or of one of its workshops, as of `now`.
@@ -90,7 +60,13 @@ pub async fn release(
     let quoted = Quoted {
         figures: figures(&headline.rates.total),
         findings: headline.findings,
-        practices: approved_practices(&txn, round_id).await?,
+        practices: report::approved_practices(&txn, round_id, Approval::ForFeedback)
+            .await?
+            .into_iter()
+            .map(|p| {
+                json!({"text": p.text, "administration": p.administration_name, "workshop": p.workshop})
+            })
+            .collect(),
         rates: headline.rates,
     };
     let mut summary = FeedbackSummary::default();

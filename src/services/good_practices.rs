@@ -1,6 +1,8 @@
 //! Good practices: quotes staff take from replies, edit, classify, attribute and approve
 //! for the report and the feedback mailing. Every edit is audited.
 
+use std::collections::HashMap;
+
 use entity::good_practice::{self, Category};
 use entity::{administration, answer, reply, workshop};
 use sea_orm::{
@@ -15,7 +17,7 @@ use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
 use crate::base::listing::{Listing, page_of};
-use crate::base::records::lock_by_id;
+use crate::base::records::{find_by_id, lock_by_id};
 use crate::db;
 use crate::domain::version::Precondition;
 use crate::domain::{AdministrationCode, InvalidInput};
@@ -61,21 +63,40 @@ async fn view(
     db: &impl ConnectionTrait,
     record: good_practice::Model,
 ) -> Result<GoodPractice, ServiceError> {
-    let administration_code = administration::Entity::find_by_id(record.administration_id)
-        .one(db)
+    let mut one = views(db, vec![record]).await?;
+    Ok(one.remove(0))
+}
+
+/// `records` with their administrations' codes and workshops' titles, read in two queries.
+async fn views(
+    db: &impl ConnectionTrait,
+    records: Vec<good_practice::Model>,
+) -> Result<Vec<GoodPractice>, ServiceError> {
+    let codes: HashMap<i32, String> = administration::Entity::find()
+        .filter(administration::Column::Id.is_in(records.iter().map(|r| r.administration_id)))
+        .all(db)
         .await?
-        .map(|a| a.code)
-        .unwrap_or_default();
-    let workshop_title = workshop::Entity::find_by_id(record.workshop_id)
-        .one(db)
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    let titles: HashMap<i32, String> = workshop::Entity::find()
+        .filter(workshop::Column::Id.is_in(records.iter().map(|r| r.workshop_id)))
+        .all(db)
         .await?
-        .map(|w| w.title)
-        .unwrap_or_default();
-    Ok(GoodPractice {
-        record,
-        administration_code,
-        workshop_title,
-    })
+        .into_iter()
+        .map(|w| (w.id, w.title))
+        .collect();
+    Ok(records
+        .into_iter()
+        .map(|record| GoodPractice {
+            administration_code: codes
+                .get(&record.administration_id)
+                .cloned()
+                .unwrap_or_default(),
+            workshop_title: titles.get(&record.workshop_id).cloned().unwrap_or_default(),
+            record,
+        })
+        .collect())
 }
 
 pub async fn list(
@@ -100,21 +121,14 @@ pub async fn list(
         .order_by_asc(good_practice::Column::Category)
         .order_by_asc(good_practice::Column::Id);
     let records = page_of(query, db, page).await?;
-    let mut items = Vec::with_capacity(records.items.len());
-    for record in records.items {
-        items.push(view(db, record).await?);
-    }
     Ok(Listing {
-        items,
+        items: views(db, records.items).await?,
         total: records.total,
     })
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<GoodPractice, ServiceError> {
-    let record = good_practice::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("good practice", id))?;
+    let record = find_by_id::<good_practice::Entity>(db, "good practice", id).await?;
     view(db, record).await
 }
 

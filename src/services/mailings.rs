@@ -1,8 +1,8 @@
 //! The outbox as staff see it: what was queued, sent or failed, and sending again (only
 //! to whom the invitation now belongs, with its current link).
 
+use entity::invitation;
 use entity::mailing::{self, MailKind, MailStatus};
-use entity::{invitation, participant};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -14,11 +14,11 @@ use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
 use crate::base::listing::{Listing, page_of};
-use crate::base::records::lock_by_id;
+use crate::base::records::{find_by_id, lock_by_id};
 use crate::base::search::text_search;
 use crate::db;
 use crate::domain::refusal::Refusal;
-use crate::mail::outbox;
+use crate::mail::{compose, outbox};
 
 #[derive(Debug, Default)]
 pub struct MailingFilter {
@@ -58,10 +58,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &DatabaseConnection, id: i32) -> Result<mailing::Model, ServiceError> {
-    mailing::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("mailing", id))
+    find_by_id::<mailing::Entity>(db, "mailing", id).await
 }
 
 /// Queues a mail again (same message, same Message-ID), whatever became of it.
@@ -128,10 +125,7 @@ async fn current_link(
     invitation_id: i32,
 ) -> Result<Option<i32>, ServiceError> {
     let invitation = lock_by_id::<invitation::Entity>(txn, "invitation", invitation_id).await?;
-    let officer = match invitation.participant_id {
-        Some(id) => participant::Entity::find_by_id(id).one(txn).await?,
-        None => None,
-    };
+    let officer = compose::officer_of(txn, &invitation).await?;
     let whom = match officer {
         Some(officer) if mail.participant_id.is_some_and(|id| id != officer.id) => {
             Some("a former officer of the invitation")

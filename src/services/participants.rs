@@ -14,7 +14,7 @@ use crate::base::clock::now;
 use crate::base::error::{NotFound, ServiceError};
 use crate::base::listing::PageRequest;
 use crate::base::listing::{Listing, page_of};
-use crate::base::records::lock_by_id;
+use crate::base::records;
 use crate::base::search::text_search;
 use crate::db;
 use crate::domain::refusal::Refusal;
@@ -29,6 +29,24 @@ pub struct ParticipantInput {
     pub email: Email,
     pub position: Option<String>,
     pub administration: AdministrationCode,
+}
+
+/// The person of a participant, whose administration is given apart.
+#[derive(Debug, Clone)]
+pub struct Officer {
+    pub name: String,
+    pub email: Email,
+    pub position: Option<String>,
+}
+
+impl From<ParticipantInput> for Officer {
+    fn from(input: ParticipantInput) -> Self {
+        Self {
+            name: input.name,
+            email: input.email,
+            position: input.position,
+        }
+    }
 }
 
 /// A participant with the code of the administration they represent.
@@ -79,6 +97,28 @@ pub async fn list(
         }))
 }
 
+fn not_of_workshop(workshop_id: i32, id: i32) -> ServiceError {
+    NotFound::because(
+        "participant",
+        format!("participant {id} of workshop {workshop_id} does not exist"),
+    )
+    .into()
+}
+
+/// A participant of `workshop_id` a use case is about to change, locked as
+/// [`lock_by_id`](crate::base::records::lock_by_id) locks.
+pub async fn lock(
+    txn: &impl ConnectionTrait,
+    workshop_id: i32,
+    id: i32,
+) -> Result<participant::Model, ServiceError> {
+    let query =
+        participant::Entity::find_by_id(id).filter(participant::Column::WorkshopId.eq(workshop_id));
+    records::lock(query, txn)
+        .await?
+        .ok_or_else(|| not_of_workshop(workshop_id, id))
+}
+
 pub async fn get(
     db: &impl ConnectionTrait,
     workshop_id: i32,
@@ -89,12 +129,7 @@ pub async fn get(
         .find_also_related(administration::Entity)
         .one(db)
         .await?
-        .ok_or_else(|| {
-            NotFound::because(
-                "participant",
-                format!("participant {id} of workshop {workshop_id} does not exist"),
-            )
-        })?;
+        .ok_or_else(|| not_of_workshop(workshop_id, id))?;
     Ok(Participant {
         record,
         administration_code: administration.map(|a| a.code).unwrap_or_default(),
@@ -140,19 +175,20 @@ pub async fn create(
     let txn = db::begin(db).await?;
     workshops::get(&txn, workshop_id).await?;
     let administration = administration_of(&txn, &input.administration).await?;
-    let created = insert(&txn, actor, workshop_id, &administration, input).await?;
+    let created = insert(&txn, actor, workshop_id, &administration, input.into()).await?;
     schedule::create_for_participant(&txn, &created.record, &administration).await?;
     txn.commit().await?;
     Ok(created)
 }
 
-/// Writes a participant of `administration` (audited) inside the caller's transaction.
+/// Writes `officer` as a participant of `administration` (audited) inside the caller's
+/// transaction.
 pub async fn insert(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     workshop_id: i32,
     administration: &administration::Model,
-    input: ParticipantInput,
+    input: Officer,
 ) -> Result<Participant, ServiceError> {
     ensure_email_free(txn, workshop_id, &input.email, None).await?;
     let at = now();
@@ -192,8 +228,7 @@ pub async fn update(
     precondition: &Precondition,
 ) -> Result<Participant, ServiceError> {
     let txn = db::begin(db).await?;
-    lock_by_id::<participant::Entity>(&txn, "participant", id).await?;
-    let before = get(&txn, workshop_id, id).await?.record;
+    let before = lock(&txn, workshop_id, id).await?;
     precondition.check("participant", &before)?;
     let administration = administration_of(&txn, &input.administration).await?;
     ensure_email_free(&txn, workshop_id, &input.email, Some(id)).await?;
@@ -205,7 +240,7 @@ pub async fn update(
     active.updated_at = Set(now());
     let record = active.update(&txn).await?;
     if before.administration_id != record.administration_id {
-        schedule::follow_administration(&txn, &record).await?;
+        schedule::follow_administration(&txn, &record, &administration).await?;
     }
     audit::record(
         &txn,

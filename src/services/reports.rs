@@ -172,7 +172,7 @@ pub async fn report(
 ) -> Result<Report, ServiceError> {
     let context = context(db, caches.questions, round_id).await?;
     let figures = figures(db, caches, &context).await?;
-    let practices = report::approved_practices(db, round_id).await?;
+    let practices = report::approved_practices(db, round_id, report::Approval::ForReport).await?;
     Ok(report::assemble(&context, &figures, practices))
 }
 

@@ -13,7 +13,7 @@ use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
 use crate::base::listing::{Listing, page_of};
-use crate::base::records::lock_by_id;
+use crate::base::records::{find_by_id, lock_by_id};
 use crate::base::search::text_search;
 use crate::db;
 use crate::domain::FiscalYear;
@@ -100,10 +100,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<workshop::Model, ServiceError> {
-    workshop::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("workshop", id))
+    find_by_id::<workshop::Entity>(db, "workshop", id).await
 }
 
 fn apply(active: &mut workshop::ActiveModel, input: WorkshopInput) {

@@ -77,7 +77,7 @@ impl TargetPolicy {
     }
 
     /// Whether a connection to `host` may go to `ip`.
-    pub fn allows_address(&self, host: &str, ip: IpAddr) -> bool {
+    fn allows_address(&self, host: &str, ip: IpAddr) -> bool {
         let host = normalized(host);
         if self.allowed_hosts.is_empty() {
             !is_forbidden(ip)
@@ -106,7 +106,7 @@ fn is_local_name(host: &str) -> bool {
 /// Addresses a webhook never goes to: this host, private and shared networks, link-local
 /// (cloud metadata), reserved, documentation, benchmarking, multicast and broadcast ranges,
 /// and IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo).
-pub fn is_forbidden(ip: IpAddr) -> bool {
+fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(ip) => is_forbidden_v4(ip),
         IpAddr::V6(ip) => is_forbidden_v6(ip),
@@ -184,6 +184,13 @@ fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
         .any(|(network, prefix)| in_v6(ip, *network, *prefix))
 }
 
+/// A name the resolver refused: one of its addresses is internal.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to an internal address")]
+pub struct InternalAddress {
+    pub host: String,
+}
+
 /// The webhook client's resolver: a name resolves only when every address the connection
 /// may use is allowed, so DNS cannot point a registered name at an internal address.
 /// `hosts` fixes the addresses of names, as `/etc/hosts` does (tests use it).
@@ -218,7 +225,7 @@ impl Resolve for FilteringResolver {
                 .iter()
                 .any(|address| !policy.allows_address(&host, address.ip()))
             {
-                return Err(format!("{host} resolves to an internal address").into());
+                return Err(InternalAddress { host }.into());
             }
             let addrs: Addrs = Box::new(addresses.into_iter());
             Ok(addrs)

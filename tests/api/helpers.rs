@@ -646,12 +646,11 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        let text = followup::mail::with_token(
-            stored,
-            &self.mail.key,
+        let token = self.mail.key.token(
             record.invitation_id.expect("an invitation's mail"),
             record.link_generation.expect("a mail with a link"),
         );
+        let text = followup::mail::with_token(stored, &token);
         let start = text.find(LINK_BASE).expect("a link in the mail") + LINK_BASE.len();
         text[start..]
             .chars()

@@ -3,7 +3,9 @@
 A service is started on its embedded defaults (SQLite under a temporary folder, mail
 written as .eml files), a round is scheduled through the API, and each officer opens the
 link of the invitation mail the service wrote. Every page state is checked with axe-core
-(WCAG 2.2 A and AA rules); the form and the confirmation are photographed into docs/.
+(WCAG 2.2 A and AA rules); the form and the confirmation are photographed, into docs/
+when SCREENSHOTS=docs (the committed pictures), else into the temporary folder, so a test
+run leaves the tree as it was.
 
 Usage: python answering_page.py BINARY   (scripts/browser-test.sh installs what it needs)
 """
@@ -13,6 +15,7 @@ import email.policy
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +30,7 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "docs"
+SHOTS_TO_DOCS = os.environ.get("SCREENSHOTS") == "docs"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 CHROMIUM_ARGS = [
@@ -94,6 +97,11 @@ class Service:
         self.process.terminate()
         self.process.wait(timeout=20)
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def shots(self):
+        """Where pictures go."""
+        return ROOT / "docs" if SHOTS_TO_DOCS else self.dir
 
 
 def schedule_round(service):
@@ -138,8 +146,9 @@ def mailed_links(service, count):
 class Browser:
     """One Chromium; pages are checked with axe and must not reach another host."""
 
-    def __init__(self, playwright, base):
+    def __init__(self, playwright, base, shots):
         self.base = base
+        self.shots = shots
         self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         self.foreign = []
         self.rules = set()
@@ -181,7 +190,7 @@ def answer_every_type(browser, link):
     assert page.title().startswith("Follow-up survey"), page.title()
     browser.axe(page, "the form")
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "answering-form.png"), full_page=True)
+    page.screenshot(path=str(browser.shots / "answering-form.png"), full_page=True)
     page.check("#q-actions")                      # Shared the training materials
     page.check("#q-actions-2")                    # Other action
     page.fill("#q-actions-other", "Briefed the risk committee")
@@ -197,7 +206,7 @@ def answer_every_type(browser, link):
                      "Targeting found twice as many seizures", "emailed"]:
         assert expected in text, f"{expected!r} on the confirmation:\n{text}"
     browser.axe(page, "the confirmation")
-    page.screenshot(path=str(SHOTS / "answering-confirmation.png"), full_page=True)
+    page.screenshot(path=str(browser.shots / "answering-confirmation.png"), full_page=True)
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('footer')).display") == "none"
     page.emulate_media(media="screen")
@@ -275,7 +284,7 @@ def main(binary):
         links = mailed_links(service, 2)
         first, second = links["my.officer@customs.example"], links["th.officer@customs.example"]
         with sync_playwright() as playwright:
-            browser = Browser(playwright, service.base)
+            browser = Browser(playwright, service.base, service.shots())
             steps = [
                 ("every question type answered, confirmed, revised, an error fixed",
                  lambda: answer_every_type(browser, first)),

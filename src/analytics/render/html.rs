@@ -1,6 +1,7 @@
 //! The printable report: one HTML page with an SVG bar chart per table.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use minijinja::value::Serde;
 use minijinja::{Environment, Value};
@@ -9,6 +10,7 @@ use super::svg::{Bar, bar_chart};
 use crate::analytics::report::{Report, ReportTable, TableContent};
 use crate::analytics::stats::Proportion;
 use crate::base::error::ServiceError;
+use crate::base::markup;
 
 fn chart(table: &ReportTable) -> Option<String> {
     let bar = |label: &str, p: &Proportion| Bar {
@@ -45,6 +47,18 @@ fn chart(table: &ReportTable) -> Option<String> {
         .then(|| bar_chart(&format!("Table {}: {}", table.number, table.title), &bars))
 }
 
+/// The report's template, compiled once, writing text as a person would type it.
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_formatter(markup::formatter);
+        env.add_template("report.html", include_str!("report.html"))
+            .unwrap_or_else(|e| panic!("the report template: {e}"));
+        env
+    })
+}
+
 /// The printable page.
 pub fn html(report: &Report) -> Result<String, ServiceError> {
     let charts: BTreeMap<String, Value> = report
@@ -52,10 +66,7 @@ pub fn html(report: &Report) -> Result<String, ServiceError> {
         .iter()
         .filter_map(|t| chart(t).map(|svg| (t.number.to_string(), Value::from_safe_string(svg))))
         .collect();
-    let mut env = Environment::new();
-    env.add_template("report.html", include_str!("report.html"))
-        .map_err(|e| anyhow::anyhow!("the report template: {e}"))?;
-    let page = env
+    let page = environment()
         .get_template("report.html")
         .and_then(|t| {
             t.render(minijinja::context! { report => Value::from(Serde(report)), charts => charts })

@@ -1,17 +1,12 @@
 //! Bar charts as inline SVG for the printable report: no scripts, no external files.
 
+use crate::base::markup::escape;
+
 /// One bar: its label, its share (0 to 1) and the text printed at its end.
 pub struct Bar {
     pub label: String,
     pub share: f64,
     pub annotation: String,
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn shorten(text: &str, max: usize) -> String {

@@ -1,7 +1,7 @@
 //! One report table as CSV: a header line, one line per row, then the totals. Cells a
 //! spreadsheet would run as formulas are written as text.
 
-use crate::analytics::context::findings_scope;
+use crate::analytics::context::scope_words;
 use crate::analytics::cross_tab::{CrossTab, Member};
 use crate::analytics::report::{ReportTable, TableContent};
 use crate::analytics::stats::Proportion;
@@ -63,14 +63,14 @@ fn rate_rows(d: &ReplyRates) -> Vec<Vec<String>> {
     for row in &d.rows {
         rows.push(line(
             row.workshop.title.clone(),
-            findings_scope(row.workshop.scope),
+            scope_words(row.workshop.scope).to_owned(),
             &row.rate,
         ));
     }
     for sub in &d.subtotals {
         rows.push(line(
-            format!("Sub-total of {} workshops", findings_scope(sub.scope)),
-            findings_scope(sub.scope),
+            format!("Sub-total of {} workshops", scope_words(sub.scope)),
+            scope_words(sub.scope).to_owned(),
             &sub.rate,
         ));
     }

@@ -16,19 +16,11 @@ use crate::base::error::ServiceError;
 use crate::base::records::lock_by_id;
 use crate::db;
 use crate::domain::refusal::Refusal;
-use crate::domain::{AdministrationCode, Email, InvalidInput, Token};
+use crate::domain::{InvalidInput, Token};
 use crate::mail::MailContext;
 use crate::services::audit::{self, Actor, Change};
-use crate::services::participants::{self, ParticipantInput};
-
-/// The officer an invitation is handed over to; they represent the invitation's
-/// administration.
-#[derive(Debug, Clone)]
-pub struct Officer {
-    pub name: String,
-    pub email: Email,
-    pub position: Option<String>,
-}
+use crate::services::participants;
+pub use crate::services::participants::Officer;
 
 /// Hands an invitation over to another officer of the same administration: the officer
 /// is found by email among the workshop's participants or added; the old link stops
@@ -62,14 +54,7 @@ pub async fn hand_over(
         }
         Some(found) => found,
         None => {
-            let input = ParticipantInput {
-                name: officer.name,
-                email: officer.email,
-                position: officer.position,
-                administration: AdministrationCode::parse(&administration.code)
-                    .map_err(|m| anyhow::anyhow!("stored administration code: {m}"))?,
-            };
-            participants::insert(&txn, actor, before.workshop_id, &administration, input)
+            participants::insert(&txn, actor, before.workshop_id, &administration, officer)
                 .await?
                 .record
         }

@@ -6,7 +6,6 @@
 
 use entity::invitation::{self, InvitationStatus};
 use entity::mailing::{self, MailKind, MailStatus};
-use entity::participant;
 use entity::round::{self, RoundState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -159,10 +158,7 @@ pub async fn resend(
     let txn = db::begin(db).await?;
     let before = lock_by_id::<invitation::Entity>(&txn, "invitation", id).await?;
     round_accepting_links(&txn, &before).await?;
-    let officer = match before.participant_id {
-        Some(id) => participant::Entity::find_by_id(id).one(&txn).await?,
-        None => None,
-    };
+    let officer = compose::officer_of(&txn, &before).await?;
     if officer.is_none_or(|officer| officer.erased_at.is_some()) {
         return Err(Refusal::NoOfficer.into());
     }

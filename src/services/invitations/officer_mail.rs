@@ -5,7 +5,6 @@
 
 use entity::invitation;
 use entity::mailing::{self, MailKind, MailStatus};
-use entity::participant;
 use entity::round::{self, RoundState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -23,10 +22,7 @@ pub async fn readdress(
     mail: &MailContext,
     invitation: &invitation::Model,
 ) -> Result<(), ServiceError> {
-    let officer = match invitation.participant_id {
-        Some(id) => participant::Entity::find_by_id(id).one(txn).await?,
-        None => None,
-    };
+    let officer = compose::officer_of(txn, invitation).await?;
     let mut elsewhere = Condition::any().add(mailing::Column::ParticipantId.is_null());
     if let Some(officer) = &officer {
         elsewhere = elsewhere

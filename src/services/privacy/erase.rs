@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::mailing::{self, MailStatus};
-use entity::{audit_log, event, idempotency_key, invitation, participant, webhook_delivery};
+use entity::{event, idempotency_key, invitation, participant, webhook_delivery};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 use super::holdings::{ERASED_NAME, Secrets, audit_of, erased_email, invitations_of, mailings_of};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::base::records::lock_by_id;
 use crate::db;
 use crate::mail::MailContext;
 use crate::mail::transport::mail_file;
@@ -35,10 +34,7 @@ pub async fn erase(
     participant_id: i32,
 ) -> Result<Participant, ServiceError> {
     let txn = db::begin(db).await?;
-    lock_by_id::<participant::Entity>(&txn, "participant", participant_id).await?;
-    let before = participants::get(&txn, workshop_id, participant_id)
-        .await?
-        .record;
+    let before = participants::lock(&txn, workshop_id, participant_id).await?;
     let at = now();
     let invitations = invitations_of(&txn, participant_id).await?;
     let invitation_ids: Vec<i32> = invitations.iter().map(|i| i.id).collect();
@@ -48,13 +44,7 @@ pub async fn erase(
     let mails = mailings_of(&txn, participant_id, &secrets.emails).await?;
     let message_ids: Vec<String> = mails.iter().map(|m| m.message_id.clone()).collect();
     erase_mail(&txn, mails, participant_id, at).await?;
-    for entry in audit {
-        let (before_json, after_json) = (entry.before.clone(), entry.after.clone());
-        let mut active: audit_log::ActiveModel = entry.into();
-        active.before = Set(before_json.map(|v| secrets.scrub(&v)));
-        active.after = Set(after_json.map(|v| secrets.scrub(&v)));
-        active.update(&txn).await?;
-    }
+    secrets.scrub_audit(&txn, audit).await?;
     scrub_deliveries_and_events(&txn, &secrets).await?;
     revoke_links(&txn, &invitation_ids, at).await?;
     let mut active: participant::ActiveModel = before.clone().into();

@@ -4,7 +4,10 @@
 
 use entity::{audit_log, invitation, mailing, participant};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde_json::Value;
 
 use crate::base::error::ServiceError;
@@ -115,6 +118,22 @@ impl Secrets {
     fn hides(&self, text: &str) -> bool {
         let text = text.trim().to_lowercase();
         self.exact.contains(&text) || self.emails.iter().any(|email| text.contains(email))
+    }
+
+    /// Rewrites the audit `entries` with every secret they hold replaced.
+    pub(super) async fn scrub_audit(
+        &self,
+        db: &impl ConnectionTrait,
+        entries: Vec<audit_log::Model>,
+    ) -> Result<(), ServiceError> {
+        for entry in entries {
+            let (before, after) = (entry.before.clone(), entry.after.clone());
+            let mut active: audit_log::ActiveModel = entry.into();
+            active.before = Set(before.map(|v| self.scrub(&v)));
+            active.after = Set(after.map(|v| self.scrub(&v)));
+            active.update(db).await?;
+        }
+        Ok(())
     }
 
     /// `value` with every string holding a secret replaced.

@@ -3,15 +3,11 @@
 //! no longer reach, so that is refused and erasure is the way. One never invited is
 //! deleted with what the audit log recorded of them.
 
-use entity::{audit_log, invitation, participant};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
-};
+use entity::{invitation, participant};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::holdings::{Secrets, audit_of};
 use crate::base::error::ServiceError;
-use crate::base::records::lock_by_id;
 use crate::db;
 use crate::domain::refusal::Refusal;
 use crate::domain::version::Precondition;
@@ -27,8 +23,7 @@ pub async fn delete(
     precondition: &Precondition,
 ) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
-    lock_by_id::<participant::Entity>(&txn, "participant", id).await?;
-    let before = participants::get(&txn, workshop_id, id).await?.record;
+    let before = participants::lock(&txn, workshop_id, id).await?;
     precondition.check("participant", &before)?;
     let invitations = invitation::Entity::find()
         .filter(invitation::Column::ParticipantId.eq(id))
@@ -39,13 +34,7 @@ pub async fn delete(
     }
     let audit = audit_of(&txn, id, &[]).await?;
     let secrets = Secrets::of(&before, &audit);
-    for entry in audit {
-        let (before_json, after_json) = (entry.before.clone(), entry.after.clone());
-        let mut active: audit_log::ActiveModel = entry.into();
-        active.before = Set(before_json.map(|v| secrets.scrub(&v)));
-        active.after = Set(after_json.map(|v| secrets.scrub(&v)));
-        active.update(&txn).await?;
-    }
+    secrets.scrub_audit(&txn, audit).await?;
     participant::Entity::delete_by_id(id).exec(&txn).await?;
     // The deletion is recorded without the name and address it removes.
     audit::record(

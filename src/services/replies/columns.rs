@@ -36,10 +36,3 @@ pub fn question_columns(questions: &[Question]) -> Vec<(String, usize, Part)> {
     }
     columns
 }
-
-pub fn enum_text<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}

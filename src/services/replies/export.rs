@@ -9,12 +9,13 @@ use entity::{administration, reply, round, workshop};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::answers::answers_of;
-use super::columns::{FIXED, NONE_CHOSEN, Part, enum_text, question_columns};
+use super::columns::{FIXED, NONE_CHOSEN, Part, question_columns};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
 use crate::domain::answers::{Answer, Answers};
 use crate::domain::questionnaire::{Question, QuestionType};
 use crate::domain::spreadsheet::neutralize;
+use crate::domain::wire_name;
 use crate::services::questionnaires::{self, QuestionCache};
 
 /// Every reply of a round, ordered by workshop, administration and arrival.
@@ -89,7 +90,7 @@ impl Row<'_> {
         vec![
             workshop.title.clone(),
             workshop.topic.clone(),
-            enum_text(workshop.scope),
+            wire_name(workshop.scope),
             workshop.start_date.to_string(),
             workshop.end_date.to_string(),
             workshop.venue.clone().unwrap_or_default(),
@@ -99,7 +100,7 @@ impl Row<'_> {
                 .first_submitted_at
                 .to_rfc3339_opts(SecondsFormat::Micros, true),
             reply.late.to_string(),
-            enum_text(reply.provenance),
+            wire_name(reply.provenance),
         ]
     }
 }

@@ -19,15 +19,14 @@ use super::answers::{Submitter, record_revision, store_answers};
 use super::import_rows::{Errors, Row, read_rows};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::base::records::find_by_id;
+use crate::base::records::share_by_id;
 use crate::db;
+use crate::domain::InvalidInput;
 use crate::domain::refusal::Refusal;
-use crate::domain::schedule::WorkshopDates;
-use crate::domain::{InvalidInput, TimeZone};
 use crate::services::audit::{self, Actor, Change};
 use crate::services::questionnaires::{self, QuestionCache};
 use crate::services::rounds::attachments;
-use crate::services::rounds::schedule::effective_rules;
+use crate::services::rounds::schedule;
 use crate::services::workshops;
 
 /// What an import loaded.
@@ -51,7 +50,7 @@ pub async fn import(
     csv_text: &str,
 ) -> Result<ImportSummary, ServiceError> {
     let txn = db::begin(db).await?;
-    let round = find_by_id::<round::Entity>(&txn, "round", round_id).await?;
+    let round = share_by_id::<round::Entity>(&txn, "round", round_id).await?;
     if round.state == RoundState::Closed {
         return Err(Refusal::ImportIntoClosedRound.into());
     }
@@ -246,28 +245,9 @@ async fn invitation_for(
         return Ok(active.update(txn).await?);
     }
     let (attachment, _) = attachments::get(txn, round.id, workshop.id).await?;
-    let dates = WorkshopDates::compute(
-        workshop.end_date,
-        attachment.opens_on,
-        &effective_rules(round, &attachment),
-    );
-    let tz = TimeZone::parse(&administration.time_zone)
-        .map(TimeZone::tz)
-        .unwrap_or(chrono_tz::UTC);
-    Ok(invitation::ActiveModel {
-        round_id: Set(round.id),
-        workshop_id: Set(workshop.id),
-        administration_id: Set(administration.id),
-        participant_id: Set(None),
-        token_hash: Set(None),
-        token_issued_at: Set(None),
-        status: Set(InvitationStatus::Replied),
-        opens_at: Set(dates.opens_at(tz)),
-        due_at: Set(dates.due_at(tz)),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?)
+    let dates = schedule::dates(round, &attachment, workshop);
+    let mut invitation =
+        schedule::new_invitation(round.id, workshop.id, None, administration, &dates);
+    invitation.status = Set(InvitationStatus::Replied);
+    Ok(invitation.insert(txn).await?)
 }

@@ -66,6 +66,9 @@ async fn submit(
     invitation: invitation::Model,
     submission: Submission,
 ) -> Result<Outcome, ServiceError> {
+    // Not share-locked, unlike where workshops and participants join a round: every
+    // submission would write the round's row (PostgreSQL records its sharers there). A reply
+    // that started before the round closed may still commit just after.
     let round = find_by_id::<round::Entity>(db, "round", invitation.round_id).await?;
     if round.state == RoundState::Closed {
         return Err(Refusal::RepliesFinal.into());
@@ -77,6 +80,7 @@ async fn submit(
         .one(db)
         .await?;
     let at = submission.received_at;
+    let mut invitation = invitation;
     let (reply, before, first) = match existing {
         Some(current) => {
             let stored = answers_of(db, &[current.id], &questions).await?;
@@ -110,7 +114,7 @@ async fn submit(
             let mut active: invitation::ActiveModel = invitation.into();
             active.status = Set(InvitationStatus::Replied);
             active.updated_at = Set(now());
-            active.update(db).await?;
+            invitation = active.update(db).await?;
             (created, None, true)
         }
     };
@@ -121,7 +125,14 @@ async fn submit(
         participant_id: submission.officer,
     };
     record_revision(db, &reply, &by, at, &answers).await?;
-    events::reply_received(db, context.mail, &reply, first, &questions, &answers).await?;
+    let received = events::Received {
+        invitation: &invitation,
+        reply: &reply,
+        first_submission: first,
+        questions: &questions,
+        answers: &answers,
+    };
+    events::reply_received(db, context.mail, received).await?;
     Ok(Outcome {
         reply,
         answers,

@@ -1,10 +1,12 @@
 //! Replies as staff and participants see them: a round's replies, one reply with its
 //! history, and what a personal link opens.
 
+use std::collections::HashMap;
+
 use entity::invitation;
 use entity::reply::{self, Provenance};
 use entity::round::RoundState;
-use entity::{administration, participant, questionnaire, reply_revision, round, workshop};
+use entity::{administration, questionnaire, reply_revision, round, workshop};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait,
@@ -17,6 +19,7 @@ use crate::base::records::find_by_id;
 use crate::domain::AdministrationCode;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
+use crate::mail::compose;
 use crate::services::invitations::links;
 use crate::services::questionnaires::{self, QuestionCache};
 
@@ -95,13 +98,7 @@ pub async fn form(db: &DatabaseConnection, token: &str) -> Result<ResponseForm, 
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("invitation {} has no administration", invitation.id))?;
-    let participant_name = match invitation.participant_id {
-        Some(id) => participant::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|p| p.name),
-        None => None,
-    };
+    let participant_name = compose::officer_of(db, &invitation).await?.map(|p| p.name);
     let questionnaire = questionnaires::get(db, round.questionnaire_id).await?;
     let questions = questionnaires::questions(&questionnaire)?;
     let reply = match reply::Entity::find()
@@ -111,8 +108,11 @@ pub async fn form(db: &DatabaseConnection, token: &str) -> Result<ResponseForm, 
     {
         Some(reply) => {
             let mut answers = answers_of(db, &[reply.id], &questions).await?;
-            let answers = answers.remove(&reply.id).unwrap_or_default();
-            Some(detail(db, reply, answers).await?)
+            Some(ReplyDetail {
+                answers: answers.remove(&reply.id).unwrap_or_default(),
+                administration_code: administration.code.clone(),
+                reply,
+            })
         }
         None => None,
     };
@@ -175,11 +175,24 @@ pub async fn list(
     let questions = questionnaires::questions_of_round(db, questions, &round).await?;
     let ids: Vec<i32> = replies.iter().map(|r| r.id).collect();
     let mut answers = answers_of(db, &ids, &questions).await?;
-    let mut items = Vec::with_capacity(replies.len());
-    for reply in replies {
-        let answers = answers.remove(&reply.id).unwrap_or_default();
-        items.push(detail(db, reply, answers).await?);
-    }
+    let codes: HashMap<i32, String> = administration::Entity::find()
+        .filter(administration::Column::Id.is_in(replies.iter().map(|r| r.administration_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    let items = replies
+        .into_iter()
+        .map(|reply| ReplyDetail {
+            answers: answers.remove(&reply.id).unwrap_or_default(),
+            administration_code: codes
+                .get(&reply.administration_id)
+                .cloned()
+                .unwrap_or_default(),
+            reply,
+        })
+        .collect();
     Ok(Listing { items, total })
 }
 

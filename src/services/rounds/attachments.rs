@@ -2,6 +2,8 @@
 //! Attaching a workshop to a scheduled round invites its participants at once; changing
 //! its overrides moves its invitations' dates; a workshop with replies stays.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use chrono::NaiveDate;
 use entity::round::{self, RoundState};
@@ -14,7 +16,7 @@ use sea_orm::{
 use super::schedule::{self, check_rules, effective_rules};
 use crate::base::clock::now;
 use crate::base::error::{NotFound, ServiceError};
-use crate::base::records::find_by_id;
+use crate::base::records::{find_by_id, share_by_id};
 use crate::db;
 use crate::domain::InvalidInput;
 use crate::domain::refusal::Refusal;
@@ -29,12 +31,13 @@ pub struct Overrides {
     pub reminder_offsets_days: Option<Vec<u32>>,
 }
 
-/// The round, unless it is closed: a closed round's workshops do not change.
+/// The round, unless it is closed: a closed round's workshops do not change. Shared until
+/// the use case ends, so scheduling waits and then invites the workshop's participants.
 async fn open_to_change(
     db: &impl ConnectionTrait,
     round_id: i32,
 ) -> Result<round::Model, ServiceError> {
-    let round = find_by_id::<round::Entity>(db, "round", round_id).await?;
+    let round = share_by_id::<round::Entity>(db, "round", round_id).await?;
     if round.state == RoundState::Closed {
         return Err(Refusal::RoundClosed {
             number: round.round_number,
@@ -53,12 +56,22 @@ pub async fn of_round(
         .filter(round_workshop::Column::RoundId.eq(round_id))
         .all(db)
         .await?;
-    let mut pairs = Vec::with_capacity(rows.len());
-    for attachment in rows {
-        let workshop =
-            find_by_id::<workshop::Entity>(db, "workshop", attachment.workshop_id).await?;
-        pairs.push((attachment, workshop));
-    }
+    let mut workshops: HashMap<i32, workshop::Model> = workshop::Entity::find()
+        .filter(workshop::Column::Id.is_in(rows.iter().map(|r| r.workshop_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    let mut pairs = rows
+        .into_iter()
+        .map(|attachment| {
+            let workshop = workshops
+                .remove(&attachment.workshop_id)
+                .context("an attached workshop is missing")?;
+            Ok((attachment, workshop))
+        })
+        .collect::<Result<Vec<_>, anyhow::Error>>()?;
     pairs.sort_by_key(|(_, w)| (w.start_date, w.id));
     Ok(pairs)
 }

@@ -11,7 +11,6 @@ use sea_orm::{
 
 use super::attachments;
 use super::schedule::{self, check_rules, rules};
-use super::states;
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::{Listing, PageRequest, page_of};
@@ -21,6 +20,7 @@ use crate::domain::FiscalYear;
 use crate::domain::refusal::Refusal;
 use crate::domain::schedule::ScheduleRules;
 use crate::domain::version::Precondition;
+use crate::domain::wire_name;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::questionnaires;
 
@@ -174,7 +174,7 @@ pub async fn delete(
     precondition.check("round", &before)?;
     if before.state != RoundState::Draft {
         return Err(Refusal::OnlyDraftDeleted {
-            state: states::name_of(before.state),
+            state: wire_name(before.state),
         }
         .into());
     }

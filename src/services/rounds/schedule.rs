@@ -14,7 +14,7 @@ use sea_orm::{
 
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::base::records::find_by_id;
+use crate::base::records::{find_by_id, share_by_id};
 use crate::domain::schedule::{ScheduleRules, WorkshopDates};
 use crate::domain::{InvalidInput, TimeZone};
 
@@ -56,12 +56,11 @@ pub fn check_rules(rules: &ScheduleRules) -> Result<(), ServiceError> {
 }
 
 fn time_zone(administration: &administration::Model) -> Tz {
-    TimeZone::parse(&administration.time_zone)
-        .map(TimeZone::tz)
-        .unwrap_or(Tz::UTC)
+    TimeZone::of_stored(&administration.time_zone)
 }
 
-fn dates(
+/// The dates of `workshop` in `round`.
+pub fn dates(
     round: &round::Model,
     attachment: &round_workshop::Model,
     workshop: &workshop::Model,
@@ -73,7 +72,8 @@ fn dates(
     )
 }
 
-fn new_invitation(
+/// An invitation to write, pending, with the times of `dates` in the administration's zone.
+pub fn new_invitation(
     round_id: i32,
     workshop_id: i32,
     participant_id: Option<i32>,
@@ -150,7 +150,9 @@ pub async fn create_for_participant(
     else {
         return Ok(());
     };
-    let round = find_by_id::<round::Entity>(db, "round", attachment.round_id).await?;
+    // Shared until the participant is written, so a round being scheduled meanwhile waits
+    // and then invites them.
+    let round = share_by_id::<round::Entity>(db, "round", attachment.round_id).await?;
     if !matches!(round.state, RoundState::Scheduled | RoundState::Open) {
         return Ok(());
     }
@@ -204,6 +206,7 @@ pub async fn reschedule(
 pub async fn follow_administration(
     db: &impl ConnectionTrait,
     participant: &participant::Model,
+    administration: &administration::Model,
 ) -> Result<(), ServiceError> {
     let pending = invitation::Entity::find()
         .filter(invitation::Column::ParticipantId.eq(participant.id))
@@ -222,10 +225,14 @@ pub async fn follow_administration(
                 .context("the invitation's workshop is not part of its round")?;
         let workshop =
             find_by_id::<workshop::Entity>(db, "workshop", invitation.workshop_id).await?;
+        let dates = dates(&round, &attachment, &workshop);
+        let tz = time_zone(administration);
         let mut active: invitation::ActiveModel = invitation.into();
-        active.administration_id = Set(participant.administration_id);
+        active.administration_id = Set(administration.id);
+        active.opens_at = Set(dates.opens_at(tz));
+        active.due_at = Set(dates.due_at(tz));
+        active.updated_at = Set(now());
         active.update(db).await?;
-        reschedule(db, &round, &[(attachment, workshop)]).await?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::base::error::ServiceError;
 use crate::base::records::lock_by_id;
 use crate::db;
 use crate::domain::refusal::Refusal;
+use crate::domain::wire_name;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
 
@@ -40,14 +41,6 @@ impl Transition {
             _ => None,
         }
     }
-}
-
-/// A state as the API writes it (`scheduled`).
-pub fn name_of(state: RoundState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// Moves a round to its next state. Scheduling needs at least one workshop and invites
@@ -91,7 +84,7 @@ async fn change_state(
     let id = before.id;
     let Some(target) = transition.target(before.state) else {
         return Err(Refusal::IllegalTransition {
-            state: name_of(before.state),
+            state: wire_name(before.state),
             transition: transition.name(),
         }
         .into());

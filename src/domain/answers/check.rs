@@ -1,140 +1,106 @@
-//! Answers to a questionnaire: checked against the questions, stored in columns that
-//! analytics can aggregate, and shown back in the same shape they were given.
+//! Checking answers against their questions: every fault of every answer, typed, so the
+//! API can name the field and a page can say it in its own words.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use super::answer::{Answer, AnswerInput, Answers};
+use crate::domain::questionnaire::{OTHER, Question, QuestionType};
+use crate::domain::{FieldError, InvalidInput, LongTextInput};
 
-use super::questionnaire::{OTHER, Question, QuestionType};
-use super::{FieldError, InvalidInput, LongTextInput, lenient};
-
-/// The answer to one question, as a request gives it. Which fields apply depends on the
-/// question's type: `yes` (yes/no), `choice` (single choice), `choices` (multiple choice),
-/// `value` (scale), `text` (text); `other` goes with the choice `other`; any question may
-/// carry a `comment` (examples, details). `choices: []` answers a multiple-choice question
-/// with none of its options ("none of these"), which counts as an answer; leaving the
-/// question out does not.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerInput {
-    pub yes: Option<bool>,
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
-    pub choice: Option<String>,
-    #[schema(max_items = 50)]
-    pub choices: Option<Vec<String>>,
-    pub other: Option<LongTextInput>,
-    #[serde(default, deserialize_with = "lenient::optional_int")]
-    #[schema(minimum = -1000, maximum = 1000)]
-    pub value: Option<i32>,
-    pub text: Option<LongTextInput>,
-    pub comment: Option<LongTextInput>,
+/// What is wrong with one answer. Its words are the API's; a page may say it otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    #[error("no question has this code")]
+    UnknownQuestion,
+    #[error("a {question_type:?} question is answered with `{expected}`")]
+    WrongMember {
+        question_type: QuestionType,
+        expected: &'static str,
+    },
+    #[error("give an answer, or leave the question out to skip it")]
+    NoAnswer,
+    #[error("must be between {min} and {max}")]
+    OutOfRange { min: i32, max: i32 },
+    #[error("`{0}` is not an option of this question")]
+    NotAnOption(String),
+    #[error("describe the `other` choice")]
+    OtherNotDescribed,
+    #[error("`other` text needs the choice `other`")]
+    OtherWithoutChoice,
+    #[error("only choice questions take `other`")]
+    OtherOnNonChoice,
+    /// A text too long, or holding control characters.
+    #[error("{0}")]
+    Text(String),
 }
 
-/// The answer to one question, as stored and shown.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Answer {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub yes: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub choice: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub choices: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub other: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+/// A fault of the answer to question `code`, in its `member` (`other`, `comment`, the
+/// answer's own member such as `value`, or empty for the answer as a whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerFault {
+    pub code: String,
+    pub member: &'static str,
+    pub fault: Fault,
 }
 
-impl Answer {
-    /// The options chosen, for single and multiple choice alike.
-    pub fn chosen(&self) -> Vec<String> {
-        match (&self.choice, &self.choices) {
-            (Some(choice), _) => vec![choice.clone()],
-            (None, Some(choices)) => choices.clone(),
-            (None, None) => Vec::new(),
-        }
-    }
-
-    /// The answer as a person reads it (without its comment): `Yes`, option labels joined
-    /// by `; ` with the `other` text, `None of these`, a number, the text.
-    pub fn in_words(&self, question: &Question) -> String {
-        let label_of = |code: &String| {
-            if code == OTHER {
-                format!("Other: {}", self.other.clone().unwrap_or_default())
-            } else {
-                question
-                    .options
-                    .iter()
-                    .find(|o| &o.code == code)
-                    .map_or_else(|| code.clone(), |o| o.label.clone())
-            }
+/// Checks `inputs` against `questions`; every fault of every answer.
+pub fn check(
+    questions: &[Question],
+    inputs: &BTreeMap<String, AnswerInput>,
+) -> Result<Answers, Vec<AnswerFault>> {
+    let mut faults = Vec::new();
+    let mut answers = Answers::new();
+    for (code, input) in inputs {
+        let checked = match questions.iter().find(|q| &q.code == code) {
+            Some(question) => validate_one(question, input),
+            None => Err(("", Fault::UnknownQuestion)),
         };
-        match question.question_type {
-            QuestionType::YesNo => match self.yes {
-                Some(true) => "Yes".to_owned(),
-                _ => "No".to_owned(),
-            },
-            QuestionType::MultipleChoice if self.chosen().is_empty() => "None of these".to_owned(),
-            QuestionType::SingleChoice | QuestionType::MultipleChoice => self
-                .chosen()
-                .iter()
-                .map(label_of)
-                .collect::<Vec<_>>()
-                .join("; "),
-            QuestionType::Scale => self.value.map(|v| v.to_string()).unwrap_or_default(),
-            QuestionType::Text => self.text.clone().unwrap_or_default(),
+        match checked {
+            Ok(answer) => {
+                answers.insert(code.clone(), answer);
+            }
+            Err((member, fault)) => faults.push(AnswerFault {
+                code: code.clone(),
+                member,
+                fault,
+            }),
         }
+    }
+    if faults.is_empty() {
+        Ok(answers)
+    } else {
+        Err(faults)
     }
 }
 
-/// Valid answers by question code. Questions left out are unanswered.
-pub type Answers = BTreeMap<String, Answer>;
-
-/// Checks `inputs` against `questions`; every failure is reported as `answers.<code>...`.
+/// [`check`], every fault reported as the field `answers.<code>[.<member>]`.
 pub fn validate(
     questions: &[Question],
     inputs: &BTreeMap<String, AnswerInput>,
 ) -> Result<Answers, InvalidInput> {
-    let mut errors = Vec::new();
-    let mut answers = Answers::new();
-    for (code, input) in inputs {
-        let field = format!("answers.{code}");
-        let Some(question) = questions.iter().find(|q| &q.code == code) else {
-            errors.push(FieldError::new(field, "no question has this code"));
-            continue;
-        };
-        match validate_one(question, input) {
-            Ok(answer) => {
-                answers.insert(code.clone(), answer);
-            }
-            Err((suffix, message)) => errors.push(FieldError::new(
-                if suffix.is_empty() {
-                    field
-                } else {
-                    format!("{field}.{suffix}")
-                },
-                message,
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(answers)
-    } else {
-        Err(InvalidInput(errors))
-    }
+    check(questions, inputs).map_err(|faults| {
+        InvalidInput(
+            faults
+                .into_iter()
+                .map(|f| {
+                    let field = match f.member {
+                        "" => format!("answers.{}", f.code),
+                        member => format!("answers.{}.{member}", f.code),
+                    };
+                    FieldError::new(field, f.fault.to_string())
+                })
+                .collect(),
+        )
+    })
 }
 
-type Failure = (&'static str, String);
+type Failure = (&'static str, Fault);
 
 fn validate_one(question: &Question, input: &AnswerInput) -> Result<Answer, Failure> {
-    let comment =
-        LongTextInput::parse_optional(input.comment.as_ref()).map_err(|m| ("comment", m))?;
-    let other = LongTextInput::parse_optional(input.other.as_ref()).map_err(|m| ("other", m))?;
+    let comment = LongTextInput::parse_optional(input.comment.as_ref())
+        .map_err(|m| ("comment", Fault::Text(m)))?;
+    let other = LongTextInput::parse_optional(input.other.as_ref())
+        .map_err(|m| ("other", Fault::Text(m)))?;
     check_kind(question, input)?;
     let mut answer = Answer {
         comment,
@@ -144,12 +110,11 @@ fn validate_one(question: &Question, input: &AnswerInput) -> Result<Answer, Fail
         QuestionType::YesNo => answer.yes = input.yes,
         QuestionType::Scale => {
             let value = input.value.unwrap_or_default();
-            let (min, max) = (
-                question.scale_min.unwrap_or(i32::MIN),
-                question.scale_max.unwrap_or(i32::MAX),
-            );
-            if !(min..=max).contains(&value) {
-                return Err(("value", format!("must be between {min} and {max}")));
+            if let Some(range) = question.scale_range()
+                && !range.contains(&value)
+            {
+                let (min, max) = range.into_inner();
+                return Err(("value", Fault::OutOfRange { min, max }));
             }
             answer.value = Some(value);
         }
@@ -159,7 +124,7 @@ fn validate_one(question: &Question, input: &AnswerInput) -> Result<Answer, Fail
                 .as_ref()
                 .map(LongTextInput::parse)
                 .transpose()
-                .map_err(|m| ("text", m))?;
+                .map_err(|m| ("text", Fault::Text(m)))?;
             answer.text = text;
         }
         QuestionType::SingleChoice => {
@@ -175,7 +140,7 @@ fn validate_one(question: &Question, input: &AnswerInput) -> Result<Answer, Fail
         }
     }
     if answer.other.is_some() && !question.question_type.has_options() {
-        return Err(("other", "only choice questions take `other`".into()));
+        return Err(("other", Fault::OtherOnNonChoice));
     }
     Ok(answer)
 }
@@ -202,20 +167,17 @@ fn check_kind(question: &Question, input: &AnswerInput) -> Result<(), Failure> {
     {
         return Err((
             wrong,
-            format!(
-                "a {:?} question is answered with `{expected}`",
-                question.question_type
-            ),
+            Fault::WrongMember {
+                question_type: question.question_type,
+                expected,
+            },
         ));
     }
     if !given
         .iter()
         .any(|(name, present)| *present && *name == expected)
     {
-        return Err((
-            expected,
-            "give an answer, or leave the question out to skip it".into(),
-        ));
+        return Err((expected, Fault::NoAnswer));
     }
     Ok(())
 }
@@ -249,10 +211,7 @@ fn check_choices(
     field: &'static str,
 ) -> Result<(), Failure> {
     match choices.iter().find(|choice| !question.offers(choice)) {
-        Some(choice) => Err((
-            field,
-            format!("`{choice}` is not an option of this question"),
-        )),
+        Some(choice) => Err((field, Fault::NotAnOption(choice.clone()))),
         None => Ok(()),
     }
 }
@@ -260,8 +219,8 @@ fn check_choices(
 fn check_other(choices: &[String], other: Option<String>) -> Result<Option<String>, Failure> {
     let chose_other = choices.iter().any(|c| c == OTHER);
     match (chose_other, other) {
-        (true, None) => Err(("other", "describe the `other` choice".into())),
-        (false, Some(_)) => Err(("other", "`other` text needs the choice `other`".into())),
+        (true, None) => Err(("other", Fault::OtherNotDescribed)),
+        (false, Some(_)) => Err(("other", Fault::OtherWithoutChoice)),
         (_, other) => Ok(other),
     }
 }

@@ -1,0 +1,8 @@
+//! Answers to a questionnaire: checked against the questions, stored in columns that
+//! analytics can aggregate, and shown back in the same shape they were given.
+
+mod answer;
+mod check;
+
+pub use answer::{Answer, AnswerInput, Answers};
+pub use check::{AnswerFault, Fault, check, validate};
