@@ -46,6 +46,28 @@ pub fn optional_int_list<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
         .transpose()
 }
 
+/// A field of a JSON merge patch (RFC 7396), with `#[serde(default)]`: left out is `None`,
+/// `null` is `Some(None)`, a value is `Some(Some(value))`.
+pub fn patch<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// [`patch`] of a whole number, read as [`optional_int`] reads it.
+pub fn patch_int<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    optional_int(deserializer).map(Some)
+}
+
+/// [`patch`] of a list of whole numbers.
+pub fn patch_int_list<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    deserializer: D,
+) -> Result<Option<Option<Vec<T>>>, D::Error> {
+    optional_int_list(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(Debug, serde::Deserialize)]

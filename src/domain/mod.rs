@@ -17,6 +17,7 @@ mod time_zone;
 pub mod token;
 mod validation;
 pub mod version;
+pub mod wording;
 
 pub use administration_code::AdministrationCode;
 pub use email::Email;

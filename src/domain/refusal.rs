@@ -3,6 +3,8 @@
 //! branch on them, the HTTP edge maps them to `409 Conflict` in one place, and a test can
 //! list every text.
 
+use super::wording::{count, with_article};
+
 /// A change the domain's rules do not allow now.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -15,11 +17,11 @@ pub enum Refusal {
     RulesFixed,
     #[error("only a draft round can be deleted; this one is {state}")]
     OnlyDraftDeleted { state: String },
-    #[error("{replies} repl(ies) were imported into this round; it cannot be deleted with them")]
+    #[error("{} imported into this round; it cannot be deleted with them", count(*replies, "reply was", "replies were"))]
     RoundHasReplies { replies: u64 },
     #[error("round {number} is closed; its data are final")]
     RoundClosed { number: i32 },
-    #[error("a {state} round cannot {transition}")]
+    #[error("{} round cannot be {transition}", with_article(state))]
     IllegalTransition {
         state: String,
         transition: &'static str,
@@ -29,21 +31,22 @@ pub enum Refusal {
     // Workshops in rounds.
     #[error("the workshop is already part of round {number} ({title})")]
     WorkshopInAnotherRound { number: i32, title: String },
-    #[error("{replies} repl(ies) came in for this workshop; it stays in the round")]
+    #[error("{} in for this workshop; it stays in the round", count(*replies, "reply came", "replies came"))]
     WorkshopHasReplies { replies: u64 },
     #[error("the workshop is part of round {round_id}; take it out of the round first")]
     WorkshopInRound { round_id: i32 },
     // The registry.
     #[error("an administration with code {code} already exists")]
     AdministrationCodeTaken { code: String },
-    #[error("{participants} participant(s) belong to {code}; reassign or delete them first")]
+    #[error("{} to {code}; reassign or delete them first", count(*participants, "participant belongs", "participants belong"))]
     AdministrationHasParticipants { code: String, participants: u64 },
     #[error("another participant of this workshop has this email address")]
     ParticipantEmailTaken,
     #[error(
-        "the participant has {invitations} invitation(s), with links and mail addressed to them; \
+        "the participant has {}, with links and mail addressed to them; \
          erase them instead (POST .../erase): their name and email are removed everywhere and \
-         their links revoked"
+         their links revoked",
+        count(*invitations, "invitation", "invitations")
     )]
     ParticipantInvited { invitations: u64 },
     #[error(
@@ -71,9 +74,10 @@ pub enum Refusal {
     #[error("the round is closed; import into a round before closing it")]
     ImportIntoClosedRound,
     #[error(
-        "{issued} link(s) of this round were given out; imported history would show under \
+        "{} given out in this round; imported history would show under \
          live links. Import into a round before its links go out (a draft, or a scheduled \
-         round before it opens)"
+         round before it opens)",
+        count(*issued, "link was", "links were")
     )]
     ImportAfterLinks { issued: u64 },
     // Mail and webhooks.
@@ -134,5 +138,52 @@ impl Refusal {
             } => Some("workshop_id"),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refusals whose text depends on a count, in the singular and the plural.
+    #[test]
+    fn counted_refusals_agree_with_their_count() {
+        let texts = [
+            Refusal::RoundHasReplies { replies: 1 }.to_string(),
+            Refusal::RoundHasReplies { replies: 2 }.to_string(),
+            Refusal::WorkshopHasReplies { replies: 1 }.to_string(),
+            Refusal::WorkshopHasReplies { replies: 3 }.to_string(),
+            Refusal::AdministrationHasParticipants {
+                code: "MY".into(),
+                participants: 1,
+            }
+            .to_string(),
+            Refusal::AdministrationHasParticipants {
+                code: "MY".into(),
+                participants: 4,
+            }
+            .to_string(),
+        ];
+        assert_eq!(
+            texts,
+            [
+                "1 reply was imported into this round; it cannot be deleted with them",
+                "2 replies were imported into this round; it cannot be deleted with them",
+                "1 reply came in for this workshop; it stays in the round",
+                "3 replies came in for this workshop; it stays in the round",
+                "1 participant belongs to MY; reassign or delete them first",
+                "4 participants belong to MY; reassign or delete them first",
+            ]
+        );
+        let invited = Refusal::ParticipantInvited { invitations: 1 }.to_string();
+        assert!(
+            invited.starts_with("the participant has 1 invitation, with"),
+            "{invited}"
+        );
+        let issued = Refusal::ImportAfterLinks { issued: 1 }.to_string();
+        assert!(
+            issued.starts_with("1 link was given out in this round;"),
+            "{issued}"
+        );
     }
 }

@@ -22,27 +22,56 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let declared_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(is_json_media_type);
-        let limit = request
-            .app_data::<BodyLimit>()
-            .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-        let body = Bytes::from_request(request, payload);
+        let body = read_body(request, payload);
+        Box::pin(async move { parse_json(&body.await?).map(Json) })
+    }
+}
+
+/// A JSON body whose every field is optional: an empty body (none, or only whitespace)
+/// means all defaults, as `{}` does.
+#[derive(Debug)]
+pub struct JsonOrDefault<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for JsonOrDefault<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_body(request, payload);
         Box::pin(async move {
-            if declared_json == Some(false) {
-                return Err(ApiError::UnsupportedMediaType);
+            let bytes = body.await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(JsonOrDefault(T::default()));
             }
-            let bytes = body.await.map_err(|error| {
-                if error.as_response_error().status_code().as_u16() == 413 {
-                    ApiError::PayloadTooLarge { limit }
-                } else {
-                    ApiError::bad_request("body", "the body could not be read")
-                }
-            })?;
-            parse_json(&bytes).map(Json)
+            parse_json(&bytes).map(JsonOrDefault)
+        })
+    }
+}
+
+/// The body of a request declared as JSON (or not declared), within the configured limit.
+fn read_body(
+    request: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<Bytes, ApiError>> + 'static {
+    let declared_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(is_json_media_type);
+    let limit = request
+        .app_data::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let body = Bytes::from_request(request, payload);
+    async move {
+        if declared_json == Some(false) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        body.await.map_err(|error| {
+            if error.as_response_error().status_code().as_u16() == 413 {
+                ApiError::PayloadTooLarge { limit }
+            } else {
+                ApiError::bad_request("body", "the body could not be read")
+            }
         })
     }
 }

@@ -12,7 +12,7 @@ use crate::base::listing::PageRequest;
 use crate::domain::{TextInput, lenient};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{JsonOrDefault, Query};
 use crate::http::extract::{query_id, query_text};
 use crate::http::paging::{Page, PageParams};
 use crate::http::policy::Access;
@@ -176,14 +176,15 @@ pub struct FeedbackSummary {
     pub without_officer: usize,
 }
 
-/// Release the feedback mailing of a round (or one workshop) after the due date: one mail
-/// to every invitation, replied or not, with the headline figures and the approved good
-/// practices. Releasing again sends nothing twice.
+/// Release the feedback mailing of a round (or one workshop) after the due date, or once
+/// the round is closed (closing ends the answering period early): one mail to every
+/// invitation, replied or not, with the headline figures and the approved good practices.
+/// Releasing again sends nothing twice. The body is optional: none means the whole round.
 #[utoipa::path(
     extensions(("x-access" = json!(Access::WriteData))),
     tag = "mailings",
     params(("id" = i32, Path, description = "Round id")),
-    request_body = FeedbackRequest,
+    request_body(content = Option<FeedbackRequest>, description = "Optional; none (or `{}`) releases the whole round"),
     responses((status = 200, body = FeedbackSummary))
 )]
 #[post("/rounds/{id}/feedback")]
@@ -191,7 +192,7 @@ async fn release_feedback(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
-    Json(request): Json<FeedbackRequest>,
+    JsonOrDefault(request): JsonOrDefault<FeedbackRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let summary = feedback::release(
         &state.db,

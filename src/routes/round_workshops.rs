@@ -1,7 +1,7 @@
 //! `/v1/rounds/{id}/workshops`: the workshops subjected to a round, with per-workshop
 //! overrides of its schedule rules.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
 use entity::workshop::Scope;
 use entity::{round, round_workshop, workshop};
@@ -19,7 +19,9 @@ use crate::http::paging::{Page, PageParams};
 use crate::http::policy::Access;
 use crate::http::responses;
 use crate::http::state::AppState;
-use crate::services::rounds::attachments::{self as service, Overrides};
+use crate::services::rounds::attachments::{
+    self as service, Overrides, OverridesChange, OverridesPatch,
+};
 use crate::services::rounds::records;
 use crate::services::rounds::schedule;
 
@@ -29,6 +31,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(attach_workshop)
         .service(get_round_workshop)
         .service(replace_round_workshop)
+        .service(patch_round_workshop)
         .service(detach_workshop);
 }
 
@@ -108,7 +111,8 @@ pub struct AttachRequest {
     pub reminder_offsets_days: Option<Vec<u32>>,
 }
 
-/// The overrides of a workshop in a round; absent fields follow the round.
+/// Every override of a workshop in a round (`PUT` replaces them all): fields left out or
+/// `null` follow the round. To change one and keep the others, `PATCH` it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"opens_on": "2020-07-01", "reminder_offsets_days": [10, 3]}))]
@@ -127,6 +131,38 @@ pub struct OverridesRequest {
 
 impl From<OverridesRequest> for Overrides {
     fn from(request: OverridesRequest) -> Self {
+        Self {
+            opens_on: request.opens_on,
+            open_offset_months: request.open_offset_months,
+            reply_window_days: request.reply_window_days,
+            reminder_offsets_days: request.reminder_offsets_days,
+        }
+    }
+}
+
+/// Some overrides of a workshop in a round, as a JSON merge patch (RFC 7396): a field left
+/// out keeps its override, `null` removes it (the round's rule applies again), a value
+/// sets it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reply_window_days": 28, "opens_on": null}))]
+pub struct OverridesMergePatch {
+    #[serde(default, deserialize_with = "lenient::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub opens_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "lenient::patch_int")]
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 36)]
+    pub open_offset_months: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "lenient::patch_int")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 365)]
+    pub reply_window_days: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "lenient::patch_int_list")]
+    #[schema(max_items = 10, value_type = Option<Vec<u32>>)]
+    pub reminder_offsets_days: Option<Option<Vec<u32>>>,
+}
+
+impl From<OverridesMergePatch> for OverridesPatch {
+    fn from(request: OverridesMergePatch) -> Self {
         Self {
             opens_on: request.opens_on,
             open_offset_months: request.open_offset_months,
@@ -215,7 +251,8 @@ async fn get_round_workshop(
     Ok(HttpResponse::Ok().json(view(&round, attachment, workshop)))
 }
 
-/// Replace a workshop's overrides; its invitations' dates follow.
+/// Replace every override of a workshop (those left out follow the round again); its
+/// invitations' dates follow. To change some and keep the rest, use `PATCH`.
 #[utoipa::path(
     extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
@@ -233,15 +270,43 @@ async fn replace_round_workshop(
     path: web::Path<(i32, i32)>,
     Json(request): Json<OverridesRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (round_id, workshop_id) = path.into_inner();
-    let (attachment, workshop) = service::update_attachment(
-        &state.db,
-        &caller.actor(),
-        round_id,
-        workshop_id,
-        request.into(),
-    )
-    .await?;
+    let change = OverridesChange::Replace(request.into());
+    change_overrides(caller, state, path.into_inner(), change).await
+}
+
+/// Change some overrides of a workshop, as a JSON merge patch (RFC 7396, sent as
+/// `application/merge-patch+json` or `application/json`): fields left out keep their
+/// override, `null` removes one. Its invitations' dates follow.
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
+    tag = "rounds",
+    params(
+        ("id" = i32, Path, description = "Round id"),
+        ("workshop_id" = i32, Path, description = "Workshop id"),
+    ),
+    request_body(content = OverridesMergePatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = RoundWorkshop))
+)]
+#[patch("/rounds/{id}/workshops/{workshop_id}")]
+async fn patch_round_workshop(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, i32)>,
+    Json(request): Json<OverridesMergePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let change = OverridesChange::Merge(request.into());
+    change_overrides(caller, state, path.into_inner(), change).await
+}
+
+async fn change_overrides(
+    caller: Caller,
+    state: web::Data<AppState>,
+    (round_id, workshop_id): (i32, i32),
+    change: OverridesChange,
+) -> Result<HttpResponse, ApiError> {
+    let (attachment, workshop) =
+        service::update_attachment(&state.db, &caller.actor(), round_id, workshop_id, change)
+            .await?;
     let round = records::get(&state.db, round_id).await?;
     Ok(HttpResponse::Ok().json(view(&round, attachment, workshop)))
 }

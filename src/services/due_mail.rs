@@ -1,5 +1,6 @@
 //! Mail that falls due with time: each invitation when its workshop's survey opens, and a
-//! reminder at each offset before the due date to invitations without a reply. Closed and
+//! reminder at each offset before the due date to invitations without a reply (unless its
+//! moment passed hours before it could go out: see [`REMINDER_GRACE`]). Closed and
 //! draft rounds get nothing. Queuing goes through the outbox's dedupe keys, so re-runs,
 //! restarts and several instances queue each mail once; each mail is queued in its own
 //! transaction with the invitation locked.
@@ -130,10 +131,15 @@ async fn queue_invitations(
     Ok(queued)
 }
 
+/// How long after its moment a reminder may still go out (the scheduler was down, or the
+/// round was scheduled late); an older one is skipped, never sent days late or in the
+/// same minute as the invitation.
+pub const REMINDER_GRACE: chrono::Duration = chrono::Duration::hours(6);
+
 /// What deciding a round's reminders needs besides the invitation.
 struct ReminderRules {
     /// Mail already queued in the round (invitations and reminders), by dedupe key.
-    sent_keys: HashSet<String>,
+    queued: HashSet<String>,
     /// Reminder offsets per workshop.
     offsets: HashMap<i32, Vec<u32>>,
     /// Time zones per administration.
@@ -142,7 +148,7 @@ struct ReminderRules {
 
 impl ReminderRules {
     async fn load(db: &DatabaseConnection, round: &round::Model) -> Result<Self, ServiceError> {
-        let sent_keys = mailing::Entity::find()
+        let queued = mailing::Entity::find()
             .select_only()
             .column(mailing::Column::DedupeKey)
             .filter(mailing::Column::RoundId.eq(round.id))
@@ -169,17 +175,18 @@ impl ReminderRules {
             .map(|a| (a.id, TimeZone::of_stored(&a.time_zone)))
             .collect();
         Ok(Self {
-            sent_keys,
+            queued,
             offsets,
             zones,
         })
     }
 
     /// The dedupe key of the latest reminder whose time has come for `candidate` and that
-    /// was not queued yet (a missed earlier one is not sent late), with its offset.
+    /// was not queued yet, with its offset. A reminder whose moment came more than
+    /// [`REMINDER_GRACE`] ago is not sent (nor is an earlier one, late).
     fn due(&self, candidate: &invitation::Model, now: DateTime<Utc>) -> Option<(String, u32)> {
         if !self
-            .sent_keys
+            .queued
             .contains(&format!("invitation:{}", candidate.id))
         {
             return None; // reminders follow the invitation mail
@@ -191,7 +198,7 @@ impl ReminderRules {
             .unwrap_or(Tz::UTC);
         let due_on = candidate.due_at.with_timezone(&tz).date_naive();
         let offsets = self.offsets.get(&candidate.workshop_id)?;
-        let (_, offset) = offsets
+        let (at, offset) = offsets
             .iter()
             .filter_map(|offset| {
                 let day = due_on.checked_sub_days(chrono::Days::new((*offset).into()))?;
@@ -200,7 +207,8 @@ impl ReminderRules {
             })
             .max()?;
         let key = format!("reminder:{}:{offset}", candidate.id);
-        (!self.sent_keys.contains(&key)).then_some((key, offset))
+        let stale = now - at > REMINDER_GRACE;
+        (!stale && !self.queued.contains(&key)).then_some((key, offset))
     }
 }
 

@@ -1,4 +1,5 @@
-//! The feedback mailing: once a workshop's due date has passed, staff release it and every
+//! The feedback mailing: once a workshop's due date has passed (or the round is closed,
+//! which ends the answering period early), staff release it and every
 //! invitation of the workshop gets one, replied or not, with the round's headline figures
 //! and the good practices approved for it. Releasing again sends nothing twice.
 
@@ -76,8 +77,10 @@ pub async fn release(
             .filter(invitation::Column::WorkshopId.eq(workshop.id))
             .all(&txn)
             .await?;
+        // Closing a round ends its answering period, whatever the due dates said.
         if let Some(due) = members.iter().map(|i| i.due_at).max()
             && due > now
+            && round.state != RoundState::Closed
         {
             return Err(Refusal::FeedbackBeforeDueDate {
                 workshop: workshop.title.clone(),

@@ -123,6 +123,57 @@ async fn reminders_reach_only_non_respondents_once_per_offset(backend: Backend) 
     );
 }
 
+/// A round scheduled late sends its invitation, not a reminder whose moment passed
+/// before it; a reminder goes out up to six hours after its moment, never later.
+async fn reminders_whose_moment_passed_are_skipped(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.scheduled_round(6, "AEO", &["MY"]).await;
+    // Due 2020-07-03 09:00 in Kuala Lumpur; reminders 7 and 2 days before, at 01:00 UTC.
+    let clock = clock_at("2020-07-02T01:00:00Z");
+    let late = app.scheduler(&clock).tick().await.unwrap();
+    assert_eq!(
+        (late.invitations, late.reminders),
+        (1, 0),
+        "no stale reminder"
+    );
+    clock.set(instant("2020-07-02T08:00:00Z"));
+    assert_eq!(app.scheduler(&clock).tick().await.unwrap().reminders, 0);
+
+    let app = spawn_app(backend).await;
+    app.scheduled_round(6, "AEO", &["MY"]).await;
+    let clock = clock_at("2020-06-12T01:00:00Z");
+    let scheduler = app.scheduler(&clock);
+    assert_eq!(scheduler.tick().await.unwrap().invitations, 1);
+    clock.set(instant("2020-06-26T06:59:00Z")); // 5 h 59 min after the 7-day moment
+    assert_eq!(scheduler.tick().await.unwrap().reminders, 1);
+    clock.set(instant("2020-07-01T07:01:00Z")); // 6 h 1 min after the 2-day moment
+    assert_eq!(scheduler.tick().await.unwrap().reminders, 0);
+    assert_eq!(app.mailings("kind=reminder").await.len(), 1);
+}
+
+/// Closing a round ends its answering period: feedback may go out before the due date, and
+/// the release needs no body.
+async fn closing_early_releases_the_feedback_without_a_body(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "SG"]).await;
+    app.open_today(&setup).await;
+    let round = setup.round_id;
+    app.post(&format!("/v1/rounds/{round}/close"), &json!({}))
+        .await
+        .expect(200);
+    let released = app
+        .send(app.request_as(
+            &app.admin_key,
+            reqwest::Method::POST,
+            &format!("/v1/rounds/{round}/feedback"),
+        ))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(released["queued"], 2, "{released}");
+    assert_eq!(app.mailings("kind=feedback").await.len(), 2);
+}
+
 async fn a_reply_withdraws_a_queued_reminder(backend: Backend) {
     let app = spawn_app(backend).await;
     app.scheduled_round(6, "AEO", &["MY"]).await;
@@ -339,6 +390,8 @@ on_both_databases!(
     invitations_go_out_at_nine_in_each_administration_s_time_zone,
     reminders_reach_only_non_respondents_once_per_offset,
     a_reply_withdraws_a_queued_reminder,
+    reminders_whose_moment_passed_are_skipped,
+    closing_early_releases_the_feedback_without_a_body,
     the_first_reply_only_gets_a_thank_you_with_a_copy_of_the_answers,
     feedback_reaches_every_participant_exactly_once,
     feedback_waits_for_the_due_date,

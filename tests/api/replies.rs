@@ -338,7 +338,7 @@ async fn history_is_imported_before_links_go_out_and_stays(backend: Backend) {
         .body;
     assert_eq!(summary["replies"], 2);
     let refused = app.delete(&format!("/v1/rounds/{history}")).await;
-    assert!(refused.text.contains("2 repl(ies)"), "{}", refused.text);
+    assert!(refused.text.contains("2 replies were"), "{}", refused.text);
     refused.expect_problem(409);
     assert_eq!(
         app.get(&format!("/v1/rounds/{history}/replies")).await.body["total"],

@@ -164,6 +164,81 @@ async fn a_workshop_override_moves_its_invitations(backend: Backend) {
     assert_eq!(fields, ["reminder_offsets_days"]);
 }
 
+/// `PATCH` changes only the overrides it names (JSON merge patch: `null` removes one);
+/// `PUT` replaces them all.
+async fn a_merge_patch_changes_one_override_and_keeps_the_others(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "Valuation", &["MY"]).await;
+    let path = format!(
+        "/v1/rounds/{}/workshops/{}",
+        setup.round_id, setup.workshop_id
+    );
+    app.put(
+        &path,
+        &json!({"reply_window_days": 28, "reminder_offsets_days": [10, 3]}),
+    )
+    .await
+    .expect(200);
+    let patch = |body: serde_json::Value| {
+        app.request_as(&app.admin_key, reqwest::Method::PATCH, &path)
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string())
+    };
+    let patched = app
+        .send(patch(json!({"opens_on": "2020-07-01"})))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(patched["overrides"]["opens_on"], "2020-07-01");
+    assert_eq!(patched["overrides"]["reply_window_days"], 28, "kept");
+    assert_eq!(
+        patched["overrides"]["reminder_offsets_days"],
+        json!([10, 3])
+    );
+    assert_eq!(patched["due_on"], "2020-07-29");
+    let invitation = &app.invitations(setup.round_id).await[0];
+    assert_eq!(
+        invitation["due_at"], "2020-07-29T01:00:00Z",
+        "invitations follow"
+    );
+
+    let patched = app
+        .send(patch(json!({"reply_window_days": null})))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        patched["overrides"]["reply_window_days"],
+        json!(null),
+        "removed"
+    );
+    assert_eq!(patched["due_on"], "2020-07-22", "the round's 21 days again");
+    assert_eq!(patched["overrides"]["opens_on"], "2020-07-01", "kept");
+
+    let fields = app
+        .send(patch(json!({"reminder_offsets_days": [30]})))
+        .await
+        .expect_problem(422);
+    assert_eq!(fields, ["reminder_offsets_days"]);
+    let fields = app
+        .send(patch(json!({"reply_window": 3})))
+        .await
+        .expect_problem(422);
+    assert_eq!(fields, ["reply_window"], "unknown fields are named");
+
+    let replaced = app
+        .put(&path, &json!({"reply_window_days": 14}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        replaced["overrides"]["opens_on"],
+        json!(null),
+        "PUT replaces all"
+    );
+    assert_eq!(replaced["overrides"]["reminder_offsets_days"], json!(null));
+}
+
 async fn only_legal_transitions_happen_and_each_is_audited(backend: Backend) {
     let app = spawn_app(backend).await;
     let empty = app.create_round(5).await;
@@ -278,6 +353,7 @@ on_both_databases!(
     excluded_workshops_and_workshops_of_another_round_are_refused,
     scheduling_invites_every_participant_at_nine_in_their_own_time_zone,
     a_workshop_override_moves_its_invitations,
+    a_merge_patch_changes_one_override_and_keeps_the_others,
     only_legal_transitions_happen_and_each_is_audited,
     a_participant_added_later_is_invited,
     detaching_removes_invitations_until_someone_replies,

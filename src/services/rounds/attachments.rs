@@ -31,6 +31,59 @@ pub struct Overrides {
     pub reminder_offsets_days: Option<Vec<u32>>,
 }
 
+/// Some of a workshop's overrides, as a JSON merge patch (RFC 7396) says them: a field left
+/// out keeps its value (`None`), `null` goes back to the round's rule (`Some(None)`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverridesPatch {
+    pub opens_on: Option<Option<NaiveDate>>,
+    pub open_offset_months: Option<Option<u32>>,
+    pub reply_window_days: Option<Option<u32>>,
+    pub reminder_offsets_days: Option<Option<Vec<u32>>>,
+}
+
+/// How the overrides of a workshop change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverridesChange {
+    /// Every override replaced (`PUT`): those left out follow the round again.
+    Replace(Overrides),
+    /// Only those named (`PATCH`).
+    Merge(OverridesPatch),
+}
+
+impl Overrides {
+    /// The overrides stored for `attachment`.
+    pub fn of(attachment: &round_workshop::Model) -> Self {
+        Self {
+            opens_on: attachment.opens_on,
+            open_offset_months: attachment
+                .open_offset_months
+                .and_then(|m| u32::try_from(m).ok()),
+            reply_window_days: attachment
+                .reply_window_days
+                .and_then(|d| u32::try_from(d).ok()),
+            reminder_offsets_days: attachment
+                .reminder_offsets_days
+                .clone()
+                .and_then(|json| serde_json::from_value(json).ok()),
+        }
+    }
+
+    /// These overrides with `change` applied.
+    pub fn changed(self, change: OverridesChange) -> Self {
+        match change {
+            OverridesChange::Replace(all) => all,
+            OverridesChange::Merge(patch) => Self {
+                opens_on: patch.opens_on.unwrap_or(self.opens_on),
+                open_offset_months: patch.open_offset_months.unwrap_or(self.open_offset_months),
+                reply_window_days: patch.reply_window_days.unwrap_or(self.reply_window_days),
+                reminder_offsets_days: patch
+                    .reminder_offsets_days
+                    .unwrap_or(self.reminder_offsets_days),
+            },
+        }
+    }
+}
+
 /// The round, unless it is closed: a closed round's workshops do not change. Shared until
 /// the use case ends, so scheduling waits and then invites the workshop's participants.
 async fn open_to_change(
@@ -180,11 +233,17 @@ pub async fn update_attachment(
     actor: &Actor,
     round_id: i32,
     workshop_id: i32,
-    overrides: Overrides,
+    change: OverridesChange,
 ) -> Result<(round_workshop::Model, workshop::Model), ServiceError> {
     let txn = db::begin(db).await?;
     let round = open_to_change(&txn, round_id).await?;
+    // Locked, so two merge patches of one workshop apply one after the other.
+    round_workshop::Entity::find_by_id((round_id, workshop_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     let (before, workshop) = get(&txn, round_id, workshop_id).await?;
+    let overrides = Overrides::of(&before).changed(change);
     let mut active: round_workshop::ActiveModel = before.clone().into();
     apply_overrides(&mut active, &overrides)?;
     let after = active.update(&txn).await?;

@@ -32,6 +32,15 @@ impl Transition {
         }
     }
 
+    /// The word for a round that went through it: `scheduled`, `opened`, `closed`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Schedule => "scheduled",
+            Self::Open => "opened",
+            Self::Close => "closed",
+        }
+    }
+
     /// The state reached from `from`, when the transition is legal there.
     pub fn target(self, from: RoundState) -> Option<RoundState> {
         match (self, from) {
@@ -85,7 +94,7 @@ async fn change_state(
     let Some(target) = transition.target(before.state) else {
         return Err(Refusal::IllegalTransition {
             state: wire_name(before.state),
-            transition: transition.name(),
+            transition: transition.done(),
         }
         .into());
     };
@@ -115,4 +124,46 @@ async fn change_state(
     };
     audit::record(txn, actor, change).await?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATES: [RoundState; 4] = [
+        RoundState::Draft,
+        RoundState::Scheduled,
+        RoundState::Open,
+        RoundState::Closed,
+    ];
+
+    /// Every refusal of a state change, as staff read it.
+    #[test]
+    fn every_refused_transition_reads_as_plain_english() {
+        let mut texts = Vec::new();
+        for transition in [Transition::Schedule, Transition::Open, Transition::Close] {
+            for state in STATES {
+                if transition.target(state).is_none() {
+                    let refusal = Refusal::IllegalTransition {
+                        state: wire_name(state),
+                        transition: transition.done(),
+                    };
+                    texts.push(refusal.to_string());
+                }
+            }
+        }
+        assert_eq!(
+            texts,
+            [
+                "a scheduled round cannot be scheduled",
+                "an open round cannot be scheduled",
+                "a closed round cannot be scheduled",
+                "a draft round cannot be opened",
+                "an open round cannot be opened",
+                "a closed round cannot be opened",
+                "a draft round cannot be closed",
+                "a closed round cannot be closed",
+            ]
+        );
+    }
 }
