@@ -8,6 +8,11 @@ use chrono_tz::Tz;
 /// The local time at which invitations, due dates and reminders fall.
 pub const LOCAL_HOUR: u32 = 9;
 
+/// How long after its moment a reminder may still go out (the scheduler was down, or the
+/// round was scheduled late); an older one is skipped, never sent days late or in the
+/// same minute as the invitation.
+pub const REMINDER_GRACE: chrono::Duration = chrono::Duration::hours(6);
+
 /// A round's schedule rules, or a workshop's overrides of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleRules {

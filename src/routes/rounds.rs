@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::base::clock::now;
 use crate::base::listing::PageRequest;
 use crate::domain::schedule::ScheduleRules;
 use crate::domain::version::{Precondition, Versioned};
@@ -23,6 +24,7 @@ use crate::http::state::AppState;
 use crate::services::rounds::records::{self as service, RoundFilter, RoundInput};
 use crate::services::rounds::schedule;
 use crate::services::rounds::states::{self, Transition};
+use crate::services::rounds::timeline::{self, Timeline, TimelineWarning};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -32,6 +34,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(replace_round)
         .service(delete_round)
         .service(schedule_round)
+        .service(round_timeline)
         .service(open_round)
         .service(close_round);
 }
@@ -278,21 +281,83 @@ async fn change_state(
     Ok(HttpResponse::Ok().json(Round::from(round)))
 }
 
+/// Options of scheduling.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScheduleQuery {
+    /// Change nothing; answer with the timeline scheduling would set (as
+    /// `GET /v1/rounds/{id}/timeline` shows it afterwards), refused as scheduling would be.
+    pub dry_run: Option<bool>,
+}
+
+/// A round just scheduled, with the problems of its timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduledRound {
+    #[serde(flatten)]
+    pub round: Round,
+    /// Due dates already past, reminders that will be skipped, workshops with nobody to
+    /// write to. Scheduling went ahead; see `GET /v1/rounds/{id}/timeline`.
+    pub warnings: Vec<TimelineWarning>,
+}
+
+/// What scheduling answers: the scheduled round, or with `dry_run=true` the timeline.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ScheduleOutcome {
+    Scheduled(ScheduledRound),
+    Preview(Timeline),
+}
+
 /// Schedule a draft round: every participant of every attached workshop is invited, with
-/// opening and due times in their administration's time zone.
+/// opening and due times in their administration's time zone. Due dates already past are
+/// allowed (history happens); the response's `warnings` name them. With `dry_run=true`
+/// nothing changes and the answer is the timeline scheduling would set.
 #[utoipa::path(
     extensions(("x-access" = json!(Access::WriteData))),
     tag = "rounds",
-    params(("id" = i32, Path, description = "Round id")),
-    responses((status = 200, body = Round))
+    params(("id" = i32, Path, description = "Round id"), ScheduleQuery),
+    responses((status = 200, body = ScheduleOutcome))
 )]
 #[post("/rounds/{id}/schedule")]
 async fn schedule_round(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    Query(query): Query<ScheduleQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    change_state(caller, state, *id, Transition::Schedule).await
+    if query.dry_run == Some(true) {
+        let preview = timeline::preview_scheduling(&state.db, *id, now()).await?;
+        return Ok(HttpResponse::Ok().json(ScheduleOutcome::Preview(preview)));
+    }
+    let round = states::transition(&state.db, &caller.actor(), *id, Transition::Schedule).await?;
+    let warnings = timeline::of_round(&state.db, round.id, now())
+        .await?
+        .warnings;
+    Ok(
+        HttpResponse::Ok().json(ScheduleOutcome::Scheduled(ScheduledRound {
+            round: Round::from(round),
+            warnings,
+        })),
+    )
+}
+
+/// What the round's schedule does: per attached workshop and administration, when
+/// invitations go out, the due date and each reminder, in UTC and local time, with the
+/// number of officers, and its problems (a due date already past, a reminder that would
+/// fall before its invitation, a workshop without participants or with participants
+/// lacking an email).
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadRegistry))),
+    tag = "rounds",
+    params(("id" = i32, Path, description = "Round id")),
+    responses((status = 200, body = Timeline))
+)]
+#[get("/rounds/{id}/timeline")]
+async fn round_timeline(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(timeline::of_round(&state.db, *id, now()).await?))
 }
 
 /// Open a scheduled round.

@@ -25,7 +25,7 @@ use crate::base::error::ServiceError;
 use crate::base::records::lock_by_id;
 use crate::db;
 use crate::domain::TimeZone;
-use crate::domain::schedule::local_nine;
+use crate::domain::schedule::{REMINDER_GRACE, local_nine};
 use crate::mail::{MailContext, compose};
 
 /// What one pass queued.
@@ -130,11 +130,6 @@ async fn queue_invitations(
     }
     Ok(queued)
 }
-
-/// How long after its moment a reminder may still go out (the scheduler was down, or the
-/// round was scheduled late); an older one is skipped, never sent days late or in the
-/// same minute as the invitation.
-pub const REMINDER_GRACE: chrono::Duration = chrono::Duration::hours(6);
 
 /// What deciding a round's reminders needs besides the invitation.
 struct ReminderRules {

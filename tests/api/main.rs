@@ -34,5 +34,6 @@ mod replies;
 mod respond;
 mod rounds;
 mod smtp;
+mod timeline;
 mod webhooks;
 mod workshops;
