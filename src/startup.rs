@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::analytics::cache::AnalyticsCache;
+use crate::analytics::findings::MinBase;
 use crate::base::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
@@ -211,6 +212,7 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
         mail,
         questions: QuestionCache::default(),
         analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
+        min_base: MinBase(settings.report_min_base),
         idempotency_ttl: chrono::Duration::seconds(
             i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
         ),

@@ -4,6 +4,20 @@ use super::cross_tab::{ActionTotal, CrossTab};
 use super::stats::Proportion;
 use super::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use super::trends::Trends;
+use crate::domain::wording::count;
+
+/// The smallest base a share is given as a percentage in findings: below it, findings give
+/// counts ("2 of 3") and no ranking, interval or comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinBase(pub u32);
+
+impl MinBase {
+    pub const DEFAULT: Self = Self(5);
+
+    fn allows(self, base: impl Into<u64>) -> bool {
+        base.into() >= u64::from(self.0.max(1))
+    }
+}
 
 fn percent(p: &Proportion) -> String {
     format!("{}%", p.percent)
@@ -38,36 +52,58 @@ fn lower_first(text: &str) -> String {
     }
 }
 
-/// The findings of a round; `comparison` holds the previous round and this one, oldest
-/// first, when there is a previous round.
-pub fn write(
-    rates: &ReplyRates,
-    choices: &[&ChoiceTable],
-    yes_no: &[&YesNoTable],
-    cross_tabs: &[&CrossTab],
-    comparison: Option<&Trends>,
-) -> Vec<String> {
-    let mut findings = reply_rates(rates);
-    findings.extend(choices.iter().filter_map(|t| ranking(t)));
-    findings.extend(yes_no.iter().filter_map(|t| yes_share(t)));
-    findings.extend(associations(cross_tabs));
-    findings.extend(comparison.and_then(changes));
+/// What the findings of a round are written from.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures<'a> {
+    pub rates: &'a ReplyRates,
+    pub choices: &'a [&'a ChoiceTable],
+    pub yes_no: &'a [&'a YesNoTable],
+    pub cross_tabs: &'a [&'a CrossTab],
+    /// The previous round and this one, oldest first, when there is a previous round.
+    pub comparison: Option<&'a Trends>,
+}
+
+/// The findings of a round, shares of a base under `min` given as counts only.
+pub fn write(figures: Figures<'_>, min: MinBase) -> Vec<String> {
+    let mut findings = reply_rates(figures.rates, min);
+    findings.extend(figures.choices.iter().filter_map(|t| ranking(t, min)));
+    findings.extend(figures.yes_no.iter().filter_map(|t| yes_share(t, min)));
+    findings.extend(associations(figures.cross_tabs, min));
+    findings.extend(figures.comparison.and_then(|t| changes(t, min)));
     findings
 }
 
+/// `count of base (percent)`, or `count of base` when the base is under `min`.
+fn share_in_words(p: &Proportion, min: MinBase) -> String {
+    if min.allows(p.base) {
+        format!("{} of {} ({})", p.count, p.base, percent(p))
+    } else {
+        format!("{} of {}", p.count, p.base)
+    }
+}
+
 /// The reply rate, beside the previous round's, and by scope when there are several.
-fn reply_rates(rates: &ReplyRates) -> Vec<String> {
+fn reply_rates(rates: &ReplyRates, min: MinBase) -> Vec<String> {
     let mut findings = Vec::new();
     let total = &rates.total;
     let mut sentence = format!(
-        "The {} received {} replies from {} invitations: a reply rate of {} ({})",
+        "The {} received {} from {}",
         rates.round.title,
-        total.count,
-        total.base,
-        percent(total),
-        interval(total)
+        count(total.count, "reply", "replies"),
+        count(total.base, "invitation", "invitations"),
     );
-    if let Some(previous) = &rates.previous {
+    if min.allows(total.base) {
+        sentence.push_str(&format!(
+            ": a reply rate of {} ({})",
+            percent(total),
+            interval(total)
+        ));
+    }
+    if let Some(previous) = rates
+        .previous
+        .as_ref()
+        .filter(|p| min.allows(total.base) && min.allows(p.rate.base))
+    {
         let direction = match total.percent.cmp(&previous.rate.percent) {
             std::cmp::Ordering::Greater => "up from",
             std::cmp::Ordering::Less => "down from",
@@ -86,11 +122,9 @@ fn reply_rates(rates: &ReplyRates) -> Vec<String> {
             .iter()
             .map(|s| {
                 format!(
-                    "{} workshops {} ({} of {})",
+                    "{} workshops {}",
                     super::context::scope_words(s.scope),
-                    percent(&s.rate),
-                    s.rate.count,
-                    s.rate.base
+                    share_in_words(&s.rate, min)
                 )
             })
             .collect();
@@ -100,7 +134,10 @@ fn reply_rates(rates: &ReplyRates) -> Vec<String> {
 }
 
 /// The three options of a choice question chosen most often.
-fn ranking(table: &ChoiceTable) -> Option<String> {
+fn ranking(table: &ChoiceTable, min: MinBase) -> Option<String> {
+    if !min.allows(table.total.answered) {
+        return None;
+    }
     let mut ranked: Vec<(&str, &Proportion)> = table
         .options
         .iter()
@@ -124,8 +161,14 @@ fn ranking(table: &ChoiceTable) -> Option<String> {
 }
 
 /// The share of yes of a yes/no question.
-fn yes_share(table: &YesNoTable) -> Option<String> {
+fn yes_share(table: &YesNoTable, min: MinBase) -> Option<String> {
     let yes = &table.total.yes;
+    if yes.base > 0 && !min.allows(yes.base) {
+        return Some(format!(
+            "\"{}\": {} of {} answered yes.",
+            table.question.label, yes.count, yes.base
+        ));
+    }
     (yes.base > 0).then(|| {
         format!(
             "\"{}\": {} of {} answered yes ({}, {}).",
@@ -142,8 +185,8 @@ fn yes_share(table: &YesNoTable) -> Option<String> {
 fn association(tab: &CrossTab, action: &ActionTotal) -> String {
     let association = &action.association;
     let mut text = format!(
-        "Of the {} replies that chose \"{}\", {} ({}) also answered yes to \"{}\" (Fisher's exact test {}",
-        action.took,
+        "Of the {} that chose \"{}\", {} ({}) also answered yes to \"{}\" (Fisher's exact test {}",
+        count(action.took, "reply", "replies"),
         action.label,
         action.with_outcome.count,
         percent(&action.with_outcome),
@@ -162,11 +205,11 @@ fn association(tab: &CrossTab, action: &ActionTotal) -> String {
 
 /// Each action against its outcome, how many with the outcome took any action, and last
 /// the strongest association found.
-fn associations(cross_tabs: &[&CrossTab]) -> Vec<String> {
+fn associations(cross_tabs: &[&CrossTab], min: MinBase) -> Vec<String> {
     let mut findings = Vec::new();
     let mut strongest: Option<(f64, String)> = None;
     for tab in cross_tabs {
-        for action in &tab.actions {
+        for action in tab.actions.iter().filter(|a| min.allows(a.took)) {
             let p = action.association.fisher_p;
             if strongest.as_ref().is_none_or(|(best, _)| p < *best) && action.took > 0 {
                 strongest = Some((
@@ -181,15 +224,15 @@ fn associations(cross_tabs: &[&CrossTab]) -> Vec<String> {
             }
             findings.push(association(tab, action));
         }
-        if tab.outcome_count > 0 {
+        if tab.outcome_count > 0 && min.allows(tab.outcome_count) {
             let labels: Vec<String> = tab
                 .actions
                 .iter()
                 .map(|a| format!("\"{}\"", a.label))
                 .collect();
             findings.push(format!(
-                "Of the {} replies that answered yes to \"{}\", {} ({}) had taken {}.",
-                tab.outcome_count,
+                "Of the {} that answered yes to \"{}\", {} ({}) had taken {}.",
+                count(tab.outcome_count, "reply", "replies"),
                 tab.outcome.label,
                 tab.outcome_with_any_action.count,
                 percent(&tab.outcome_with_any_action),
@@ -202,7 +245,7 @@ fn associations(cross_tabs: &[&CrossTab]) -> Vec<String> {
 }
 
 /// The three largest changes of a share since the previous round.
-fn changes(trends: &Trends) -> Option<String> {
+fn changes(trends: &Trends, min: MinBase) -> Option<String> {
     if trends.rounds.len() != 2 {
         return None;
     }
@@ -217,6 +260,8 @@ fn changes(trends: &Trends) -> Option<String> {
             if let (Some(Some(before)), Some(Some(after))) = (shares.first(), shares.get(1))
                 && before.base > 0
                 && after.base > 0
+                && min.allows(before.base)
+                && min.allows(after.base)
             {
                 let delta = after.percent as i64 - before.percent as i64;
                 if delta != 0 {

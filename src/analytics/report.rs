@@ -13,8 +13,9 @@ use utoipa::ToSchema;
 
 use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
+use super::findings::{self, MinBase};
 use super::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
-use super::{findings, trends};
+use super::trends;
 use crate::base::error::ServiceError;
 use crate::domain::questionnaire::QuestionType;
 
@@ -86,11 +87,12 @@ pub struct Figures {
 }
 
 /// The tables and findings of a round, computed afresh; `previous` is the round it is
-/// compared with, when there is one.
+/// compared with, when there is one; findings give shares of a base under `min` as counts.
 pub async fn figures(
     db: &impl ConnectionTrait,
     context: &RoundContext,
     previous: Option<&AskedRound>,
+    min: MinBase,
 ) -> Result<Figures, ServiceError> {
     let rates = tables::reply_rates(db, context, previous.map(|p| &p.round)).await?;
     let mut tables = vec![ReportTable {
@@ -145,12 +147,16 @@ pub async fn figures(
         Some(previous) => Some(trends::trends(db, &[previous.clone(), context.into()]).await?),
         None => None,
     };
-    let findings = write_findings(&tables, comparison.as_ref());
+    let findings = write_findings(&tables, comparison.as_ref(), min);
     Ok(Figures { tables, findings })
 }
 
 /// The findings of `tables`, in the report's order.
-fn write_findings(tables: &[ReportTable], comparison: Option<&trends::Trends>) -> Vec<String> {
+fn write_findings(
+    tables: &[ReportTable],
+    comparison: Option<&trends::Trends>,
+    min: MinBase,
+) -> Vec<String> {
     let (mut rates, mut choices, mut yes_no, mut cross_tabs) = (None, vec![], vec![], vec![]);
     for table in tables {
         match &table.content {
@@ -161,7 +167,14 @@ fn write_findings(tables: &[ReportTable], comparison: Option<&trends::Trends>) -
         }
     }
     rates.map_or_else(Vec::new, |rates| {
-        findings::write(rates, &choices, &yes_no, &cross_tabs, comparison)
+        let figures = findings::Figures {
+            rates,
+            choices: &choices,
+            yes_no: &yes_no,
+            cross_tabs: &cross_tabs,
+            comparison,
+        };
+        findings::write(figures, min)
     })
 }
 

@@ -86,6 +86,9 @@ pub struct Settings {
     pub background_jobs: bool,
     /// Closed rounds whose computed figures are kept in memory (0 turns the cache off).
     pub analytics_cache_rounds: usize,
+    /// The smallest base a share is written as a percentage in findings and feedback mail;
+    /// below it, texts give counts ("2 of 3") without percentages or rankings.
+    pub report_min_base: u32,
     /// Hosts webhooks may target (`hooks.example.org`, `*.example.org`, `127.0.0.1`); when
     /// empty, any host except loopback, private and link-local addresses.
     pub webhook_allowed_hosts: Vec<String>,
@@ -142,6 +145,7 @@ impl Default for Settings {
             scheduler_interval_secs: 60,
             background_jobs: true,
             analytics_cache_rounds: 64,
+            report_min_base: 5,
             webhook_allowed_hosts: Vec::new(),
             webhook_timeout_secs: 10,
             webhook_max_attempts: 8,

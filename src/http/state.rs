@@ -3,9 +3,11 @@
 use sea_orm::DatabaseConnection;
 
 use crate::analytics::cache::AnalyticsCache;
+use crate::analytics::findings::MinBase;
 use crate::mail::MailContext;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::replies::submit::Context;
+use crate::services::reports::Caches;
 use crate::webhooks::TargetPolicy;
 
 #[derive(Debug)]
@@ -15,6 +17,8 @@ pub struct AppState {
     /// The questions of rounds whose questionnaire can no longer change, read once.
     pub questions: QuestionCache,
     pub analytics_cache: AnalyticsCache,
+    /// Below this base, findings and feedback mail give counts without percentages.
+    pub min_base: MinBase,
     /// How long a stored `Idempotency-Key` response is replayed.
     pub idempotency_ttl: chrono::Duration,
     /// Where webhooks may be sent.
@@ -22,6 +26,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What analytics are read with.
+    pub fn caches(&self) -> Caches<'_> {
+        Caches {
+            questions: &self.questions,
+            figures: &self.analytics_cache,
+            min_base: self.min_base,
+        }
+    }
+
     /// What a reply's submission needs of the application.
     pub fn submit_context(&self) -> Context<'_> {
         Context {

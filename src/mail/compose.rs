@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 use super::MailContext;
 use super::outbox::{self, NewMail};
 use super::templates;
+use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::domain::TimeZone;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
+use crate::domain::{TimeZone, wording};
 
 /// Queues one mail of `kind` to the officer of `invitation`, with `extra` variables and the
 /// link when given. `Ok(false)` when the invitation has no officer or the key was queued.
@@ -45,6 +46,13 @@ pub async fn queue(
         .await?
         .context("the invitation's administration is missing")?;
     let tz = TimeZone::of_stored(&administration.time_zone);
+    // The mail is written when it goes out (the survey's opening, or later).
+    let written_on = invitation
+        .opens_at
+        .max(now())
+        .with_timezone(&tz)
+        .date_naive();
+    let months_since_workshop = wording::whole_months(workshop.end_date, written_on);
     // The current link: the worker derives its token from this generation as it sends.
     let link_generation =
         (with_link && invitation.token_hash.is_some()).then_some(invitation.token_generation);
@@ -56,6 +64,8 @@ pub async fn queue(
         "workshop_title": workshop.title,
         "workshop_start": workshop.start_date.to_string(),
         "workshop_end": workshop.end_date.to_string(),
+        "months_since_workshop": months_since_workshop,
+        "workshop_ago": wording::months_ago(months_since_workshop),
         "due_date": invitation.due_at.with_timezone(&tz).date_naive().to_string(),
         "link": if link_generation.is_some() { mail.link_without_token() } else { String::new() },
         "office": "ROCB Asia/Pacific",

@@ -151,6 +151,7 @@ fn render_now(parts: &TemplateParts, context: &serde_json::Value) -> Result<Rend
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_fuel(Some(FUEL));
     env.set_formatter(crate::base::markup::formatter);
+    env.add_filter("quantity", quantity);
     let context = Value::from(Serde(context));
     let one = |name: &'static str, part: &'static str, source: &str| {
         let fail = |message: String| PartError { part, message };
@@ -183,6 +184,12 @@ fn render_now(parts: &TemplateParts, context: &serde_json::Value) -> Result<Rend
     })
 }
 
+/// The `quantity` filter: `{{ n | quantity("reply", "replies") }}` writes `1 reply` or
+/// `3 replies`.
+fn quantity(n: i64, singular: String, plural: String) -> String {
+    crate::domain::wording::count(n.max(0).unsigned_abs(), &singular, &plural)
+}
+
 fn describe(error: &minijinja::Error) -> String {
     let mut message = error.to_string();
     if let Some(line) = error.line() {
@@ -209,6 +216,8 @@ pub fn sample_context(kind: MailKind) -> serde_json::Value {
         "workshop_title": "WCO Regional Workshop on AEO",
         "workshop_start": "2019-12-10",
         "workshop_end": "2019-12-12",
+        "months_since_workshop": 6,
+        "workshop_ago": "six months ago",
         "due_date": "2020-07-03",
         "link": "https://survey.example.org/respond/SAMPLE-TOKEN",
         "office": "ROCB Asia/Pacific",
@@ -245,6 +254,85 @@ mod tests {
             assert!(!rendered.subject.is_empty());
             assert!(rendered.text.contains("Aminah"), "{kind:?}");
         }
+    }
+
+    /// Paragraphs are single lines, so they wrap in the reader's client: two lines in a row
+    /// are a new sentence's start, a list item or the signature, never a sentence cut.
+    #[tokio::test]
+    async fn text_parts_have_no_line_break_inside_a_sentence() {
+        for kind in KINDS {
+            let text = check(kind, &default_parts(kind)).await.unwrap().text;
+            let lines: Vec<&str> = text.lines().collect();
+            for pair in lines.windows(2) {
+                let (line, next) = (pair[0].trim_end(), pair[1].trim_start());
+                if line.is_empty() || next.is_empty() {
+                    continue;
+                }
+                let ends_clause = line.ends_with(['.', ':', ',', '!', '?', ')']);
+                let starts_item = next.starts_with("- ") || pair[1].starts_with("  ");
+                assert!(
+                    ends_clause || starts_item || line.starts_with("- "),
+                    "{kind:?}: a sentence is cut between {line:?} and {next:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_agree_with_their_nouns_and_small_bases_show_no_percentage() {
+        let mut context = sample_context(MailKind::Reminder);
+        context["days_left"] = json!(1);
+        let parts = default_parts(MailKind::Reminder);
+        let reminder = render(&parts, &context).await.unwrap();
+        assert!(
+            reminder.subject.contains("(1 day left)"),
+            "{}",
+            reminder.subject
+        );
+        assert!(reminder.text.contains("in 1 day."), "{}", reminder.text);
+
+        let mut context = sample_context(MailKind::Feedback);
+        context["figures"] = json!({"invited": 3, "replied": 1, "rate_percent": null});
+        context["workshop_figures"] = json!({"invited": 3, "replied": 1, "rate_percent": null});
+        context["findings"] = json!(["The Survey 2020 received 1 reply from 3 invitations."]);
+        let feedback = render(&default_parts(MailKind::Feedback), &context)
+            .await
+            .unwrap();
+        assert!(
+            feedback
+                .text
+                .contains("has collected 1 reply from 3 participants. For the"),
+            "{}",
+            feedback.text
+        );
+        assert!(feedback.text.contains(": 1 of 3."), "{}", feedback.text);
+        assert!(!feedback.html.contains('%'), "{}", feedback.html);
+    }
+
+    #[tokio::test]
+    async fn the_invitation_says_how_long_ago_the_workshop_was() {
+        let mut context = sample_context(MailKind::Invitation);
+        context["workshop_ago"] = json!("seven months ago");
+        let invitation = render(&default_parts(MailKind::Invitation), &context)
+            .await
+            .unwrap();
+        assert!(
+            invitation
+                .text
+                .contains("\n\nSeven months ago you took part in the")
+        );
+        assert!(
+            invitation
+                .html
+                .contains("<p>Seven months ago you took part in the")
+        );
+        assert!(!invitation.html.contains("&#x2f;"), "{}", invitation.html);
+        assert!(invitation.html.contains("ROCB Asia/Pacific"));
+        assert!(
+            invitation
+                .html
+                .contains("href=\"https://survey.example.org/respond/SAMPLE-TOKEN\"")
+        );
     }
 
     #[tokio::test]

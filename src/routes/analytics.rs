@@ -70,10 +70,7 @@ fn query_error(error: ServiceError) -> ApiError {
 }
 
 fn caches(state: &AppState) -> Caches<'_> {
-    Caches {
-        questions: &state.questions,
-        figures: &state.analytics_cache,
-    }
+    state.caches()
 }
 
 /// Figures with their caching as [`conditional`] sets it.

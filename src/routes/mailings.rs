@@ -197,7 +197,7 @@ async fn release_feedback(
     let summary = feedback::release(
         &state.db,
         &state.mail,
-        &state.questions,
+        state.caches(),
         &caller.actor(),
         *id,
         request.workshop_id,

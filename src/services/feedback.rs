@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
 use super::invitations::links;
-use super::questionnaires::QuestionCache;
-use super::reports;
+use super::reports::{self, Caches};
 use super::rounds::attachments;
+use crate::analytics::findings::MinBase;
 use crate::analytics::report::{self, Approval};
 use crate::analytics::stats::Proportion;
 use crate::analytics::tables::ReplyRates;
@@ -34,15 +34,17 @@ pub struct FeedbackSummary {
     pub without_officer: usize,
 }
 
-fn figures(rate: &Proportion) -> Value {
-    json!({"invited": rate.base, "replied": rate.count, "rate_percent": rate.percent})
+/// A reply rate for the template; the percentage only from `min` invitations up.
+fn figures(rate: &Proportion, min: MinBase) -> Value {
+    let percent = (rate.base >= u64::from(min.0)).then_some(rate.percent);
+    json!({"invited": rate.base, "replied": rate.count, "rate_percent": percent})
 }
 
 /// Queues the feedback of a round, or of one of its workshops, as of `now`.
 pub async fn release(
     db: &DatabaseConnection,
     mail: &MailContext,
-    questions: &QuestionCache,
+    caches: Caches<'_>,
     actor: &Actor,
     round_id: i32,
     workshop_id: Option<i32>,
@@ -57,9 +59,10 @@ pub async fn release(
         Some(id) => vec![attachments::get(&txn, round_id, id).await?],
         None => attachments::of_round(&txn, round_id).await?,
     };
-    let headline = reports::headline(&txn, questions, round_id).await?;
+    let headline = reports::headline(&txn, caches, round_id).await?;
     let quoted = Quoted {
-        figures: figures(&headline.rates.total),
+        min: caches.min_base,
+        figures: figures(&headline.rates.total, caches.min_base),
         findings: headline.findings,
         practices: report::approved_practices(&txn, round_id, Approval::ForFeedback)
             .await?
@@ -110,6 +113,7 @@ pub async fn release(
 
 /// What every feedback mail of a release quotes.
 struct Quoted {
+    min: MinBase,
     figures: Value,
     findings: Vec<String>,
     practices: Value,
@@ -137,7 +141,10 @@ async fn queue_workshop(
         .rows
         .iter()
         .find(|row| row.workshop.id == to.workshop.id)
-        .map_or_else(|| figures(&Proportion::new(0, 0)), |row| figures(&row.rate));
+        .map_or_else(
+            || figures(&Proportion::new(0, 0), quoted.min),
+            |row| figures(&row.rate, quoted.min),
+        );
     for member in to.members {
         if member.participant_id.is_none() {
             summary.without_officer += 1;

@@ -11,6 +11,7 @@ use sea_orm::ConnectionTrait;
 use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::context::{AskedRound, RoundContext, Selector};
 use crate::analytics::cross_tab::{self, CrossTab};
+use crate::analytics::findings::MinBase;
 use crate::analytics::report::{self, Figures, Headline, Report};
 use crate::analytics::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
 use crate::analytics::trends::{self, Trends};
@@ -27,6 +28,8 @@ use crate::services::rounds::records;
 pub struct Caches<'a> {
     pub questions: &'a QuestionCache,
     pub figures: &'a AnalyticsCache,
+    /// Below this base, findings give counts without percentages.
+    pub min_base: MinBase,
 }
 
 /// Figures, and whether they are final: a closed round's never change.
@@ -157,7 +160,7 @@ async fn figures(
     if let Some(figures) = key.as_ref().and_then(|k| cache.report(context.round.id, k)) {
         return Ok(figures);
     }
-    let figures = Arc::new(report::figures(db, context, previous.as_ref()).await?);
+    let figures = Arc::new(report::figures(db, context, previous.as_ref(), caches.min_base).await?);
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
@@ -180,12 +183,12 @@ pub async fn report(
 /// computed afresh in the caller's transaction.
 pub async fn headline(
     db: &impl ConnectionTrait,
-    questions: &QuestionCache,
+    caches: Caches<'_>,
     round_id: i32,
 ) -> Result<Headline, ServiceError> {
-    let context = context(db, questions, round_id).await?;
-    let previous = previous(db, questions, &context.round).await?;
-    let figures = report::figures(db, &context, previous.as_ref()).await?;
+    let context = context(db, caches.questions, round_id).await?;
+    let previous = previous(db, caches.questions, &context.round).await?;
+    let figures = report::figures(db, &context, previous.as_ref(), caches.min_base).await?;
     figures
         .headline(4)
         .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())

@@ -174,6 +174,96 @@ async fn closing_early_releases_the_feedback_without_a_body(backend: Backend) {
     assert_eq!(app.mailings("kind=feedback").await.len(), 2);
 }
 
+/// The body of the one mail of `kind`.
+async fn only_mail(app: &crate::helpers::TestApp, kind: &str) -> (String, String) {
+    let listed = app.mailings(&format!("kind={kind}")).await;
+    let detail = app
+        .get(&format!("/v1/mailings/{}", listed[0]["id"]))
+        .await
+        .body;
+    (
+        detail["body_text"].as_str().unwrap().to_owned(),
+        detail["body_html"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A workshop that ended seven months ago, three officers, one reply: the invitation says
+/// how long ago, the feedback counts without percentages or rankings from one reply.
+async fn mail_reads_right_in_a_small_first_round(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let today = chrono::Utc::now().date_naive();
+    let end = today.checked_sub_months(chrono::Months::new(7)).unwrap();
+    let start = end - chrono::Days::new(2);
+    let workshop = app
+        .create_workshop(&crate::helpers::workshop_body(
+            "Customs Valuation",
+            &start.to_string(),
+            &end.to_string(),
+        ))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for code in ["MY", "SG", "TH"] {
+        let email = format!("officer@customs.{}.example.org", code.to_lowercase());
+        app.create_participant(
+            workshop,
+            &crate::helpers::participant_body(&format!("Officer of {code}"), &email, code),
+        )
+        .await;
+    }
+    let round = app.create_round(6).await;
+    app.attach(round, &json!({"workshop_id": workshop}))
+        .await
+        .expect(201);
+    app.post(&format!("/v1/rounds/{round}/schedule"), &json!({}))
+        .await
+        .expect(200);
+    let clock = clock_at(&chrono::Utc::now().to_rfc3339());
+    assert_eq!(app.scheduler(&clock).tick().await.unwrap().invitations, 3);
+    let (text, html) = only_mail(&app, "invitation&recipient=.my.").await;
+    assert!(
+        text.contains("\n\nSeven months ago you took part in the Customs Valuation"),
+        "{text}"
+    );
+    assert!(
+        html.contains("ROCB Asia/Pacific") && !html.contains("&#x2f;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"http") && html.contains("/respond/"),
+        "{html}"
+    );
+
+    let invitation = &app.mailings("kind=invitation&recipient=.my.").await[0];
+    let token = app.token_in_mail(invitation["id"].as_i64().unwrap()).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+    app.post(&format!("/v1/rounds/{round}/close"), &json!({}))
+        .await
+        .expect(200);
+    app.post(&format!("/v1/rounds/{round}/feedback"), &json!({}))
+        .await
+        .expect(200);
+    let (text, _) = only_mail(&app, "feedback&recipient=.sg.").await;
+    assert!(
+        text.contains(
+            "has collected 1 reply from 3 participants. For the Customs Valuation: 1 of 3."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("received 1 reply from 3 invitations."),
+        "{text}"
+    );
+    assert!(
+        !text.contains('%'),
+        "no percentage of a base under 5: {text}"
+    );
+    assert!(
+        !text.contains("most often chose"),
+        "no ranking from one reply: {text}"
+    );
+}
+
 async fn a_reply_withdraws_a_queued_reminder(backend: Backend) {
     let app = spawn_app(backend).await;
     app.scheduled_round(6, "AEO", &["MY"]).await;
@@ -302,7 +392,7 @@ async fn feedback_reaches_every_participant_exactly_once(backend: Backend) {
         .await
         .body;
     let text = detail["body_text"].as_str().unwrap();
-    assert!(text.contains("1 replies from 3"), "{text}");
+    assert!(text.contains("1 reply from 3"), "{text}");
     let findings = app
         .get(&format!("/v1/rounds/{}/analytics/findings", setup.round_id))
         .await
@@ -392,6 +482,7 @@ on_both_databases!(
     a_reply_withdraws_a_queued_reminder,
     reminders_whose_moment_passed_are_skipped,
     closing_early_releases_the_feedback_without_a_body,
+    mail_reads_right_in_a_small_first_round,
     the_first_reply_only_gets_a_thank_you_with_a_copy_of_the_answers,
     feedback_reaches_every_participant_exactly_once,
     feedback_waits_for_the_due_date,
