@@ -163,9 +163,15 @@ fn field_path(path: &str, message: &str) -> String {
     }
 }
 
+/// serde's message without its position, and in the API's words: `expected struct
+/// AnswerInput` (a Rust name) reads `expected an object`.
 fn without_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_owned(),
+    let message = match message.rfind(" at line ") {
+        Some(index) => &message[..index],
+        None => message,
+    };
+    match message.find("expected struct ") {
+        Some(index) => format!("{}expected an object", &message[..index]),
         None => message.to_owned(),
     }
 }

@@ -12,6 +12,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as Document;
 use utoipa_actix_web::AppExt;
 
+use crate::domain::answers::AnswerInput;
 use crate::domain::{AdministrationCode, Email, FieldError, FiscalYear, TextInput, TimeZone};
 use crate::error::Problem;
 
@@ -56,7 +57,8 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         AdministrationCode,
         Email,
         FiscalYear,
-        TimeZone
+        TimeZone,
+        AnswerInput
     ))
 )]
 struct ApiDoc;

@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::mailings::Mailing;
 use super::replies::Reply;
 use crate::base::listing::PageRequest;
-use crate::domain::answers::AnswerInput;
+use crate::domain::answers::{AnswerInput, answers_schema, without_nulls};
 use crate::domain::{AdministrationCode, Email, TextInput, Token, Validator};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
@@ -307,6 +307,10 @@ async fn resend_invitation(
     "received_at": "2020-07-01T02:00:00Z"
 }))]
 pub struct StaffReplyRequest {
+    /// By question code; `null`, `{}` or an answer whose members are all `null` leaves
+    /// the question out.
+    #[serde(deserialize_with = "without_nulls")]
+    #[schema(schema_with = answers_schema)]
     pub answers: BTreeMap<String, AnswerInput>,
     /// When the email arrived (decides `late`); now when absent. Not in the future.
     pub received_at: Option<DateTime<Utc>>,

@@ -14,7 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::base::listing::PageRequest;
 use crate::domain::AdministrationCode;
-use crate::domain::answers::{Answer, AnswerInput};
+use crate::domain::answers::{Answer, AnswerInput, answers_schema, without_nulls};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
 use crate::http::extract::Query;
@@ -95,6 +95,10 @@ impl From<ReplyDetail> for Reply {
     "new_projects": {"yes": false}
 }}))]
 pub struct AnswersRequest {
+    /// By question code; `null`, `{}` or an answer whose members are all `null` leaves
+    /// the question out.
+    #[serde(deserialize_with = "without_nulls")]
+    #[schema(schema_with = answers_schema)]
     pub answers: BTreeMap<String, AnswerInput>,
 }
 

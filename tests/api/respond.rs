@@ -348,7 +348,44 @@ async fn a_client_behind_a_proxy_cannot_dodge_its_quota(backend: Backend) {
         .expect_problem(404);
 }
 
+/// `null` in place of an answer, or an answer whose members are all `null`, leaves the
+/// question out, as the OpenAPI document says; refusals name the question in plain words.
+async fn null_answers_leave_the_question_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    let token = app.link(setup.invitation_of("MY")).await;
+    let answers = json!({
+        "follow_up_actions": null,
+        "direct_effects": {"yes": null},
+        "new_projects": {"yes": true, "comment": null},
+    });
+    let reply = app.respond(&token, &answers).await.expect(200).body;
+    let given: Vec<&String> = reply["answers"].as_object().unwrap().keys().collect();
+    assert_eq!(given, ["new_projects"], "{reply}");
+
+    let refused = app
+        .respond(&token, &json!({"new_projects": {"choice": "yes"}}))
+        .await;
+    let message = refused.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        message,
+        "question new_projects: a yes/no question is answered with `yes`"
+    );
+    assert_eq!(refused.expect_problem(422), ["answers.new_projects.choice"]);
+    let refused = app.respond(&token, &json!({"new_projects": 5})).await;
+    let message = refused.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(message, "invalid type: integer `5`, expected an object");
+    assert_eq!(refused.expect_problem(422), ["answers.new_projects"]);
+}
+
 on_both_databases!(
+    null_answers_leave_the_question_out,
     the_link_shows_the_workshop_the_questions_and_the_current_answers,
     a_reply_is_revised_and_the_same_answers_again_change_nothing,
     a_reply_after_the_due_date_is_late_but_welcome,

@@ -13,7 +13,8 @@ use crate::domain::{LongTextInput, lenient};
 /// `value` (scale), `text` (text); `other` goes with the choice `other`; any question may
 /// carry a `comment` (examples, details). `choices: []` answers a multiple-choice question
 /// with none of its options ("none of these"), which counts as an answer; leaving the
-/// question out does not.
+/// question out does not, nor does `null` in its place or an answer whose members are all
+/// `null` (`{"yes": null}`): those are read as the question left out.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
@@ -28,6 +29,46 @@ pub struct AnswerInput {
     pub value: Option<i32>,
     pub text: Option<LongTextInput>,
     pub comment: Option<LongTextInput>,
+}
+
+impl AnswerInput {
+    /// Whether no member gives an answer or a comment: `{}` or `{"yes": null}`. Such an
+    /// answer counts as the question left out.
+    pub fn is_empty(&self) -> bool {
+        self.yes.is_none()
+            && self.choice.is_none()
+            && self.choices.is_none()
+            && self.other.is_none()
+            && self.value.is_none()
+            && self.text.is_none()
+            && self.comment.is_none()
+    }
+}
+
+/// Deserializes the answers of a request with `null` for a question read as leaving it
+/// out (`"new_projects": null`), as `{"yes": null}` is. Use with `deserialize_with`.
+pub fn without_nulls<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, AnswerInput>, D::Error> {
+    let answers = BTreeMap::<String, Option<AnswerInput>>::deserialize(deserializer)?;
+    Ok(answers
+        .into_iter()
+        .filter_map(|(code, answer)| answer.map(|answer| (code, answer)))
+        .collect())
+}
+
+/// The schema of answers by question code, each an [`AnswerInput`] or `null`.
+pub fn answers_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::{Ref, RefOr};
+    let answer = OneOfBuilder::new()
+        .item(Ref::from_schema_name("AnswerInput"))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build();
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(RefOr::T(Schema::OneOf(answer))))
+        .build()
 }
 
 /// The answer to one question, as stored and shown.

@@ -12,7 +12,7 @@ use crate::domain::{FieldError, InvalidInput, LongTextInput};
 pub enum Fault {
     #[error("no question has this code")]
     UnknownQuestion,
-    #[error("a {question_type:?} question is answered with `{expected}`")]
+    #[error("a {} question is answered with `{expected}`", question_type.in_words())]
     WrongMember {
         question_type: QuestionType,
         expected: &'static str,
@@ -51,6 +51,9 @@ pub fn check(
     let mut faults = Vec::new();
     let mut answers = Answers::new();
     for (code, input) in inputs {
+        if input.is_empty() {
+            continue; // `{}` or `{"yes": null}`: the question left out
+        }
         let checked = match questions.iter().find(|q| &q.code == code) {
             Some(question) => validate_one(question, input),
             None => Err(("", Fault::UnknownQuestion)),
@@ -87,7 +90,8 @@ pub fn validate(
                         "" => format!("answers.{}", f.code),
                         member => format!("answers.{}.{member}", f.code),
                     };
-                    FieldError::new(field, f.fault.to_string())
+                    let message = format!("question {}: {}", f.code, f.fault);
+                    FieldError::new(field, message)
                 })
                 .collect(),
         )

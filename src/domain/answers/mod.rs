@@ -4,5 +4,5 @@
 mod answer;
 mod check;
 
-pub use answer::{Answer, AnswerInput, Answers};
+pub use answer::{Answer, AnswerInput, Answers, answers_schema, without_nulls};
 pub use check::{AnswerFault, Fault, check, validate};
