@@ -180,7 +180,7 @@ async fn add_workshop(
 ) -> Result<(), ServiceError> {
     let input = WorkshopInput {
         title: demo.title.clone(),
-        topic: demo.topic.clone(),
+        topic: Some(demo.topic.clone()),
         scope: demo.scope,
         start_date: demo.start_date,
         end_date: demo.end_date,

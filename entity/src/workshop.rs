@@ -33,7 +33,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub title: String,
-    pub topic: String,
+    /// Historical workshops often have none.
+    pub topic: Option<String>,
     pub scope: Scope,
     pub start_date: Date,
     pub end_date: Date,

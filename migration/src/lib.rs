@@ -11,6 +11,7 @@ mod m20261128_000005_integration;
 mod m20261128_000006_privacy;
 mod m20261130_000007_keep_replies;
 mod m20261130_000008_officers;
+mod m20261130_000009_optional_topic;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_privacy::Migration),
             Box::new(m20261130_000007_keep_replies::Migration),
             Box::new(m20261130_000008_officers::Migration),
+            Box::new(m20261130_000009_optional_topic::Migration),
         ]
     }
 }

@@ -37,7 +37,7 @@ pub struct Workshop {
     #[schema(example = "WCO Regional Workshop on AEO")]
     pub title: String,
     #[schema(example = "Authorized Economic Operator")]
-    pub topic: String,
+    pub topic: Option<String>,
     pub scope: Scope,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
@@ -87,12 +87,13 @@ impl From<workshop::Model> for Workshop {
 }))]
 pub struct WorkshopRequest {
     pub title: TextInput,
-    pub topic: TextInput,
+    /// Optional: the records of past workshops often lack one.
+    pub topic: Option<TextInput>,
     pub scope: Scope,
     pub start_date: NaiveDate,
     /// On or after `start_date`.
     pub end_date: NaiveDate,
-    /// Required unless `is_virtual`.
+    /// Optional (virtual workshops have none; past records often lack one).
     pub venue: Option<TextInput>,
     #[serde(default)]
     pub is_virtual: bool,
@@ -106,16 +107,10 @@ impl TryFrom<WorkshopRequest> for WorkshopInput {
     fn try_from(request: WorkshopRequest) -> Result<Self, ApiError> {
         let mut v = Validator::default();
         let title = v.check("title", request.title.parse());
-        let topic = v.check("topic", request.topic.parse());
+        let topic = v.check("topic", TextInput::parse_optional(request.topic.as_ref()));
         let venue = v.check("venue", TextInput::parse_optional(request.venue.as_ref()));
         if request.end_date < request.start_date {
             v.fail("end_date", "must be on or after start_date");
-        }
-        if matches!(venue, Some(None)) && !request.is_virtual {
-            v.fail(
-                "venue",
-                "give a venue, or set is_virtual for a virtual workshop",
-            );
         }
         v.finish()?;
         match (title, topic, venue) {

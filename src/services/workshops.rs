@@ -24,7 +24,7 @@ use crate::domain::version::Precondition;
 #[derive(Debug, Clone)]
 pub struct WorkshopInput {
     pub title: String,
-    pub topic: String,
+    pub topic: Option<String>,
     pub scope: Scope,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,

@@ -89,7 +89,7 @@ impl Row<'_> {
         let (workshop, reply) = (self.workshop, &self.reply);
         vec![
             workshop.title.clone(),
-            workshop.topic.clone(),
+            workshop.topic.clone().unwrap_or_default(),
             wire_name(workshop.scope),
             workshop.start_date.to_string(),
             workshop.end_date.to_string(),

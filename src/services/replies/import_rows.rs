@@ -56,7 +56,10 @@ fn parse_row(
         }
     };
     let title = text("workshop");
-    let topic = text("workshop_topic");
+    let topic = match cell("workshop_topic") {
+        "" => Some(None),
+        _ => text("workshop_topic").map(Some),
+    };
     let venue = match cell("workshop_venue") {
         "" => None,
         value => text("workshop_venue").or(Some(value.to_owned())),
