@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
                 NaiveDate::from_ymd_opt(year, 7, 1).unwrap() + chrono::Days::new((w * 7) as u64);
             let created = workshop::ActiveModel {
                 title: Set(format!("Workshop {number}-{w}")),
-                topic: Set("Benchmark".into()),
+                topic: Set(Some("Benchmark".into())),
                 scope: Set(if w % 3 == 0 {
                     Scope::Regional
                 } else {

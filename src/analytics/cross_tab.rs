@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::context::{QuestionRef, RoundContext, Selector, WorkshopRef, option_refs};
 use super::member_counts::{self, MemberCounts};
-use super::stats::{Association, Proportion, TwoByTwo};
+use super::stats::{Association, Share, TwoByTwo};
 use crate::base::error::ServiceError;
 use crate::domain::InvalidInput;
 use crate::domain::questionnaire::QuestionType;
@@ -43,7 +43,7 @@ pub struct ActionTotal {
     /// Replies that took the action.
     pub took: u64,
     /// Of those, the replies that had the outcome.
-    pub with_outcome: Proportion,
+    pub with_outcome: Share,
     /// The 2x2 table over replies that answered the outcome question.
     pub association: Association,
 }
@@ -57,7 +57,7 @@ pub struct CrossTab {
     /// Replies that had the outcome.
     pub outcome_count: u64,
     /// Of the replies with the outcome, those that took any of the actions.
-    pub outcome_with_any_action: Proportion,
+    pub outcome_with_any_action: Share,
 }
 
 fn selector_label(context: &RoundContext, selector: &Selector) -> Result<String, ServiceError> {
@@ -162,7 +162,7 @@ pub async fn cross_tab(
                 selector: selector.text(),
                 label,
                 took,
-                with_outcome: Proportion::new(a, took),
+                with_outcome: Share::new(a, took),
                 association: TwoByTwo { a, b, c, d }.associate(),
             }
         })
@@ -172,6 +172,6 @@ pub async fn cross_tab(
         rows,
         actions: action_totals,
         outcome_count,
-        outcome_with_any_action: Proportion::new(total(&|m| m.any_yes), outcome_count),
+        outcome_with_any_action: Share::new(total(&|m| m.any_yes), outcome_count),
     })
 }

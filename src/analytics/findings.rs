@@ -1,7 +1,7 @@
 //! Findings written from the figures, so that the text and the numbers always agree.
 
 use super::cross_tab::{ActionTotal, CrossTab};
-use super::stats::Proportion;
+use super::stats::Share;
 use super::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use super::trends::Trends;
 use crate::domain::wording::count;
@@ -19,11 +19,11 @@ impl MinBase {
     }
 }
 
-fn percent(p: &Proportion) -> String {
+fn percent(p: &Share) -> String {
     format!("{}%", p.percent)
 }
 
-fn interval(p: &Proportion) -> String {
+fn interval(p: &Share) -> String {
     format!(
         "95% CI {}–{}%",
         (p.ci_low * 100.0).round(),
@@ -74,7 +74,7 @@ pub fn write(figures: Figures<'_>, min: MinBase) -> Vec<String> {
 }
 
 /// `count of base (percent)`, or `count of base` when the base is under `min`.
-fn share_in_words(p: &Proportion, min: MinBase) -> String {
+fn share_in_words(p: &Share, min: MinBase) -> String {
     if min.allows(p.base) {
         format!("{} of {} ({})", p.count, p.base, percent(p))
     } else {
@@ -135,10 +135,10 @@ fn reply_rates(rates: &ReplyRates, min: MinBase) -> Vec<String> {
 
 /// The three options of a choice question chosen most often.
 fn ranking(table: &ChoiceTable, min: MinBase) -> Option<String> {
-    if !min.allows(table.total.answered) {
+    if !min.allows(table.total.base) {
         return None;
     }
-    let mut ranked: Vec<(&str, &Proportion)> = table
+    let mut ranked: Vec<(&str, &Share)> = table
         .options
         .iter()
         .zip(&table.total.options)
@@ -150,11 +150,11 @@ fn ranking(table: &ChoiceTable, min: MinBase) -> Option<String> {
         .take(3)
         .map(|(label, share)| format!("{} ({})", lower_first(label), percent(share)))
         .collect();
-    (!listed.is_empty() && table.total.answered > 0).then(|| {
+    (!listed.is_empty() && table.total.base > 0).then(|| {
         format!(
             "Asked \"{}\", the {} who answered most often chose: {}.",
             table.question.label,
-            table.total.answered,
+            table.total.base,
             listed.join(", ")
         )
     })

@@ -5,21 +5,34 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Discrete, Hypergeometric, Normal};
 use utoipa::ToSchema;
 
-/// A count out of a base, with its share and 95% Wilson interval.
+/// Every figure of the analytics: a count out of a base, as a whole percentage and with its
+/// 95% Wilson score interval. The base is who could count: those invited for a reply rate,
+/// those who answered the question for an answer's share. Every row of every table names
+/// its base `base` as well.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
-pub struct Proportion {
+#[schema(example = json!({"count": 9, "base": 12, "percent": 75, "ci_low": 0.4677, "ci_high": 0.9111}))]
+pub struct Share {
     pub count: u64,
+    /// Who could count: invited (reply rates), or answered the question (answers).
     pub base: u64,
-    /// `count / base`; 0 when the base is 0.
-    pub share: f64,
-    /// The share as the report prints it, rounded to a whole percent.
+    /// `count / base` rounded to a whole percent, as the report prints it; 0 when the base
+    /// is 0.
     pub percent: u64,
-    /// 95% Wilson score interval.
+    /// The 95% Wilson score interval, as fractions from 0 to 1 (0 to 1 when the base is 0).
     pub ci_low: f64,
     pub ci_high: f64,
 }
 
-impl Proportion {
+impl Share {
+    /// `count / base`; 0 when the base is 0.
+    pub fn fraction(&self) -> f64 {
+        if self.base == 0 {
+            0.0
+        } else {
+            self.count as f64 / self.base as f64
+        }
+    }
+
     pub fn new(count: u64, base: u64) -> Self {
         let (ci_low, ci_high) = wilson_interval(count, base, 0.95);
         let share = if base == 0 {
@@ -30,7 +43,6 @@ impl Proportion {
         Self {
             count,
             base,
-            share,
             percent: (share * 100.0).round() as u64,
             ci_low,
             ci_high,
@@ -215,8 +227,8 @@ mod tests {
 
     #[test]
     fn a_proportion_rounds_like_the_report() {
-        let p = Proportion::new(16, 18);
+        let p = Share::new(16, 18);
         assert_eq!(p.percent, 89);
-        assert_eq!(Proportion::new(0, 0).percent, 0);
+        assert_eq!(Share::new(0, 0).percent, 0);
     }
 }

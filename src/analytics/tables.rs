@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::context::{OptionRef, QuestionRef, RoundContext, RoundRef, WorkshopRef, option_refs};
 use super::queries;
-use super::stats::Proportion;
+use super::stats::Share;
 use crate::base::error::ServiceError;
 use crate::domain::questionnaire::QuestionType;
 
@@ -20,20 +20,26 @@ use crate::domain::questionnaire::QuestionType;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RateRow {
     pub workshop: WorkshopRef,
+    /// Invited.
+    pub base: u64,
     /// Replied of invited.
-    pub rate: Proportion,
+    pub rate: Share,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScopeRate {
     pub scope: Scope,
-    pub rate: Proportion,
+    /// Invited.
+    pub base: u64,
+    pub rate: Share,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PreviousRate {
     pub round: RoundRef,
-    pub rate: Proportion,
+    /// Invited.
+    pub base: u64,
+    pub rate: Share,
 }
 
 /// Table 1: reply rates per workshop, per scope and in total, beside the previous round's.
@@ -43,7 +49,7 @@ pub struct ReplyRates {
     pub rows: Vec<RateRow>,
     /// Sub-regional, regional (and national) workshops, in that order.
     pub subtotals: Vec<ScopeRate>,
-    pub total: Proportion,
+    pub total: Share,
     /// The round numbered just before this one, when there is one.
     pub previous: Option<PreviousRate>,
 }
@@ -60,26 +66,34 @@ pub async fn reply_rates(
     let rows: Vec<RateRow> = context
         .workshops
         .iter()
-        .map(|w| RateRow {
-            workshop: w.into(),
-            rate: Proportion::new(
+        .map(|w| {
+            let rate = Share::new(
                 replied.get(&w.id).copied().unwrap_or_default(),
                 invited.get(&w.id).copied().unwrap_or_default(),
-            ),
+            );
+            RateRow {
+                workshop: w.into(),
+                base: rate.base,
+                rate,
+            }
         })
         .collect();
     let sum = |rows: &mut dyn Iterator<Item = &RateRow>| {
         let (count, base) = rows.fold((0, 0), |(c, b), row| {
             (c + row.rate.count, b + row.rate.base)
         });
-        Proportion::new(count, base)
+        Share::new(count, base)
     };
     let subtotals = [Scope::SubRegional, Scope::Regional, Scope::National]
         .into_iter()
         .filter(|scope| rows.iter().any(|r| r.workshop.scope == *scope))
-        .map(|scope| ScopeRate {
-            scope,
-            rate: sum(&mut rows.iter().filter(|r| r.workshop.scope == scope)),
+        .map(|scope| {
+            let rate = sum(&mut rows.iter().filter(|r| r.workshop.scope == scope));
+            ScopeRate {
+                scope,
+                base: rate.base,
+                rate,
+            }
         })
         .collect();
     let total = sum(&mut rows.iter());
@@ -88,12 +102,14 @@ pub async fn reply_rates(
             let ids = [previous.id];
             let invited = queries::invited_per_round(db, &ids).await?;
             let replied = queries::replied_per_round(db, &ids).await?;
+            let rate = Share::new(
+                replied.get(&previous.id).copied().unwrap_or_default(),
+                invited.get(&previous.id).copied().unwrap_or_default(),
+            );
             Some(PreviousRate {
                 round: previous.into(),
-                rate: Proportion::new(
-                    replied.get(&previous.id).copied().unwrap_or_default(),
-                    invited.get(&previous.id).copied().unwrap_or_default(),
-                ),
+                base: rate.base,
+                rate,
             })
         }
         None => None,
@@ -114,9 +130,10 @@ pub async fn reply_rates(
 pub struct ChoiceRow {
     /// Absent on the total row.
     pub workshop: Option<WorkshopRef>,
-    pub answered: u64,
+    /// Answered the question.
+    pub base: u64,
     /// Per option, in the order of `options`: chose it, of those who answered.
-    pub options: Vec<Proportion>,
+    pub options: Vec<Share>,
 }
 
 /// Table 2: a choice question's options, counted per workshop and in total.
@@ -145,10 +162,10 @@ pub async fn choices(
     let row =
         |workshop: Option<WorkshopRef>, answered: u64, count: &dyn Fn(&str) -> u64| ChoiceRow {
             workshop,
-            answered,
+            base: answered,
             options: options
                 .iter()
-                .map(|o| Proportion::new(count(&o.code), answered))
+                .map(|o| Share::new(count(&o.code), answered))
                 .collect(),
         };
     let rows: Vec<ChoiceRow> = context
@@ -164,7 +181,7 @@ pub async fn choices(
             })
         })
         .collect();
-    let total_answered = rows.iter().map(|r| r.answered).sum();
+    let total_answered = rows.iter().map(|r| r.base).sum();
     let total = row(None, total_answered, &|option| {
         counts
             .iter()
@@ -186,9 +203,12 @@ pub async fn choices(
 pub struct YesNoRow {
     /// Absent on the total row.
     pub workshop: Option<WorkshopRef>,
+    /// Answered the question.
+    pub base: u64,
     /// Yes, of those who answered.
-    pub yes: Proportion,
-    pub no: u64,
+    pub yes: Share,
+    /// No, of those who answered.
+    pub no: Share,
 }
 
 /// Tables 3, 5 and 6: a yes/no question, per workshop and in total; the base is the number
@@ -209,8 +229,9 @@ pub async fn yes_no(
     let answered = queries::answered(db, context.round.id, code).await?;
     let row = |workshop, a: queries::Answered| YesNoRow {
         workshop,
-        yes: Proportion::new(a.yes, a.answered),
-        no: a.answered - a.yes,
+        base: a.answered,
+        yes: Share::new(a.yes, a.answered),
+        no: Share::new(a.answered - a.yes, a.answered),
     };
     let rows: Vec<YesNoRow> = context
         .workshops

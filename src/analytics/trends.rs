@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::context::{AskedRound, OptionRef, RoundRef, option_refs};
 use super::queries;
-use super::stats::Proportion;
+use super::stats::Share;
 use crate::base::error::ServiceError;
 use crate::domain::FiscalYear;
 use crate::domain::questionnaire::{Question, QuestionType};
@@ -18,7 +18,7 @@ use crate::domain::questionnaire::{Question, QuestionType};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OptionTrend {
     pub option: OptionRef,
-    pub per_round: Vec<Option<Proportion>>,
+    pub per_round: Vec<Option<Share>>,
 }
 
 /// A question across rounds.
@@ -32,7 +32,7 @@ pub struct QuestionTrend {
     /// Choice questions: each option's share of those who answered.
     pub options: Vec<OptionTrend>,
     /// Yes/no questions: the share of yes among those who answered.
-    pub yes: Vec<Option<Proportion>>,
+    pub yes: Vec<Option<Share>>,
 }
 
 /// Figures of several rounds, oldest first.
@@ -40,7 +40,7 @@ pub struct QuestionTrend {
 pub struct Trends {
     pub rounds: Vec<RoundRef>,
     /// Replied of invited, per round.
-    pub reply_rate: Vec<Proportion>,
+    pub reply_rate: Vec<Share>,
     pub questions: Vec<QuestionTrend>,
 }
 
@@ -87,7 +87,7 @@ pub async fn trends(
         reply_rate: rounds
             .iter()
             .map(|r| {
-                Proportion::new(
+                Share::new(
                     replied.get(&r.id).copied().unwrap_or_default(),
                     invited.get(&r.id).copied().unwrap_or_default(),
                 )
@@ -138,7 +138,7 @@ fn question_trend(asked: &[AskedRound], counts: &Counts, question: Question) -> 
                     asks(round).then(|| {
                         let key = (round.round.id, question.code.clone(), option.code.clone());
                         let n = counts.chosen.get(&key).copied().unwrap_or_default();
-                        Proportion::new(n, base(round).answered)
+                        Share::new(n, base(round).answered)
                     })
                 })
                 .collect(),
@@ -148,9 +148,7 @@ fn question_trend(asked: &[AskedRound], counts: &Counts, question: Question) -> 
     let yes = if question.question_type == QuestionType::YesNo {
         asked
             .iter()
-            .map(|round| {
-                asks(round).then(|| Proportion::new(base(round).yes, base(round).answered))
-            })
+            .map(|round| asks(round).then(|| Share::new(base(round).yes, base(round).answered)))
             .collect()
     } else {
         Vec::new()

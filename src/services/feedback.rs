@@ -16,7 +16,7 @@ use super::reports::{self, Caches};
 use super::rounds::attachments;
 use crate::analytics::findings::MinBase;
 use crate::analytics::report::{self, Approval};
-use crate::analytics::stats::Proportion;
+use crate::analytics::stats::Share;
 use crate::analytics::tables::ReplyRates;
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
@@ -35,7 +35,7 @@ pub struct FeedbackSummary {
 }
 
 /// A reply rate for the template; the percentage only from `min` invitations up.
-fn figures(rate: &Proportion, min: MinBase) -> Value {
+fn figures(rate: &Share, min: MinBase) -> Value {
     let percent = (rate.base >= u64::from(min.0)).then_some(rate.percent);
     json!({"invited": rate.base, "replied": rate.count, "rate_percent": percent})
 }
@@ -142,7 +142,7 @@ async fn queue_workshop(
         .iter()
         .find(|row| row.workshop.id == to.workshop.id)
         .map_or_else(
-            || figures(&Proportion::new(0, 0), quoted.min),
+            || figures(&Share::new(0, 0), quoted.min),
             |row| figures(&row.rate, quoted.min),
         );
     for member in to.members {

@@ -23,9 +23,9 @@ fn counts(row: &Value) -> Vec<u64> {
 
 fn yes_no_row(row: &Value) -> (u64, u64, u64) {
     (
-        row["yes"]["base"].as_u64().unwrap(),
+        row["base"].as_u64().unwrap(),
         row["yes"]["count"].as_u64().unwrap(),
-        row["no"].as_u64().unwrap(),
+        row["no"]["count"].as_u64().unwrap(),
     )
 }
 
@@ -159,7 +159,7 @@ async fn table_2_follow_up_actions(backend: Backend) {
         [82, 68],
         "82% shared materials, 68% submitted reports"
     );
-    assert_eq!(table["total"]["answered"], 28);
+    assert_eq!(table["total"]["base"], 28);
 }
 
 async fn tables_3_5_6_yes_no_outcomes(backend: Backend) {
@@ -695,7 +695,73 @@ async fn a_closed_rounds_kept_figures_follow_edits(backend: Backend) {
     assert_eq!(total(&first.body), total(&third.body));
 }
 
+/// Every figure of the report is one `Share` shape, and every row of Tables 1, 2 and 3 names
+/// its base `base`, the base of its shares.
+async fn every_figure_is_one_share_and_every_row_names_its_base(backend: Backend) {
+    fn shares<'a>(value: &'a Value, found: &mut Vec<&'a Value>) {
+        match value {
+            Value::Object(map) if map.contains_key("ci_low") => found.push(value),
+            Value::Object(map) => map.values().for_each(|v| shares(v, found)),
+            Value::Array(items) => items.iter().for_each(|v| shares(v, found)),
+            _ => {}
+        }
+    }
+    let app = spawn_app(backend).await;
+    let round = survey_2020(&app).await;
+    let report = app
+        .get(&format!("/v1/rounds/{round}/report"))
+        .await
+        .expect(200)
+        .body;
+    let mut found = Vec::new();
+    shares(&report, &mut found);
+    assert!(found.len() > 50, "{}", found.len());
+    for share in &found {
+        let mut keys: Vec<&String> = share.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["base", "ci_high", "ci_low", "count", "percent"],
+            "{share}"
+        );
+    }
+    let mut rows = 0;
+    for table in report["tables"].as_array().unwrap() {
+        if table["content"]["kind"] == "cross_tab" {
+            continue;
+        }
+        let content = &table["content"]["data"];
+        let all = content["rows"].as_array().unwrap().iter();
+        let totals = content
+            .get("subtotals")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        // Table 1's total is a share itself; the others' total is a row.
+        let total_row = Some(&content["total"]).filter(|t| t.get("ci_low").is_none());
+        for row in all.chain(totals).chain(total_row) {
+            let base = &row["base"];
+            assert!(base.is_u64(), "{row}");
+            let inner: Vec<&Value> = ["rate", "yes", "no"]
+                .iter()
+                .filter_map(|k| row.get(*k))
+                .chain(
+                    row.get("options")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect();
+            assert!(!inner.is_empty(), "{row}");
+            assert!(inner.iter().all(|share| &share["base"] == base), "{row}");
+            rows += 1;
+        }
+    }
+    assert!(rows >= 20, "{rows}");
+}
+
 on_both_databases!(
+    every_figure_is_one_share_and_every_row_names_its_base,
     table_1_reply_rates,
     table_2_follow_up_actions,
     tables_3_5_6_yes_no_outcomes,

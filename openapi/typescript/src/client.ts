@@ -98,10 +98,10 @@ export async function replyRates(client: SurveyClient, roundId: number) {
     byScope: rates.subtotals.map((subtotal) => ({
       scope: subtotal.scope,
       replied: subtotal.rate.count,
-      invited: subtotal.rate.base,
+      invited: subtotal.base,
     })),
-    total: rates.total.share,
-    previousTotal: rates.previous?.rate.share ?? null,
+    totalPercent: rates.total.percent,
+    previousTotalPercent: rates.previous?.rate.percent ?? null,
   };
 }
 

@@ -8,14 +8,14 @@ use minijinja::{Environment, Value};
 
 use super::svg::{Bar, bar_chart};
 use crate::analytics::report::{Report, ReportTable, TableContent};
-use crate::analytics::stats::Proportion;
+use crate::analytics::stats::Share;
 use crate::base::error::ServiceError;
 use crate::base::markup;
 
 fn chart(table: &ReportTable) -> Option<String> {
-    let bar = |label: &str, p: &Proportion| Bar {
+    let bar = |label: &str, p: &Share| Bar {
         label: label.to_owned(),
-        share: p.share,
+        share: p.fraction(),
         annotation: format!("{}% ({} of {})", p.percent, p.count, p.base),
     };
     let bars: Vec<Bar> = match &table.content {

@@ -4,11 +4,11 @@
 use crate::analytics::context::scope_words;
 use crate::analytics::cross_tab::{CrossTab, Member};
 use crate::analytics::report::{ReportTable, TableContent};
-use crate::analytics::stats::Proportion;
+use crate::analytics::stats::Share;
 use crate::analytics::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use crate::domain::spreadsheet;
 
-fn percent(p: &Proportion) -> String {
+fn percent(p: &Share) -> String {
     p.percent.to_string()
 }
 
@@ -49,7 +49,7 @@ fn rate_rows(d: &ReplyRates) -> Vec<Vec<String>> {
         "ci_low".into(),
         "ci_high".into(),
     ]);
-    let line = |name: String, scope: String, p: &Proportion| {
+    let line = |name: String, scope: String, p: &Share| {
         vec![
             name,
             scope,
@@ -97,12 +97,12 @@ fn choice_rows(d: &ChoiceTable) -> Vec<Vec<String>> {
                 .as_ref()
                 .map(|w| w.title.clone())
                 .unwrap_or_default(),
-            row.answered.to_string(),
+            row.base.to_string(),
         ];
         line.extend(row.options.iter().map(|p| p.count.to_string()));
         rows.push(line);
     }
-    let mut total = vec!["Total".to_owned(), d.total.answered.to_string()];
+    let mut total = vec!["Total".to_owned(), d.total.base.to_string()];
     total.extend(d.total.options.iter().map(|p| p.count.to_string()));
     rows.push(total);
     let mut shares = vec!["Total (percent)".to_owned(), String::new()];
@@ -128,9 +128,9 @@ fn yes_no_rows(d: &YesNoTable) -> Vec<Vec<String>> {
             row.workshop
                 .as_ref()
                 .map_or_else(|| "Total".to_owned(), |w| w.title.clone()),
-            row.yes.base.to_string(),
+            row.base.to_string(),
             row.yes.count.to_string(),
-            row.no.to_string(),
+            row.no.count.to_string(),
             percent(&row.yes),
             format!("{:.4}", row.yes.ci_low),
             format!("{:.4}", row.yes.ci_high),
