@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# The answering page in a real browser (tests/browser/answering_page.py): Debian's Chromium
-# driven by Playwright for Python, with axe-core from npm. Installs what is missing:
-# chromium and fonts from Debian's packages, Playwright into .venv, axe-core into
-# tests/browser/node_modules. Playwright's own browser download is never used.
+# What a person sees, in a real browser: the answering page (tests/browser/answering_page.py)
+# and the printed report with the round's timeline (tests/browser/report_print.py), in
+# Debian's Chromium driven by Playwright for Python, with axe-core from npm. Installs what
+# is missing: chromium, fonts and poppler-utils (pdftotext) from Debian's packages,
+# Playwright into .venv, axe-core into tests/browser/node_modules. Playwright's own browser
+# download is never used.
 # SCREENSHOTS=docs scripts/browser-test.sh refreshes the pictures committed under docs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "browser-test: installing chromium" >&2
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "browser-test: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 venv=.venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -24,3 +29,4 @@ fi
 
 cargo build --quiet --bin followup
 "$venv/bin/python" tests/browser/answering_page.py target/debug/followup
+"$venv/bin/python" tests/browser/report_print.py target/debug/followup

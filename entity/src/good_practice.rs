@@ -32,6 +32,38 @@ pub enum Category {
     OtherAction,
 }
 
+impl Category {
+    /// Every category, in the order the printed report gives them.
+    pub const ALL: [Category; 6] = [
+        Category::OperationalImprovement,
+        Category::StrategicEmpowerment,
+        Category::DirectEffect,
+        Category::Efficiency,
+        Category::ModernizationProject,
+        Category::OtherAction,
+    ];
+
+    /// The heading the printed report gives the category.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::OperationalImprovement => "Operational improvement",
+            Category::StrategicEmpowerment => "Strategic empowerment",
+            Category::DirectEffect => "Direct effects",
+            Category::Efficiency => "Work efficiency and effectiveness",
+            Category::ModernizationProject => "Modernization projects",
+            Category::OtherAction => "Other follow-up actions",
+        }
+    }
+
+    /// The category's place in [`Category::ALL`].
+    pub fn position(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or(Self::ALL.len())
+    }
+}
+
 /// A quote from a reply, curated by staff for the report and the feedback mailing.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "good_practices")]

@@ -60,6 +60,9 @@ pub struct ReportTable {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportPractice {
     pub category: Category,
+    /// The category as the printed report heads it ("Operational improvement").
+    #[schema(example = "Operational improvement")]
+    pub category_label: String,
     pub text: String,
     pub administration: String,
     pub administration_name: String,
@@ -240,12 +243,18 @@ pub async fn approved_practices(
         .into_iter()
         .map(|row| ReportPractice {
             category: row.category,
+            category_label: row.category.label().to_owned(),
             text: row.text,
             administration: row.code,
             administration_name: row.name,
             workshop: row.title,
         })
-        .collect())
+        .collect::<Vec<_>>())
+    .map(|mut practices| {
+        // In the printed report's order of categories; within one, as staff added them.
+        practices.sort_by_key(|p| p.category.position());
+        practices
+    })
 }
 
 /// The report of `context`'s round from its figures and its approved good practices.

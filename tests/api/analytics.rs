@@ -513,6 +513,37 @@ async fn the_html_report_has_every_table_and_well_formed_svg_charts(backend: Bac
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
     assert!(html.contains("Survey 2020") && html.contains("Good practices"));
     assert!(!html.contains("<script"), "printable and self-contained");
+    // Good practices under their category's heading, in the printed report's order, and
+    // never the raw code.
+    let headings: Vec<&str> = html
+        .split("<h3>")
+        .skip(1)
+        .map(|rest| rest.split("</h3>").next().unwrap())
+        .collect();
+    assert!(headings.len() >= 2, "{headings:?}");
+    let order = [
+        "Operational improvement",
+        "Strategic empowerment",
+        "Direct effects",
+        "Work efficiency and effectiveness",
+        "Modernization projects",
+        "Other follow-up actions",
+    ];
+    let positions: Vec<usize> = headings
+        .iter()
+        .map(|h| {
+            order
+                .iter()
+                .position(|o| o == h)
+                .expect("a category's label")
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{headings:?}");
+    for code in ["operational_improvement", "direct_effect", "other_action"] {
+        assert!(!html.contains(code), "{code} shows raw");
+    }
+    // Long chart labels wrap onto lines that fit left of the plot.
+    assert!(html.contains("<tspan"), "wrapped labels");
 }
 
 async fn trends_put_rounds_side_by_side_by_question_code(backend: Backend) {

@@ -118,7 +118,7 @@ async fn the_timeline_shows_each_mail_in_utc_and_local_time_with_its_problems(ba
             .as_array()
             .unwrap()
             .iter()
-            .all(|r| r["will_be_sent"] == false),
+            .all(|r| r["skipped"] == true),
         "{rushed_reminders}"
     );
     let message = timeline["warnings"]

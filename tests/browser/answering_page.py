@@ -61,7 +61,7 @@ QUESTIONS = [
 class Service:
     """The service on its embedded defaults, in a temporary folder."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, *serve_args):
         self.dir = Path(tempfile.mkdtemp(prefix="followup-browser-"))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -75,8 +75,9 @@ class Service:
         self.key = subprocess.run([binary, "keys", "create", "--role", "admin", "--name", "browser"],
                                   env=self.env, check=True, capture_output=True, text=True).stdout.strip()
         self.log = open(self.dir / "service.log", "w")
-        self.process = subprocess.Popen([binary, "serve"], env=self.env, stdout=self.log, stderr=self.log)
-        for _ in range(200):
+        self.process = subprocess.Popen([binary, "serve", *serve_args], env=self.env, stdout=self.log,
+                                        stderr=self.log)
+        for _ in range(600):
             try:
                 urllib.request.urlopen(self.base + "/readyz", timeout=1)
                 return
@@ -84,13 +85,15 @@ class Service:
                 time.sleep(0.1)
         raise RuntimeError("the service did not start: " + (self.dir / "service.log").read_text())
 
-    def api(self, method, path, body=None):
+    def api(self, method, path, body=None, raw=False):
         request = urllib.request.Request(
             self.base + path, method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             text = response.read().decode()
+            if raw:
+                return text
             return json.loads(text) if text else None
 
     def stop(self):
@@ -189,7 +192,7 @@ def answer_every_type(browser, link):
     page.goto(link)
     assert page.title().startswith("Follow-up survey"), page.title()
     browser.axe(page, "the form")
-    SHOTS.mkdir(exist_ok=True)
+    browser.shots.mkdir(exist_ok=True)
     page.screenshot(path=str(browser.shots / "answering-form.png"), full_page=True)
     page.check("#q-actions")                      # Shared the training materials
     page.check("#q-actions-2")                    # Other action

@@ -7,7 +7,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value};
 
 use super::svg::{Bar, bar_chart};
-use crate::analytics::report::{Report, ReportTable, TableContent};
+use crate::analytics::report::{Report, ReportPractice, ReportTable, TableContent};
 use crate::analytics::stats::Share;
 use crate::base::error::ServiceError;
 use crate::base::markup;
@@ -59,6 +59,18 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
+/// The approved good practices under their category's heading, in the report's order.
+fn practice_groups(report: &Report) -> Vec<(&str, Vec<&ReportPractice>)> {
+    let mut groups: Vec<(&str, Vec<&ReportPractice>)> = Vec::new();
+    for practice in &report.good_practices {
+        match groups.last_mut() {
+            Some((label, members)) if *label == practice.category_label => members.push(practice),
+            _ => groups.push((&practice.category_label, vec![practice])),
+        }
+    }
+    groups
+}
+
 /// The printable page.
 pub fn html(report: &Report) -> Result<String, ServiceError> {
     let charts: BTreeMap<String, Value> = report
@@ -69,7 +81,11 @@ pub fn html(report: &Report) -> Result<String, ServiceError> {
     let page = environment()
         .get_template("report.html")
         .and_then(|t| {
-            t.render(minijinja::context! { report => Value::from(Serde(report)), charts => charts })
+            t.render(minijinja::context! {
+                report => Value::from(Serde(report)),
+                charts => charts,
+                practice_groups => Value::from(Serde(practice_groups(report))),
+            })
         })
         .map_err(|e| anyhow::anyhow!("rendering the report: {e:#}"))?;
     Ok(page)

@@ -9,23 +9,64 @@ pub struct Bar {
     pub annotation: String,
 }
 
+/// Characters of a label line that fit left of the plot at 12 px sans-serif (about 6.6 px a
+/// character on average, wide letters included).
+const LABEL_CHARS: usize = 42;
+/// Lines a label may take; a longer one is cut with an ellipsis (its `<title>` is whole).
+const LABEL_LINES: usize = 2;
+const LINE_HEIGHT: f64 = 14.0;
+
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {
         let cut: String = text.chars().take(max - 1).collect();
-        format!("{cut}…")
+        format!("{}…", cut.trim_end())
     }
 }
 
-/// A horizontal bar chart with a 0-100% axis.
+/// `text` in lines of at most `width` characters, broken between words (a word longer than
+/// a line is cut), at most `lines` of them, the last ending in an ellipsis when text is left.
+pub fn wrap(text: &str, width: usize, lines: usize) -> Vec<String> {
+    let mut wrapped: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let word = shorten(word, width);
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if needed > width && !current.is_empty() {
+            wrapped.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    if !current.is_empty() {
+        wrapped.push(current);
+    }
+    if wrapped.len() > lines {
+        let rest = wrapped.split_off(lines - 1).join(" ");
+        wrapped.push(shorten(&rest, width));
+    }
+    wrapped
+}
+
+/// A horizontal bar chart with a 0-100% axis. Labels wrap onto two lines left of the plot;
+/// each bar carries its whole label in a `<title>`, which screen readers and tooltips use.
 pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
     const WIDTH: f64 = 720.0;
     const LABEL: f64 = 300.0;
     const PLOT: f64 = 340.0;
     const ROW: f64 = 26.0;
     const TOP: f64 = 30.0;
-    let height = TOP + ROW * bars.len() as f64 + 24.0;
+    let labels: Vec<Vec<String>> = bars
+        .iter()
+        .map(|bar| wrap(&bar.label, LABEL_CHARS, LABEL_LINES))
+        .collect();
+    let row_height = |lines: usize| ROW + LINE_HEIGHT * lines.saturating_sub(1) as f64;
+    let plot_height: f64 = labels.iter().map(|l| row_height(l.len())).sum();
+    let height = TOP + plot_height + 24.0;
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12"><title>{}</title>"#,
         escape(title)
@@ -43,20 +84,35 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
             (tick * 100.0) as u32
         ));
     }
-    for (index, bar) in bars.iter().enumerate() {
-        let y = TOP + ROW * index as f64;
+    let mut y = TOP;
+    for (bar, lines) in bars.iter().zip(&labels) {
         let length = PLOT * bar.share.clamp(0.0, 1.0);
+        let row = row_height(lines.len());
+        let middle = y + row / 2.0;
+        let first_line = middle + 4.0 - LINE_HEIGHT * (lines.len() - 1) as f64 / 2.0;
         svg.push_str(&format!(
-            r##"<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{LABEL}" y="{}" width="{length:.1}" height="{}" fill="#2b6cb0"/><text x="{}" y="{}">{}</text>"##,
+            r##"<g><title>{}: {}</title><text x="{}" y="{first_line}" text-anchor="end">"##,
+            escape(&bar.label),
+            escape(&bar.annotation),
             LABEL - 8.0,
-            y + 17.0,
-            escape(&shorten(&bar.label, 48)),
-            y + 5.0,
+        ));
+        for (index, line) in lines.iter().enumerate() {
+            let dy = if index == 0 { 0.0 } else { LINE_HEIGHT };
+            svg.push_str(&format!(
+                r##"<tspan x="{}" dy="{dy}">{}</tspan>"##,
+                LABEL - 8.0,
+                escape(line)
+            ));
+        }
+        svg.push_str(&format!(
+            r##"</text><rect x="{LABEL}" y="{}" width="{length:.1}" height="{}" fill="#2b6cb0"/><text x="{}" y="{}">{}</text></g>"##,
+            middle - (ROW - 8.0) / 2.0,
             ROW - 8.0,
             LABEL + length + 6.0,
-            y + 17.0,
+            middle + 4.0,
             escape(&bar.annotation)
         ));
+        y += row;
     }
     svg.push_str("</svg>");
     svg
@@ -79,5 +135,29 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("A &amp; B") && svg.contains("Shares &lt;test&gt;"));
         assert!(svg.contains(r#"width="170.0""#));
+    }
+
+    #[test]
+    fn long_labels_wrap_onto_two_lines_and_keep_their_whole_title() {
+        let label = "WCO Asia/Pacific Sub-regional Workshop for Risk Management Trainers and Post-Clearance Audit Officers";
+        let lines = wrap(label, LABEL_CHARS, LABEL_LINES);
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= LABEL_CHARS),
+            "{lines:?}"
+        );
+        assert_eq!(lines[0], "WCO Asia/Pacific Sub-regional Workshop for");
+        assert!(lines[1].ends_with('…'), "{lines:?}");
+        let svg = bar_chart(
+            "T",
+            &[Bar {
+                label: label.into(),
+                share: 0.25,
+                annotation: "25% (1 of 4)".into(),
+            }],
+        );
+        assert!(svg.contains(&format!("<title>{label}: 25% (1 of 4)</title>")));
+        assert_eq!(svg.matches("<tspan").count(), 2);
+        assert_eq!(wrap("Total", LABEL_CHARS, LABEL_LINES), ["Total"]);
     }
 }

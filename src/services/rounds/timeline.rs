@@ -49,9 +49,9 @@ pub struct PlannedReminder {
     #[schema(example = 7)]
     pub days_before_due: u32,
     pub at: Moment,
-    /// False when its moment will have passed by more than a few hours when the invitation
-    /// goes out, so it is skipped.
-    pub will_be_sent: bool,
+    /// Its moment passes more than a few hours before the invitation goes out (a round
+    /// scheduled late), so it is never sent.
+    pub skipped: bool,
 }
 
 /// The mail of one workshop's officers in one administration.
@@ -184,7 +184,12 @@ async fn build(
             };
             by_code
                 .entry(administration.code.clone())
-                .or_insert_with(|| administration_timeline(administration, &dates, &rules, now))
+                .or_insert_with(|| {
+                    // Mail still ahead goes out at its opening, or at once when that passed.
+                    let goes_out =
+                        |opens_at: DateTime<Utc>| if ahead { opens_at.max(now) } else { opens_at };
+                    administration_timeline(administration, &dates, &rules, goes_out)
+                })
                 .officers += 1;
         }
         let without_email = mine
@@ -219,18 +224,18 @@ fn administration_timeline(
     administration: &administration::Model,
     dates: &WorkshopDates,
     rules: &ScheduleRules,
-    now: DateTime<Utc>,
+    goes_out: impl Fn(DateTime<Utc>) -> DateTime<Utc>,
 ) -> AdministrationTimeline {
     let tz = TimeZone::of_stored(&administration.time_zone);
     let opens_at = dates.opens_at(tz);
-    let goes_out = opens_at.max(now);
+    let goes_out = goes_out(opens_at);
     let reminders = dates
         .reminders(rules, tz)
         .into_iter()
         .map(|(days_before_due, at)| PlannedReminder {
             days_before_due,
             at: Moment::at(at, tz),
-            will_be_sent: at > opens_at && goes_out - at <= REMINDER_GRACE,
+            skipped: at <= opens_at || goes_out - at > REMINDER_GRACE,
         })
         .collect();
     AdministrationTimeline {
@@ -288,7 +293,7 @@ fn warn(planned: &WorkshopTimeline, ahead: bool, now: DateTime<Utc>) -> Vec<Time
         .administrations
         .iter()
         .flat_map(|a| a.reminders.iter())
-        .filter(|r| !r.will_be_sent)
+        .filter(|r| r.skipped)
         .map(|r| r.days_before_due)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()

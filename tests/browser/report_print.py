@@ -1,0 +1,193 @@
+"""The printed report and the schedule preview as a person sees them, in Debian's Chromium.
+
+The service runs on its embedded defaults with the demo data (the Survey 2020 of the Good
+Practice Report). Its report is printed to PDF with Chromium's print to PDF, on A4 and on
+a small page that forces tables across pages; `pdftotext` reads each page back:
+
+- every table's title is on the page of its first row;
+- a table cut by a page repeats its header row on the next (its rows never come first);
+- the A4 print has the expected number of pages.
+
+The round's timeline (GET /v1/rounds/{id}/timeline) is laid out as a table and
+photographed. Pictures go to docs/ with SCREENSHOTS=docs, else to the temporary folder.
+
+Usage: python report_print.py BINARY   (scripts/browser-test.sh installs what it needs)
+"""
+
+import html
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+
+from playwright.sync_api import sync_playwright
+
+from answering_page import CHROMIUM, CHROMIUM_ARGS, Service
+
+A4_PAGES = range(5, 16)
+
+
+def pages_of(pdf):
+    """The text of each page of `pdf`."""
+    count = int(next(line.split()[-1] for line in subprocess.run(
+        ["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()
+        if line.startswith("Pages:")))
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout for n in range(1, count + 1)]
+
+
+def squeeze(text):
+    """Letters and digits only: PDF text breaks lines and words (`Sub-` `regional`) anywhere."""
+    return re.sub(r"[^0-9A-Za-z]", "", text)
+
+
+def first_row_label(table):
+    """The text of the first cell of the table's first row."""
+    rows = table["content"]["data"]["rows"]
+    return rows[0]["workshop"]["title"]
+
+
+def check_titles_stay_with_first_rows(report, pages, what):
+    for table in report["tables"]:
+        title = f"Table {table['number']}: {table['title']}"
+        found = [n for n, text in enumerate(pages) if squeeze(title)[:50] in squeeze(text)]
+        assert found, f"{what}: '{title}' is on no page"
+        page = squeeze(pages[found[0]])
+        after = page[page.index(squeeze(title)[:50]):]
+        label = squeeze(first_row_label(table))[:20]
+        assert label in after, f"{what}: the first row of table {table['number']} ('{label}') is not on page {found[0] + 1} with its title"
+    print(f"  {what}: each of {len(report['tables'])} tables starts on the page of its title")
+
+
+def check_cut_tables_repeat_their_header(report, pages, what):
+    """A page that goes on with a table starts with the table's header row."""
+    labels = {squeeze(row["workshop"]["title"])[:20] for table in report["tables"]
+              for row in table["content"]["data"]["rows"]}
+    continued = 0
+    for n, text in enumerate(pages[1:], start=2):
+        body = squeeze(text)
+        if "Goodpractices" in body:
+            break
+        first_title = min((body.index(f"Table{t['number']}") for t in report["tables"]
+                           if f"Table{t['number']}" in body), default=len(body))
+        first_row = min((body.index(label) for label in labels if label in body[:first_title]),
+                        default=None)
+        if first_row is None:
+            continue
+        continued += 1
+        assert body.startswith("Workshop"), f"{what}: page {n} goes on with a table without its header: {body[:120]!r}"
+    print(f"  {what}: {continued} pages go on with a table, each under its header row")
+    return continued
+
+
+def print_report(browser, service, report_id, pdf, page_size=None):
+    """Prints the report as Chromium does, on the report's own page size or `page_size`."""
+    page = browser.new_page()
+    page.set_content(service.api("GET", f"/v1/rounds/{report_id}/report?format=html", raw=True))
+    if page_size:
+        page.add_style_tag(content=f"@page {{ size: {page_size}; }}")
+    page.pdf(path=str(pdf), print_background=True, prefer_css_page_size=True)
+    page.close()
+
+
+def draft_with_problems(service):
+    """A draft round of a workshop that ended seven months ago and one without participants."""
+    today = date.today()
+    ended = today - timedelta(days=213)
+    workshops = []
+    for title, end, officers in [("WCO Regional Workshop on Customs Valuation", ended, ["MY", "TH", "TO"]),
+                                 ("Sub-regional Workshop on Origin", today - timedelta(days=30), [])]:
+        workshop = service.api("POST", "/v1/workshops", {
+            "title": title, "scope": "regional", "start_date": (end - timedelta(days=3)).isoformat(),
+            "end_date": end.isoformat()})
+        for n, code in enumerate(officers):
+            service.api("POST", f"/v1/workshops/{workshop['id']}/participants", {
+                "name": f"Officer {n + 1}", "email": f"officer{n}@customs.{code.lower()}.example",
+                "administration": code})
+        workshops.append(workshop["id"])
+    round_ = service.api("POST", "/v1/rounds", {"title": f"Survey {today.year}", "round_number": 7,
+                                                "fiscal_year": f"{today.year}/{(today.year + 1) % 100:02d}",
+                                                "questionnaire_id": 1})
+    for workshop in workshops:
+        service.api("POST", f"/v1/rounds/{round_['id']}/workshops", {"workshop_id": workshop})
+    return round_
+
+
+def timeline_page(timeline, round_title, source):
+    rows = []
+    for workshop in timeline["workshops"]:
+        for a in workshop["administrations"]:
+            reminders = "<br>".join(
+                f"{r['days_before_due']} days before: {r['at']['local'][:16].replace('T', ' ')}"
+                + (" (skipped)" if r["skipped"] else "") for r in a["reminders"])
+            rows.append(
+                f"<tr><td>{html.escape(workshop['title'])}</td><td>{html.escape(a['name'])}"
+                f"<br><small>{a['time_zone']}</small></td><td class=n>{a['officers']}</td>"
+                f"<td>{a['invitations_at']['local'][:16].replace('T', ' ')}<br><small>{a['invitations_at']['utc']}</small></td>"
+                f"<td>{a['due_at']['local'][:16].replace('T', ' ')}<br><small>{a['due_at']['utc']}</small></td>"
+                f"<td>{reminders}</td></tr>")
+    warnings = "".join(f"<li>{html.escape(w['message'])}</li>" for w in timeline["warnings"]) or "<li>none</li>"
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Timeline</title>
+<style>body{{font-family:sans-serif;margin:1.5rem;color:#222}} table{{border-collapse:collapse;font-size:13px}}
+th,td{{border:1px solid #999;padding:4px 8px;vertical-align:top;text-align:left}} th{{background:#edf2f7}}
+td.n{{text-align:right}} small{{color:#555}}</style></head><body>
+<h1>Timeline of the {html.escape(round_title)}</h1><p><code>{html.escape(source)}</code></p>
+<p>State: {timeline['state']}; {len(timeline['workshops'])} workshops; local times are 09:00 in each administration.</p>
+<table><thead><tr><th>Workshop</th><th>Administration</th><th>Officers</th><th>Invitations (local, UTC)</th>
+<th>Due (local, UTC)</th><th>Reminders (local)</th></tr></thead><tbody>{''.join(rows[:14])}</tbody></table>
+<p>{len(rows)} rows in all, the first 14 shown.</p><h2>Warnings</h2><ul>{warnings}</ul></body></html>"""
+
+
+def main(binary):
+    service = Service(binary, "--demo")
+    try:
+        rounds = service.api("GET", "/v1/rounds?per_page=50")["items"]
+        survey = next(r for r in rounds if r["round_number"] == 6)
+        report = service.api("GET", f"/v1/rounds/{survey['id']}/report")
+        shots = service.shots()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            a4 = service.dir / "report-a4.pdf"
+            print_report(browser, service, survey["id"], a4)
+            pages = pages_of(a4)
+            print(f"  A4: {len(pages)} pages")
+            assert len(pages) in A4_PAGES, f"the A4 report has {len(pages)} pages"
+            check_titles_stay_with_first_rows(report, pages, "A4")
+            check_cut_tables_repeat_their_header(report, pages, "A4")
+
+            # A short landscape page cuts tables. Chromium repeats a header row only when it
+            # takes at most a quarter of the page: at 130 mm the tallest (Table 2's) does.
+            small = service.dir / "report-small.pdf"
+            print_report(browser, service, survey["id"], small, page_size="297mm 130mm")
+            pages = pages_of(small)
+            print(f"  small pages: {len(pages)} pages")
+            check_titles_stay_with_first_rows(report, pages, "small pages")
+            assert check_cut_tables_repeat_their_header(report, pages, "small pages") > 0, \
+                "the small pages should cut at least one table"
+
+            for n in (1, 2):
+                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(n), "-l", str(n), "-singlefile",
+                                str(a4), str(shots / f"report-printed-page-{n}")], check=True)
+
+            timeline = service.api("GET", f"/v1/rounds/{survey['id']}/timeline")
+            assert timeline["workshops"], "the demo round has workshops"
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.set_content(timeline_page(timeline, survey["title"],
+                                           f"GET /v1/rounds/{survey['id']}/timeline"))
+            page.screenshot(path=str(shots / "timeline-survey-2020.png"), full_page=True)
+
+            draft = draft_with_problems(service)
+            preview = service.api("POST", f"/v1/rounds/{draft['id']}/schedule?dry_run=true", {})
+            codes = sorted(w["code"] for w in preview["warnings"])
+            assert codes == ["due_date_passed", "no_participants", "reminder_before_invitation"], codes
+            page.set_content(timeline_page(preview, draft["title"],
+                                           f"POST /v1/rounds/{draft['id']}/schedule?dry_run=true"))
+            page.screenshot(path=str(shots / "timeline-dry-run.png"), full_page=True)
+            browser.close()
+        print(f"report and timeline: pictures in {shots}")
+    finally:
+        service.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
