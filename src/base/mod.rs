@@ -10,3 +10,4 @@ pub mod markup;
 pub mod queue;
 pub mod records;
 pub mod search;
+pub mod sheets;

@@ -11,11 +11,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::analytics::context::Selector;
 use crate::analytics::cross_tab::CrossTab;
-use crate::analytics::render::{html, table_csv};
+use crate::analytics::render::{html, table_sheet};
 use crate::analytics::report::Report;
 use crate::analytics::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use crate::analytics::trends::Trends;
 use crate::base::error::ServiceError;
+use crate::base::sheets::XLSX;
 use crate::domain::{FiscalYear, InvalidInput};
 use crate::error::ApiError;
 use crate::http::extract::Query;
@@ -213,6 +214,7 @@ pub enum ReportFormat {
     Json,
     Html,
     Csv,
+    Xlsx,
 }
 
 /// How to deliver the report.
@@ -238,6 +240,9 @@ fn negotiated(request: &HttpRequest, asked: Option<ReportFormat>) -> ReportForma
         .unwrap_or_default()
         .to_ascii_lowercase();
     let position = |media: &str| accept.find(media);
+    if position(XLSX).is_some() {
+        return ReportFormat::Xlsx;
+    }
     match (
         position("text/html"),
         position("text/csv"),
@@ -250,8 +255,9 @@ fn negotiated(request: &HttpRequest, asked: Option<ReportFormat>) -> ReportForma
 }
 
 /// The Good Practice Report of a round: JSON (default), a printable HTML page with SVG
-/// charts, or one table as CSV (`table`, 1 when absent; 404 for a table the report does not
-/// have). `format` overrides `Accept`.
+/// charts, one table as CSV (`table`, 1 when absent; 404 for a table the report does not
+/// have), or every table as an `.xlsx` workbook (a sheet per table, numbers as numbers,
+/// percentages formatted, header rows frozen). `format` overrides `Accept`.
 #[utoipa::path(
     extensions(("x-access" = json!(Access::ReadAnalytics))),
     tag = "analytics",
@@ -261,6 +267,7 @@ fn negotiated(request: &HttpRequest, asked: Option<ReportFormat>) -> ReportForma
             (Report = "application/json"),
             (String = "text/html"),
             (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 304, description = "Not modified"),
     )
@@ -301,10 +308,20 @@ async fn get_report(
                     ))
                 })?;
             Ok(conditional(
-                table_csv::table_csv(table).into_bytes(),
+                table_sheet::table_csv(table).into_bytes(),
                 "text/csv; charset=utf-8",
                 is_final,
             ))
+        }
+        ReportFormat::Xlsx => {
+            let mut response = conditional(table_sheet::report_xlsx(&report)?, XLSX, is_final);
+            let name = format!("attachment; filename=\"round-{}-report.xlsx\"", *id);
+            if let Ok(value) = header::HeaderValue::from_str(&name) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, value);
+            }
+            Ok(response)
         }
     }
 }

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::base::listing::PageRequest;
+use crate::base::sheets::{self, XLSX};
 use crate::domain::AdministrationCode;
 use crate::domain::answers::{Answer, AnswerInput, answers_schema, without_nulls};
 use crate::error::ApiError;
@@ -166,27 +167,56 @@ async fn list_replies(
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Reply::from)))
 }
 
-/// Export a round's replies as CSV: one row per reply (workshop, administration,
-/// submitted_at, late, provenance, a column per question code).
+/// The file an export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SheetFormat {
+    Csv,
+    Xlsx,
+}
+
+/// How to write the export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (default) or `xlsx` (scale answers as numbers, the header row frozen).
+    #[param(inline)]
+    pub format: Option<SheetFormat>,
+}
+
+/// Export a round's replies as CSV or `.xlsx`: one row per reply (workshop, administration,
+/// submitted_at, late, provenance, a column per question code). The import reads both.
 #[utoipa::path(
     extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "replies",
-    params(("id" = i32, Path, description = "Round id")),
-    responses((status = 200, description = "The replies", body = String, content_type = "text/csv"))
+    params(("id" = i32, Path, description = "Round id"), ExportQuery),
+    responses((status = 200, description = "The replies", content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )))
 )]
 #[get("/rounds/{id}/replies/export")]
 async fn export_replies(
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    Query(query): Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let csv = export::export(&state.db, &state.questions, *id).await?;
+    let sheet = export::export(&state.db, &state.questions, *id).await?;
+    let (body, media, extension) = match query.format.unwrap_or(SheetFormat::Csv) {
+        SheetFormat::Csv => (
+            sheets::csv(&sheet).into_bytes(),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        SheetFormat::Xlsx => (sheets::xlsx(&[sheet])?, XLSX, "xlsx"),
+    };
     Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+        .content_type(media)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"round-{}-replies.csv\"", *id),
+            format!("attachment; filename=\"round-{}-replies.{extension}\"", *id),
         ))
-        .body(csv))
+        .body(body))
 }
 
 /// What an import loaded.
@@ -196,14 +226,17 @@ pub struct ImportSummary {
     pub workshops_created: usize,
 }
 
-/// Import replies of a historical round from the export's CSV format, all or nothing;
-/// errors name the line and column. Workshops are matched by title and start date, or
-/// created.
+/// Import replies of a historical round from the export's format, as CSV (`text/csv`) or as
+/// an `.xlsx` workbook (its first sheet), all or nothing; errors name the line (the sheet's
+/// row) and column. Workshops are matched by title and start date, or created.
 #[utoipa::path(
     extensions(("x-access" = json!(Access::WriteData))),
     tag = "replies",
     params(("id" = i32, Path, description = "Round id")),
-    request_body(content = String, content_type = "text/csv", description = "CSV as exported"),
+    request_body(content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ), description = "The replies as exported, CSV or .xlsx"),
     responses((status = 201, body = ImportSummary))
 )]
 #[post("/rounds/{id}/replies/import")]
@@ -214,17 +247,22 @@ async fn import_replies(
     request: HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let is_csv = request
+    let media = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/csv"));
-    if !is_csv {
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .unwrap_or_default();
+    let text = if media.starts_with("text/csv") {
+        std::str::from_utf8(&body)
+            .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?
+            .to_owned()
+    } else if media.starts_with(XLSX) {
+        sheets::xlsx_as_csv(&body).map_err(|message| ApiError::bad_request("body", message))?
+    } else {
         return Err(ApiError::UnsupportedMediaType);
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?;
-    let summary = import::import(&state.db, &state.questions, &caller.actor(), *id, text).await?;
+    };
+    let summary = import::import(&state.db, &state.questions, &caller.actor(), *id, &text).await?;
     Ok(HttpResponse::Created().json(ImportSummary {
         replies: summary.replies,
         workshops_created: summary.workshops_created,

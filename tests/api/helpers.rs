@@ -294,6 +294,23 @@ impl TestApp {
         Reply::read(request.send().await.expect("the request reaches the app")).await
     }
 
+    /// The body of a GET as bytes (a workbook), with its content type.
+    pub async fn get_bytes(&self, path: &str) -> (String, Vec<u8>) {
+        let response = self
+            .request_as(&self.admin_key, Method::GET, path)
+            .send()
+            .await
+            .expect("the request reaches the app");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        let media = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (media, response.bytes().await.expect("a body").to_vec())
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.request_as(&self.admin_key, Method::GET, path))
             .await

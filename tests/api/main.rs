@@ -34,6 +34,7 @@ mod replies;
 mod respond;
 mod rounds;
 mod smtp;
+mod spreadsheets;
 mod timeline;
 mod webhooks;
 mod workshops;

@@ -95,7 +95,7 @@ async fn staff_list_replies_with_filters(backend: Backend) {
 
 /// Replies on both sides of a round: participant and staff, late and not, with `other`
 /// text, a comment and a question left out.
-async fn a_round_with_replies(app: &TestApp) -> i64 {
+pub async fn a_round_with_replies(app: &TestApp) -> i64 {
     let setup = app
         .scheduled_round(6, "WCO Regional Workshop on AEO", &["MY", "TO", "HK"])
         .await;
@@ -114,7 +114,7 @@ async fn a_round_with_replies(app: &TestApp) -> i64 {
     setup.round_id
 }
 
-async fn export(app: &TestApp, round: i64) -> String {
+pub async fn export(app: &TestApp, round: i64) -> String {
     let reply = app
         .get(&format!("/v1/rounds/{round}/replies/export"))
         .await

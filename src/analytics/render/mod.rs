@@ -2,4 +2,4 @@
 
 pub mod html;
 pub mod svg;
-pub mod table_csv;
+pub mod table_sheet;

@@ -1,9 +1,9 @@
-//! A round's replies as CSV (see `super::columns`), ordered by workshop, administration
-//! and arrival; cells a spreadsheet would run as formulas are written as text.
+//! A round's replies as a sheet (see `super::columns`), ordered by workshop, administration
+//! and arrival, for CSV or `.xlsx` (`base::sheets`): scale answers are numbers, the rest
+//! text; in CSV, cells a spreadsheet would run as formulas are written as text.
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use chrono::SecondsFormat;
 use entity::{administration, reply, round, workshop};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -12,9 +12,9 @@ use super::answers::answers_of;
 use super::columns::{FIXED, NONE_CHOSEN, Part, question_columns};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
+use crate::base::sheets::{Cell, Sheet};
 use crate::domain::answers::{Answer, Answers};
 use crate::domain::questionnaire::{Question, QuestionType};
-use crate::domain::spreadsheet::neutralize;
 use crate::domain::wire_name;
 use crate::services::questionnaires::{self, QuestionCache};
 
@@ -23,7 +23,7 @@ pub async fn export(
     db: &DatabaseConnection,
     questions: &QuestionCache,
     round_id: i32,
-) -> Result<String, ServiceError> {
+) -> Result<Sheet, ServiceError> {
     let round = find_by_id::<round::Entity>(db, "round", round_id).await?;
     let questions = questionnaires::questions_of_round(db, questions, &round).await?;
     let all = reply::Entity::find()
@@ -60,7 +60,7 @@ pub async fn export(
         })
         .collect();
     rows.sort_by(|a, b| a.order().cmp(&b.order()));
-    write(&questions, &rows)
+    Ok(sheet(&round, &questions, &rows))
 }
 
 /// One reply with its workshop and administration.
@@ -85,9 +85,9 @@ impl Row<'_> {
     }
 
     /// The cells before the answers, in the order of `FIXED`.
-    fn fixed_cells(&self) -> Vec<String> {
+    fn fixed_cells(&self) -> Vec<Cell> {
         let (workshop, reply) = (self.workshop, &self.reply);
-        vec![
+        let cells: [String; 11] = [
             workshop.title.clone(),
             workshop.topic.clone().unwrap_or_default(),
             wire_name(workshop.scope),
@@ -101,13 +101,19 @@ impl Row<'_> {
                 .to_rfc3339_opts(SecondsFormat::Micros, true),
             reply.late.to_string(),
             wire_name(reply.provenance),
-        ]
+        ];
+        cells.into_iter().map(Cell::Text).collect()
     }
 }
 
 /// The cell of one part of one question's answer.
-fn cell(question: &Question, answer: Option<&Answer>, part: Part) -> String {
-    match (answer, part) {
+fn cell(question: &Question, answer: Option<&Answer>, part: Part) -> Cell {
+    if let (Some(a), Part::Answer, QuestionType::Scale) = (answer, part, question.question_type)
+        && let Some(value) = a.value
+    {
+        return Cell::Whole(value.into());
+    }
+    Cell::Text(match (answer, part) {
         (None, _) => String::new(),
         (Some(a), Part::Other) => a.other.clone().unwrap_or_default(),
         (Some(a), Part::Comment) => a.comment.clone().unwrap_or_default(),
@@ -122,29 +128,30 @@ fn cell(question: &Question, answer: Option<&Answer>, part: Part) -> String {
             QuestionType::Scale => a.value.map(|v| v.to_string()).unwrap_or_default(),
             QuestionType::Text => a.text.clone().unwrap_or_default(),
         },
-    }
+    })
 }
 
-fn write(questions: &[Question], rows: &[Row]) -> Result<String, ServiceError> {
+fn sheet(round: &round::Model, questions: &[Question], rows: &[Row]) -> Sheet {
     let columns = question_columns(questions);
-    let mut writer = csv::Writer::from_writer(Vec::new());
     let header = FIXED
         .iter()
         .map(|c| (*c).to_owned())
-        .chain(columns.iter().map(|c| c.0.clone()));
-    writer.write_record(header).context("writing CSV")?;
-    for row in rows {
-        let mut record = row.fixed_cells();
-        for (_, index, part) in &columns {
-            let question = &questions[*index];
-            record.push(cell(question, row.answers.get(&question.code), *part));
-        }
-        writer
-            .write_record(record.iter().map(|cell| neutralize(cell).into_owned()))
-            .context("writing CSV")?;
+        .chain(columns.iter().map(|c| c.0.clone()))
+        .collect();
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let mut record = row.fixed_cells();
+            for (_, index, part) in &columns {
+                let question = &questions[*index];
+                record.push(cell(question, row.answers.get(&question.code), *part));
+            }
+            record
+        })
+        .collect();
+    Sheet {
+        name: format!("{} replies", round.title),
+        header,
+        rows,
     }
-    let bytes = writer.into_inner().context("finishing CSV")?;
-    String::from_utf8(bytes)
-        .context("CSV is UTF-8")
-        .map_err(ServiceError::Unexpected)
 }
