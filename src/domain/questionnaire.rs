@@ -33,19 +33,6 @@ pub enum QuestionType {
 }
 
 impl QuestionType {
-    /// The type as staff and participants say it: `yes/no`, `single-choice`.
-    pub fn in_words(self) -> &'static str {
-        match self {
-            Self::YesNo => "yes/no",
-            Self::SingleChoice => "single-choice",
-            Self::MultipleChoice => "multiple-choice",
-            Self::Scale => "scale",
-            Self::Text => "text",
-        }
-    }
-}
-
-impl QuestionType {
     pub fn has_options(self) -> bool {
         matches!(self, Self::SingleChoice | Self::MultipleChoice)
     }

@@ -12,7 +12,7 @@ use crate::domain::{FieldError, InvalidInput, LongTextInput};
 pub enum Fault {
     #[error("no question has this code")]
     UnknownQuestion,
-    #[error("a {} question is answered with `{expected}`", question_type.in_words())]
+    #[error("a {} question is answered with `{expected}`", type_in_words(*question_type))]
     WrongMember {
         question_type: QuestionType,
         expected: &'static str,
@@ -32,6 +32,17 @@ pub enum Fault {
     /// A text too long, or holding control characters.
     #[error("{0}")]
     Text(String),
+}
+
+/// A question's type as staff and participants say it: `yes/no`, `single-choice`.
+fn type_in_words(question_type: QuestionType) -> &'static str {
+    match question_type {
+        QuestionType::YesNo => "yes/no",
+        QuestionType::SingleChoice => "single-choice",
+        QuestionType::MultipleChoice => "multiple-choice",
+        QuestionType::Scale => "scale",
+        QuestionType::Text => "text",
+    }
 }
 
 /// A fault of the answer to question `code`, in its `member` (`other`, `comment`, the
@@ -296,8 +307,15 @@ mod tests {
             ["answers.new_projects.text"]
         );
         assert_eq!(
-            check(json!({"new_projects": {}})).unwrap_err(),
-            ["answers.new_projects.yes"]
+            check(json!({"new_projects": {"comment": "Soon"}})).unwrap_err(),
+            ["answers.new_projects.yes"],
+            "a comment alone is no answer"
+        );
+        assert!(
+            check(json!({"new_projects": {}, "direct_effects": {"yes": null}}))
+                .unwrap()
+                .is_empty(),
+            "an answer of nothing leaves the question out"
         );
         assert_eq!(
             check(json!({"follow_up_actions": {"choices": ["other"]}})).unwrap_err(),

@@ -56,14 +56,12 @@ fn parse_row(
         }
     };
     let title = text("workshop");
-    let topic = match cell("workshop_topic") {
+    // Past workshops often lack a topic or a venue: empty is none.
+    let mut optional = |name: &str| match cell(name) {
         "" => Some(None),
-        _ => text("workshop_topic").map(Some),
+        _ => text(name).map(Some),
     };
-    let venue = match cell("workshop_venue") {
-        "" => None,
-        value => text("workshop_venue").or(Some(value.to_owned())),
-    };
+    let (topic, venue) = (optional("workshop_topic"), optional("workshop_venue"));
     let mut parse = |name: &str, ok: Option<()>| {
         if ok.is_none() {
             errors.add(line, name, format!("cannot read {:?}", cell(name)));
@@ -110,8 +108,8 @@ fn parse_row(
             scope: scope?,
             start_date: start?,
             end_date: end?,
-            is_virtual: is_virtual? || venue.is_none(),
-            venue,
+            is_virtual: is_virtual?,
+            venue: venue?,
             excluded_from_survey: false,
         },
         administration: administration?,
