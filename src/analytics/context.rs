@@ -9,6 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::queries;
+use super::round_data::RoundData;
+pub use super::selector::Selector;
 use crate::base::error::ServiceError;
 use crate::domain::questionnaire::{OTHER, Question, QuestionType};
 use crate::domain::{FiscalYear, InvalidInput};
@@ -83,20 +85,25 @@ pub struct RoundContext {
     pub round: round::Model,
     pub questions: Vec<Question>,
     pub workshops: Vec<queries::WorkshopRow>,
+    /// What the tables count, read once.
+    pub data: RoundData,
 }
 
 impl RoundContext {
-    /// The context of `round`, which asks `questions`: its workshops are read here.
+    /// The context of `round`, which asks `questions`: its workshops and everything its
+    /// tables count are read here.
     pub async fn load(
         db: &impl ConnectionTrait,
         round: round::Model,
         questions: Vec<Question>,
     ) -> Result<Self, ServiceError> {
         let workshops = queries::workshops(db, round.id).await?;
+        let data = RoundData::load(db, round.id).await?;
         Ok(Self {
             round,
             questions,
             workshops,
+            data,
         })
     }
 
@@ -161,34 +168,4 @@ pub fn option_refs(question: &Question) -> Vec<OptionRef> {
         });
     }
     options
-}
-
-/// What a cross-tabulation counts as an action: an option of a choice question
-/// (`question:option`), or a yes to a yes/no question (`question`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selector {
-    pub question: String,
-    pub option: Option<String>,
-}
-
-impl Selector {
-    pub fn parse(text: &str) -> Self {
-        match text.split_once(':') {
-            Some((question, option)) => Self {
-                question: question.to_owned(),
-                option: Some(option.to_owned()),
-            },
-            None => Self {
-                question: text.to_owned(),
-                option: None,
-            },
-        }
-    }
-
-    pub fn text(&self) -> String {
-        match &self.option {
-            Some(option) => format!("{}:{option}", self.question),
-            None => self.question.clone(),
-        }
-    }
 }

@@ -4,13 +4,11 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
-
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::context::{QuestionRef, RoundContext, Selector, WorkshopRef, option_refs};
-use super::member_counts::{self, MemberCounts};
+use super::member_counts::MemberCounts;
 use super::stats::{Association, Share, TwoByTwo};
 use crate::base::error::ServiceError;
 use crate::domain::InvalidInput;
@@ -129,8 +127,7 @@ fn rows(context: &RoundContext, actions: usize, counts: &[MemberCounts]) -> Vec<
 }
 
 /// Tables 4 and 7 for `actions` (1 to 10) against the yes/no question `outcome`.
-pub async fn cross_tab(
-    db: &impl ConnectionTrait,
+pub fn cross_tab(
     context: &RoundContext,
     actions: &[Selector],
     outcome: &str,
@@ -143,7 +140,7 @@ pub async fn cross_tab(
         .map(|a| selector_label(context, a))
         .collect::<Result<Vec<_>, _>>()?;
     let question = context.question(outcome, &[QuestionType::YesNo], "outcome")?;
-    let counts = member_counts::cross_tab(db, context.round.id, actions, outcome).await?;
+    let counts = context.data.member_counts(actions, outcome);
     let rows = rows(context, actions.len(), &counts);
     let total = |f: &dyn Fn(&MemberCounts) -> u64| counts.iter().map(f).sum::<u64>();
     let answered = total(&|m| m.outcome_answered);

@@ -5,7 +5,7 @@ use entity::{administration, answer, answer_choice, reply};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use super::context::Selector;
+use super::selector::Selector;
 
 /// One administration's replies in one workshop, with the cross-tab's flags counted.
 #[derive(Debug, Clone, Default)]

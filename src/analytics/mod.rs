@@ -16,6 +16,8 @@ pub mod member_counts;
 pub mod queries;
 pub mod render;
 pub mod report;
+pub mod round_data;
+pub mod selector;
 pub mod stats;
 pub mod tables;
 pub mod trends;

@@ -108,7 +108,7 @@ pub async fn figures(
         .iter()
         .filter(|q| q.question_type.has_options())
     {
-        let table = tables::choices(db, context, &question.code).await?;
+        let table = tables::choices(context, &question.code)?;
         tables.push(ReportTable {
             number: tables.len() as u32 + 1,
             title: question.label.clone(),
@@ -120,7 +120,7 @@ pub async fn figures(
         .iter()
         .filter(|q| q.question_type == QuestionType::YesNo)
     {
-        let table = tables::yes_no(db, context, &question.code).await?;
+        let table = tables::yes_no(context, &question.code)?;
         tables.push(ReportTable {
             number: tables.len() as u32 + 1,
             title: question.label.clone(),
@@ -128,7 +128,7 @@ pub async fn figures(
         });
         for (outcome, actions) in CROSS_TABS.iter().filter(|(o, _)| *o == question.code) {
             let selectors: Vec<Selector> = actions.iter().map(|a| Selector::parse(a)).collect();
-            let tab = match cross_tab::cross_tab(db, context, &selectors, outcome).await {
+            let tab = match cross_tab::cross_tab(context, &selectors, outcome) {
                 Ok(tab) => tab,
                 // The questionnaire does not ask these actions: no such table. Any other
                 // failure must fail the report, never shorten it (closed rounds' reports

@@ -60,9 +60,8 @@ pub async fn reply_rates(
     context: &RoundContext,
     previous: Option<&round::Model>,
 ) -> Result<ReplyRates, ServiceError> {
-    let round_id = context.round.id;
-    let invited = queries::invited_per_workshop(db, round_id).await?;
-    let replied = queries::replied_per_workshop(db, round_id).await?;
+    let invited = &context.data.invited;
+    let replied = context.data.replied_per_workshop();
     let rows: Vec<RateRow> = context
         .workshops
         .iter()
@@ -146,18 +145,14 @@ pub struct ChoiceTable {
     pub total: ChoiceRow,
 }
 
-pub async fn choices(
-    db: &impl ConnectionTrait,
-    context: &RoundContext,
-    code: &str,
-) -> Result<ChoiceTable, ServiceError> {
+pub fn choices(context: &RoundContext, code: &str) -> Result<ChoiceTable, ServiceError> {
     let question = context.question(
         code,
         &[QuestionType::MultipleChoice, QuestionType::SingleChoice],
         "question",
     )?;
-    let counts = queries::option_counts(db, context.round.id, code).await?;
-    let answered = queries::answered(db, context.round.id, code).await?;
+    let counts = context.data.option_counts(code);
+    let answered = context.data.answered(code);
     let options = option_refs(question);
     let row =
         |workshop: Option<WorkshopRef>, answered: u64, count: &dyn Fn(&str) -> u64| ChoiceRow {
@@ -220,13 +215,9 @@ pub struct YesNoTable {
     pub total: YesNoRow,
 }
 
-pub async fn yes_no(
-    db: &impl ConnectionTrait,
-    context: &RoundContext,
-    code: &str,
-) -> Result<YesNoTable, ServiceError> {
+pub fn yes_no(context: &RoundContext, code: &str) -> Result<YesNoTable, ServiceError> {
     let question = context.question(code, &[QuestionType::YesNo], "question")?;
-    let answered = queries::answered(db, context.round.id, code).await?;
+    let answered = context.data.answered(code);
     let row = |workshop, a: queries::Answered| YesNoRow {
         workshop,
         base: a.answered,

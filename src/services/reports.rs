@@ -115,7 +115,7 @@ pub async fn choices(
     let context = context(db, questions, round_id).await?;
     let kinds = [QuestionType::MultipleChoice, QuestionType::SingleChoice];
     let code = question_or_first(&context, question, &kinds)?;
-    let table = tables::choices(db, &context, &code).await?;
+    let table = tables::choices(&context, &code)?;
     Ok(answer(&context, table))
 }
 
@@ -128,7 +128,7 @@ pub async fn yes_no(
 ) -> Result<Answer<YesNoTable>, ServiceError> {
     let context = context(db, questions, round_id).await?;
     let code = question_or_first(&context, question, &[QuestionType::YesNo])?;
-    let table = tables::yes_no(db, &context, &code).await?;
+    let table = tables::yes_no(&context, &code)?;
     Ok(answer(&context, table))
 }
 
@@ -141,7 +141,7 @@ pub async fn cross_tab(
     outcome: &str,
 ) -> Result<Answer<CrossTab>, ServiceError> {
     let context = context(db, questions, round_id).await?;
-    let tab = cross_tab::cross_tab(db, &context, actions, outcome).await?;
+    let tab = cross_tab::cross_tab(&context, actions, outcome)?;
     Ok(answer(&context, tab))
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod administrations;
 mod analytics;
+mod analytics_one_pass;
 mod api_keys;
 mod audit_log;
 mod command_line;
