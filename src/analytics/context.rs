@@ -9,7 +9,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::queries;
-use super::round_data::RoundData;
 pub use super::selector::Selector;
 use crate::base::error::ServiceError;
 use crate::domain::questionnaire::{OTHER, Question, QuestionType};
@@ -85,25 +84,21 @@ pub struct RoundContext {
     pub round: round::Model,
     pub questions: Vec<Question>,
     pub workshops: Vec<queries::WorkshopRow>,
-    /// What the tables count, read once.
-    pub data: RoundData,
 }
 
 impl RoundContext {
-    /// The context of `round`, which asks `questions`: its workshops and everything its
-    /// tables count are read here.
+    /// The context of `round`, which asks `questions`: its workshops are read here (what
+    /// its tables count is read only when they are computed: `RoundData`).
     pub async fn load(
         db: &impl ConnectionTrait,
         round: round::Model,
         questions: Vec<Question>,
     ) -> Result<Self, ServiceError> {
         let workshops = queries::workshops(db, round.id).await?;
-        let data = RoundData::load(db, round.id).await?;
         Ok(Self {
             round,
             questions,
             workshops,
-            data,
         })
     }
 

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::context::{QuestionRef, RoundContext, Selector, WorkshopRef, option_refs};
 use super::member_counts::MemberCounts;
+use super::round_data::RoundData;
 use super::stats::{Association, Share, TwoByTwo};
 use crate::base::error::ServiceError;
 use crate::domain::InvalidInput;
@@ -129,6 +130,7 @@ fn rows(context: &RoundContext, actions: usize, counts: &[MemberCounts]) -> Vec<
 /// Tables 4 and 7 for `actions` (1 to 10) against the yes/no question `outcome`.
 pub fn cross_tab(
     context: &RoundContext,
+    data: &RoundData,
     actions: &[Selector],
     outcome: &str,
 ) -> Result<CrossTab, ServiceError> {
@@ -140,7 +142,7 @@ pub fn cross_tab(
         .map(|a| selector_label(context, a))
         .collect::<Result<Vec<_>, _>>()?;
     let question = context.question(outcome, &[QuestionType::YesNo], "outcome")?;
-    let counts = context.data.member_counts(actions, outcome);
+    let counts = data.member_counts(actions, outcome);
     let rows = rows(context, actions.len(), &counts);
     let total = |f: &dyn Fn(&MemberCounts) -> u64| counts.iter().map(f).sum::<u64>();
     let answered = total(&|m| m.outcome_answered);

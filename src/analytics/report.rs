@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
 use super::findings::{self, MinBase};
+use super::round_data::RoundData;
 use super::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
 use super::trends;
 use crate::base::error::ServiceError;
@@ -97,7 +98,8 @@ pub async fn figures(
     previous: Option<&AskedRound>,
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
-    let rates = tables::reply_rates(db, context, previous.map(|p| &p.round)).await?;
+    let data = RoundData::load(db, context.round.id).await?;
+    let rates = tables::reply_rates(db, context, &data, previous.map(|p| &p.round)).await?;
     let mut tables = vec![ReportTable {
         number: 1,
         title: format!("Numbers of replies to the {}", context.round.title),
@@ -108,7 +110,7 @@ pub async fn figures(
         .iter()
         .filter(|q| q.question_type.has_options())
     {
-        let table = tables::choices(context, &question.code)?;
+        let table = tables::choices(context, &data, &question.code)?;
         tables.push(ReportTable {
             number: tables.len() as u32 + 1,
             title: question.label.clone(),
@@ -120,7 +122,7 @@ pub async fn figures(
         .iter()
         .filter(|q| q.question_type == QuestionType::YesNo)
     {
-        let table = tables::yes_no(context, &question.code)?;
+        let table = tables::yes_no(context, &data, &question.code)?;
         tables.push(ReportTable {
             number: tables.len() as u32 + 1,
             title: question.label.clone(),
@@ -128,7 +130,7 @@ pub async fn figures(
         });
         for (outcome, actions) in CROSS_TABS.iter().filter(|(o, _)| *o == question.code) {
             let selectors: Vec<Selector> = actions.iter().map(|a| Selector::parse(a)).collect();
-            let tab = match cross_tab::cross_tab(context, &selectors, outcome) {
+            let tab = match cross_tab::cross_tab(context, &data, &selectors, outcome) {
                 Ok(tab) => tab,
                 // The questionnaire does not ask these actions: no such table. Any other
                 // failure must fail the report, never shorten it (closed rounds' reports

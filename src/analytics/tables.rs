@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::context::{OptionRef, QuestionRef, RoundContext, RoundRef, WorkshopRef, option_refs};
 use super::queries;
+use super::round_data::RoundData;
 use super::stats::Share;
 use crate::base::error::ServiceError;
 use crate::domain::questionnaire::QuestionType;
@@ -58,10 +59,11 @@ pub struct ReplyRates {
 pub async fn reply_rates(
     db: &impl ConnectionTrait,
     context: &RoundContext,
+    data: &RoundData,
     previous: Option<&round::Model>,
 ) -> Result<ReplyRates, ServiceError> {
-    let invited = &context.data.invited;
-    let replied = context.data.replied_per_workshop();
+    let invited = &data.invited;
+    let replied = data.replied_per_workshop();
     let rows: Vec<RateRow> = context
         .workshops
         .iter()
@@ -145,14 +147,18 @@ pub struct ChoiceTable {
     pub total: ChoiceRow,
 }
 
-pub fn choices(context: &RoundContext, code: &str) -> Result<ChoiceTable, ServiceError> {
+pub fn choices(
+    context: &RoundContext,
+    data: &RoundData,
+    code: &str,
+) -> Result<ChoiceTable, ServiceError> {
     let question = context.question(
         code,
         &[QuestionType::MultipleChoice, QuestionType::SingleChoice],
         "question",
     )?;
-    let counts = context.data.option_counts(code);
-    let answered = context.data.answered(code);
+    let counts = data.option_counts(code);
+    let answered = data.answered(code);
     let options = option_refs(question);
     let row =
         |workshop: Option<WorkshopRef>, answered: u64, count: &dyn Fn(&str) -> u64| ChoiceRow {
@@ -215,9 +221,13 @@ pub struct YesNoTable {
     pub total: YesNoRow,
 }
 
-pub fn yes_no(context: &RoundContext, code: &str) -> Result<YesNoTable, ServiceError> {
+pub fn yes_no(
+    context: &RoundContext,
+    data: &RoundData,
+    code: &str,
+) -> Result<YesNoTable, ServiceError> {
     let question = context.question(code, &[QuestionType::YesNo], "question")?;
-    let answered = context.data.answered(code);
+    let answered = data.answered(code);
     let row = |workshop, a: queries::Answered| YesNoRow {
         workshop,
         base: a.answered,

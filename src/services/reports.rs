@@ -13,6 +13,7 @@ use crate::analytics::context::{AskedRound, RoundContext, Selector};
 use crate::analytics::cross_tab::{self, CrossTab};
 use crate::analytics::findings::MinBase;
 use crate::analytics::report::{self, Figures, Headline, Report};
+use crate::analytics::round_data::RoundData;
 use crate::analytics::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
 use crate::analytics::trends::{self, Trends};
 use crate::base::error::ServiceError;
@@ -81,7 +82,8 @@ pub async fn reply_rates(
 ) -> Result<Answer<ReplyRates>, ServiceError> {
     let context = context(db, questions, round_id).await?;
     let previous = records::previous(db, &context.round).await?;
-    let rates = tables::reply_rates(db, &context, previous.as_ref()).await?;
+    let data = RoundData::load(db, round_id).await?;
+    let rates = tables::reply_rates(db, &context, &data, previous.as_ref()).await?;
     Ok(answer(&context, rates))
 }
 
@@ -115,7 +117,8 @@ pub async fn choices(
     let context = context(db, questions, round_id).await?;
     let kinds = [QuestionType::MultipleChoice, QuestionType::SingleChoice];
     let code = question_or_first(&context, question, &kinds)?;
-    let table = tables::choices(&context, &code)?;
+    let data = RoundData::load(db, round_id).await?;
+    let table = tables::choices(&context, &data, &code)?;
     Ok(answer(&context, table))
 }
 
@@ -128,7 +131,8 @@ pub async fn yes_no(
 ) -> Result<Answer<YesNoTable>, ServiceError> {
     let context = context(db, questions, round_id).await?;
     let code = question_or_first(&context, question, &[QuestionType::YesNo])?;
-    let table = tables::yes_no(&context, &code)?;
+    let data = RoundData::load(db, round_id).await?;
+    let table = tables::yes_no(&context, &data, &code)?;
     Ok(answer(&context, table))
 }
 
@@ -141,7 +145,8 @@ pub async fn cross_tab(
     outcome: &str,
 ) -> Result<Answer<CrossTab>, ServiceError> {
     let context = context(db, questions, round_id).await?;
-    let tab = cross_tab::cross_tab(&context, actions, outcome)?;
+    let data = RoundData::load(db, round_id).await?;
+    let tab = cross_tab::cross_tab(&context, &data, actions, outcome)?;
     Ok(answer(&context, tab))
 }
 
