@@ -12,6 +12,7 @@ mod m20261128_000006_privacy;
 mod m20261130_000007_keep_replies;
 mod m20261130_000008_officers;
 mod m20261130_000009_optional_topic;
+mod m20261130_000010_analytics_epoch;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_keep_replies::Migration),
             Box::new(m20261130_000008_officers::Migration),
             Box::new(m20261130_000009_optional_topic::Migration),
+            Box::new(m20261130_000010_analytics_epoch::Migration),
         ]
     }
 }

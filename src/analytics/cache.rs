@@ -7,6 +7,13 @@
 //! into the entry's key. An edit to any of these makes the next request a miss, never a
 //! stale answer, and every instance reaches the same figures as the database holds them.
 //! Open and scheduled rounds are always computed afresh.
+//!
+//! Beside the figures, each instance keeps a closed round's whole report response (JSON,
+//! HTML, each table's CSV, the workbook) with the analytics epoch it was made at: a counter
+//! every write to rounds, workshops, administrations, good practices and the workshops of
+//! rounds raises in its own transaction (triggers of migration 10, so writes of other
+//! instances count too). A response is served from memory while the epoch is unchanged:
+//! one indexed look-up a request.
 
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -32,6 +39,9 @@ type Entries<K, V> = Mutex<LruCache<K, (Key, Arc<V>)>>;
 pub struct AnalyticsCache {
     reports: Entries<i32, Figures>,
     trends: Entries<Vec<i32>, Trends>,
+    /// Whole responses by round and variant (`json`, `html`, `csv:4`, `xlsx`), with the
+    /// epoch they were made at.
+    responses: Mutex<LruCache<(i32, String), (i64, Arc<[u8]>)>>,
     capacity: usize,
 }
 
@@ -42,6 +52,7 @@ impl AnalyticsCache {
         Self {
             reports: Mutex::new(LruCache::new(rounds.max(1))),
             trends: Mutex::new(LruCache::new(rounds.max(1))),
+            responses: Mutex::new(LruCache::new(rounds.max(1) * 4)),
             capacity: rounds,
         }
     }
@@ -75,6 +86,33 @@ impl AnalyticsCache {
     pub fn trends_key(&self, rounds: &[round::Model]) -> Option<Key> {
         (self.capacity > 0 && rounds.iter().all(|r| r.state == RoundState::Closed))
             .then(|| key_of(&[&rounds]))
+    }
+
+    /// The response `variant` of round `round_id` made at `epoch`, when this instance keeps
+    /// one.
+    pub fn response(&self, round_id: i32, variant: &str, epoch: i64) -> Option<Arc<[u8]>> {
+        let mut map = self
+            .responses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let hit = match map.get(&(round_id, variant.to_owned())) {
+            Some((made_at, body)) if *made_at == epoch => Some(body.clone()),
+            _ => None,
+        };
+        let outcome = if hit.is_some() { "hit" } else { "miss" };
+        metrics::counter!("analytics_response_cache_total", "outcome" => outcome).increment(1);
+        hit
+    }
+
+    /// Keeps a settled round's response made at `epoch` (nothing when the cache is off).
+    pub fn keep_response(&self, round_id: i32, variant: String, epoch: i64, body: Arc<[u8]>) {
+        if self.capacity == 0 {
+            return;
+        }
+        self.responses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert((round_id, variant), (epoch, body));
     }
 
     pub fn report(&self, round_id: i32, key: &Key) -> Option<Arc<Figures>> {

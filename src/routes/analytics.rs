@@ -283,20 +283,28 @@ async fn get_report(
     if query.table.is_some_and(|n| !(1..=100).contains(&n)) {
         return Err(ApiError::bad_request("table", "must be between 1 and 100"));
     }
-    let report = reports::report(&state.db, caches(&state), *id).await?;
-    let is_final = report.is_final;
-    match format {
-        ReportFormat::Json => json(&report, is_final),
-        ReportFormat::Html => {
-            let page = html::html(&report)?;
-            Ok(conditional(
-                page.into_bytes(),
-                "text/html; charset=utf-8",
-                is_final,
-            ))
+    let number = query.table.unwrap_or(1);
+    let variant = match format {
+        ReportFormat::Json => "json".to_owned(),
+        ReportFormat::Html => "html".to_owned(),
+        ReportFormat::Csv => format!("csv:{number}"),
+        ReportFormat::Xlsx => "xlsx".to_owned(),
+    };
+    // A settled round's response is served from memory while the analytics epoch holds.
+    let stamp = reports::stamp(&state.db, *id).await?;
+    let cache = &state.analytics_cache;
+    if stamp.closed
+        && let Some(body) = cache.response(*id, &variant, stamp.epoch)
+    {
+        return Ok(report_response(format, *id, body.to_vec(), true));
+    }
+    let (report, settled) = reports::settled_report(&state.db, caches(&state), *id).await?;
+    let body = match format {
+        ReportFormat::Json => {
+            serde_json::to_vec(&report).map_err(|e| anyhow::anyhow!("serializing: {e}"))?
         }
+        ReportFormat::Html => html::html(&report)?.into_bytes(),
         ReportFormat::Csv => {
-            let number = query.table.unwrap_or(1);
             let table = report
                 .tables
                 .iter()
@@ -307,23 +315,39 @@ async fn get_report(
                         report.tables.len()
                     ))
                 })?;
-            Ok(conditional(
-                table_sheet::table_csv(table).into_bytes(),
-                "text/csv; charset=utf-8",
-                is_final,
-            ))
+            table_sheet::table_csv(table).into_bytes()
         }
-        ReportFormat::Xlsx => {
-            let mut response = conditional(table_sheet::report_xlsx(&report)?, XLSX, is_final);
-            let name = format!("attachment; filename=\"round-{}-report.xlsx\"", *id);
-            if let Ok(value) = header::HeaderValue::from_str(&name) {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_DISPOSITION, value);
-            }
-            Ok(response)
+        ReportFormat::Xlsx => table_sheet::report_xlsx(&report)?,
+    };
+    if settled {
+        cache.keep_response(*id, variant, stamp.epoch, body.clone().into());
+    }
+    Ok(report_response(format, *id, body, report.is_final))
+}
+
+/// The response of a report in `format`.
+fn report_response(
+    format: ReportFormat,
+    round_id: i32,
+    body: Vec<u8>,
+    is_final: bool,
+) -> HttpResponse {
+    let media = match format {
+        ReportFormat::Json => "application/json",
+        ReportFormat::Html => "text/html; charset=utf-8",
+        ReportFormat::Csv => "text/csv; charset=utf-8",
+        ReportFormat::Xlsx => XLSX,
+    };
+    let mut response = conditional(body, media, is_final);
+    if format == ReportFormat::Xlsx {
+        let name = format!("attachment; filename=\"round-{round_id}-report.xlsx\"");
+        if let Ok(value) = header::HeaderValue::from_str(&name) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
         }
     }
+    response
 }
 
 /// Which rounds to compare.

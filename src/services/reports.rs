@@ -151,25 +151,27 @@ pub async fn cross_tab(
 }
 
 /// The figures of a round, from the cache when they are final and were computed before
-/// from the same data.
+/// from the same data; and whether they are settled (this round and the one it is
+/// compared with are closed).
 async fn figures(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
     context: &RoundContext,
-) -> Result<Arc<Figures>, ServiceError> {
+) -> Result<(Arc<Figures>, bool), ServiceError> {
     let previous = previous(db, caches.questions, &context.round).await?;
     let cache = caches.figures;
     let key = cache
         .report_key(db, context, previous.as_ref().map(|p| &p.round))
         .await?;
+    let settled = key.is_some();
     if let Some(figures) = key.as_ref().and_then(|k| cache.report(context.round.id, k)) {
-        return Ok(figures);
+        return Ok((figures, settled));
     }
     let figures = Arc::new(report::figures(db, context, previous.as_ref(), caches.min_base).await?);
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
-    Ok(figures)
+    Ok((figures, settled))
 }
 
 /// The Good Practice Report of a round.
@@ -178,10 +180,51 @@ pub async fn report(
     caches: Caches<'_>,
     round_id: i32,
 ) -> Result<Report, ServiceError> {
+    Ok(settled_report(db, caches, round_id).await?.0)
+}
+
+/// The report, and whether it is settled: it and the round it compares with are closed, so
+/// only a write that raises the analytics epoch can change it.
+pub async fn settled_report(
+    db: &impl ConnectionTrait,
+    caches: Caches<'_>,
+    round_id: i32,
+) -> Result<(Report, bool), ServiceError> {
     let context = context(db, caches.questions, round_id).await?;
-    let figures = figures(db, caches, &context).await?;
+    let (figures, settled) = figures(db, caches, &context).await?;
     let practices = report::approved_practices(db, round_id, report::Approval::ForReport).await?;
-    Ok(report::assemble(&context, &figures, practices))
+    Ok((report::assemble(&context, &figures, practices), settled))
+}
+
+/// A round's state and the analytics epoch, read together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub closed: bool,
+    pub epoch: i64,
+}
+
+/// The stamp of round `round_id` (404 when there is none): one statement, two primary-key
+/// look-ups.
+pub async fn stamp(db: &impl ConnectionTrait, round_id: i32) -> Result<Stamp, ServiceError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let epoch = Alias::new("analytics_epoch");
+    let query = Query::select()
+        .column((round::Entity, round::Column::State))
+        .column((epoch.clone(), Alias::new("value")))
+        .from(round::Entity)
+        .from(epoch.clone())
+        .and_where(Expr::col((round::Entity, round::Column::Id)).eq(round_id))
+        .and_where(Expr::col((epoch, Alias::new("id"))).eq(1))
+        .to_owned();
+    let row = db
+        .query_one(&query)
+        .await?
+        .ok_or_else(|| crate::base::error::NotFound::record("round", round_id))?;
+    let state: String = row.try_get("", "state")?;
+    Ok(Stamp {
+        closed: state == crate::domain::wire_name(RoundState::Closed),
+        epoch: row.try_get("", "value")?,
+    })
 }
 
 /// What the feedback mailing quotes of a round: its reply rates and first four findings,

@@ -791,7 +791,49 @@ async fn every_figure_is_one_share_and_every_row_names_its_base(backend: Backend
     assert!(rows >= 20, "{rows}");
 }
 
+/// A closed round's whole response is kept in memory with the analytics epoch: it is served
+/// as it was while nothing the report prints besides counts changes (even when the stored
+/// answers are changed behind the service's back, which a closed round never allows), and
+/// made afresh once a write, from any instance or by hand, raises the epoch.
+async fn a_closed_rounds_response_is_served_from_memory_until_the_epoch_moves(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(backend).await;
+    let round = survey_2020(&app).await;
+    let paths = [
+        format!("/v1/rounds/{round}/report"),
+        format!("/v1/rounds/{round}/report?format=csv&table=2"),
+        format!("/v1/rounds/{round}/report?format=html"),
+    ];
+    let mut first = Vec::new();
+    for path in &paths {
+        first.push(app.get(path).await.expect(200).text);
+    }
+    app.db
+        .execute_unprepared(&format!(
+            "DELETE FROM answer_choices WHERE round_id = {round} AND option_code = 'share_materials'"
+        ))
+        .await
+        .unwrap();
+    for (path, first) in paths.iter().zip(&first) {
+        let kept = app.get(path).await.expect(200).text;
+        assert_eq!(&kept, first, "{path}: served from memory");
+    }
+    // Another instance (or a person with psql) renames an administration.
+    app.db
+        .execute_unprepared("UPDATE administrations SET name = name || ' ' WHERE code = 'MY'")
+        .await
+        .unwrap();
+    for (path, first) in paths.iter().zip(&first) {
+        let fresh = app.get(path).await.expect(200).text;
+        assert_ne!(&fresh, first, "{path}: made afresh after the epoch moved");
+    }
+    let report = app.get(&format!("/v1/rounds/{round}/report")).await.body;
+    let shared = &report["tables"][1]["content"]["data"]["total"]["options"][0];
+    assert_eq!(shared["count"], 0, "the counts as now stored");
+}
+
 on_both_databases!(
+    a_closed_rounds_response_is_served_from_memory_until_the_epoch_moves,
     every_figure_is_one_share_and_every_row_names_its_base,
     table_1_reply_rates,
     table_2_follow_up_actions,
