@@ -34,6 +34,9 @@ type Key = String;
 /// Entries by what they are about (a round, or the rounds of a trend), each with its key.
 type Entries<K, V> = Mutex<LruCache<K, (Key, Arc<V>)>>;
 
+/// A response's body and the analytics epoch it was made at.
+type Made = (i64, Arc<[u8]>);
+
 /// Least recently used entries beyond the capacity are dropped.
 #[derive(Debug)]
 pub struct AnalyticsCache {
@@ -41,7 +44,7 @@ pub struct AnalyticsCache {
     trends: Entries<Vec<i32>, Trends>,
     /// Whole responses by round and variant (`json`, `html`, `csv:4`, `xlsx`), with the
     /// epoch they were made at.
-    responses: Mutex<LruCache<(i32, String), (i64, Arc<[u8]>)>>,
+    responses: Mutex<LruCache<(i32, String), Made>>,
     capacity: usize,
 }
 
