@@ -71,6 +71,18 @@ pub enum Relation {
     Participant,
     #[sea_orm(has_one = "super::reply::Entity")]
     Reply,
+    #[sea_orm(
+        belongs_to = "super::round::Entity",
+        from = "Column::RoundId",
+        to = "super::round::Column::Id"
+    )]
+    Round,
+}
+
+impl Related<super::round::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Round.def()
+    }
 }
 
 impl Related<super::administration::Entity> for Entity {

@@ -21,6 +21,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::reply::Entity",
+        from = "Column::ReplyId",
+        to = "super::reply::Column::Id"
+    )]
+    Reply,
+}
+
+impl Related<super::reply::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Reply.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use entity::invitation::{self, InvitationStatus};
 use entity::reply::{self, Provenance};
+use entity::reply_revision;
 use entity::round::{self, RoundState};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
 
-use super::answers::{Submitter, answers_of, record_revision, store_answers};
+use super::answers::{Submitter, record_revision, store_answers};
 use super::views::{ReplyDetail, detail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
@@ -58,33 +59,50 @@ struct Outcome {
     change: Option<(Option<reply::Model>, bool)>,
 }
 
+/// The reply of `invitation` with its current answers, as its latest revision holds them:
+/// one statement.
+async fn current_reply(
+    db: &impl ConnectionTrait,
+    invitation_id: i32,
+) -> Result<Option<(reply::Model, Option<Answers>)>, ServiceError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let latest = reply_revision::Entity::find()
+        .find_also_related(reply::Entity)
+        .filter(reply::Column::InvitationId.eq(invitation_id))
+        .filter(
+            Expr::col((reply_revision::Entity, reply_revision::Column::Revision))
+                .equals((reply::Entity, reply::Column::Revision)),
+        )
+        .one(db)
+        .await?;
+    Ok(latest.and_then(|(revision, reply)| {
+        reply.map(|reply| (reply, serde_json::from_value(revision.answers).ok()))
+    }))
+}
+
 /// The one way a reply is written: first submission or revision, identical resubmissions
-/// change nothing. `invitation` must be locked by the caller's transaction.
+/// change nothing. `invitation` must be locked by the caller's transaction; `round` is its
+/// round.
 async fn submit(
     db: &impl ConnectionTrait,
     context: &Context<'_>,
-    invitation: invitation::Model,
+    (invitation, round): (invitation::Model, round::Model),
     submission: Submission,
 ) -> Result<Outcome, ServiceError> {
-    // Not share-locked, unlike where workshops and participants join a round: every
-    // submission would write the round's row (PostgreSQL records its sharers there). A reply
-    // that started before the round closed may still commit just after.
-    let round = find_by_id::<round::Entity>(db, "round", invitation.round_id).await?;
+    // The round is not share-locked, unlike where workshops and participants join a round:
+    // every submission would write the round's row (PostgreSQL records its sharers there).
+    // A reply that started before the round closed may still commit just after.
     if round.state == RoundState::Closed {
         return Err(Refusal::RepliesFinal.into());
     }
     let questions = questionnaires::questions_of_round(db, context.questions, &round).await?;
     let answers = answers::validate(&questions, &submission.answers)?;
-    let existing = reply::Entity::find()
-        .filter(reply::Column::InvitationId.eq(invitation.id))
-        .one(db)
-        .await?;
+    let existing = current_reply(db, invitation.id).await?;
     let at = submission.received_at;
     let mut invitation = invitation;
     let (reply, before, first) = match existing {
-        Some(current) => {
-            let stored = answers_of(db, &[current.id], &questions).await?;
-            if stored.get(&current.id) == Some(&answers) {
+        Some((current, stored)) => {
+            if stored.as_ref() == Some(&answers) {
                 return Ok(Outcome {
                     reply: current,
                     answers,
@@ -148,7 +166,7 @@ pub async fn respond(
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ServiceError> {
     let txn = db::begin(db).await?;
-    let invitation = links::lock_by_token(&txn, token)
+    let (invitation, round) = links::lock_by_token_with_round(&txn, token)
         .await?
         .ok_or_else(unknown_link)?;
     let submission = Submission {
@@ -158,7 +176,7 @@ pub async fn respond(
         received_at: now(),
         officer: invitation.participant_id,
     };
-    let outcome = submit(&txn, context, invitation, submission).await?;
+    let outcome = submit(&txn, context, (invitation, round), submission).await?;
     let detail = detail(&txn, outcome.reply, outcome.answers).await?;
     txn.commit().await?;
     Ok(detail)
@@ -180,6 +198,7 @@ pub async fn enter(
     }
     let txn = db::begin(db).await?;
     let invitation = lock_by_id::<invitation::Entity>(&txn, "invitation", invitation_id).await?;
+    let round = find_by_id::<round::Entity>(&txn, "round", invitation.round_id).await?;
     let submission = Submission {
         answers,
         provenance: Provenance::Staff,
@@ -187,7 +206,7 @@ pub async fn enter(
         received_at,
         officer: None,
     };
-    let outcome = submit(&txn, context, invitation, submission).await?;
+    let outcome = submit(&txn, context, (invitation, round), submission).await?;
     if let Some((before, first)) = &outcome.change {
         let after = serde_json::json!({"reply": &outcome.reply, "answers": &outcome.answers});
         let change = match (before, first) {
