@@ -139,11 +139,36 @@ pub fn xlsx(sheets: &[Sheet]) -> anyhow::Result<Vec<u8>> {
     Ok(workbook.save_to_buffer()?)
 }
 
+/// The most a workbook may unpack to, as its directory declares (a "zip bomb" of a few
+/// hundred KB would otherwise unpack to gigabytes).
+pub const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuses a workbook whose parts unpack to more than [`MAX_UNPACKED_BYTES`].
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|error| format!("not a readable .xlsx workbook: {error}"))?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let part = archive
+            .by_index_raw(index)
+            .map_err(|error| format!("not a readable .xlsx workbook: {error}"))?;
+        total = total.saturating_add(part.size());
+        if total > MAX_UNPACKED_BYTES {
+            return Err(format!(
+                "the workbook unpacks to more than {} MB",
+                MAX_UNPACKED_BYTES / (1024 * 1024)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The first sheet of an `.xlsx` file, as CSV with every cell as the CSV export writes it
 /// (whole numbers without a decimal point, formula-like text neutralized as in an export),
 /// so importers read a workbook and a CSV file alike. An unreadable file is an error for
 /// a person to read.
 pub fn xlsx_as_csv(bytes: &[u8]) -> Result<String, String> {
+    check_unpacked_size(bytes)?;
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error| format!("not a readable .xlsx workbook: {error}"))?;
     let range = workbook
@@ -225,5 +250,24 @@ mod tests {
                 .unwrap_err()
                 .starts_with("not a readable")
         );
+    }
+
+    #[test]
+    fn a_workbook_unpacking_beyond_the_limit_is_refused() {
+        let big = Sheet {
+            name: "big".into(),
+            header: vec!["text".into()],
+            rows: (0..2_200)
+                .map(|n| vec![Cell::Text(format!("{n}{}", "x".repeat(32_000)))])
+                .collect(),
+        };
+        let bytes = xlsx(&[big]).unwrap();
+        assert!(
+            bytes.len() < 4 * 1024 * 1024,
+            "{} bytes packed",
+            bytes.len()
+        );
+        let refused = xlsx_as_csv(&bytes).unwrap_err();
+        assert_eq!(refused, "the workbook unpacks to more than 64 MB");
     }
 }

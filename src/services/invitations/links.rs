@@ -10,7 +10,7 @@ use entity::round::{self, RoundState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    QueryFilter, Set,
 };
 
 use super::views::{self, InvitationRow};
@@ -34,21 +34,10 @@ pub async fn find_by_token(
         .await?)
 }
 
-/// Like [`find_by_token`], locking the row for the rest of the transaction so concurrent
-/// submissions with one token take turns (PostgreSQL; SQLite's write lock already does).
-pub async fn lock_by_token(
-    db: &impl ConnectionTrait,
-    token: &str,
-) -> Result<Option<invitation::Model>, ServiceError> {
-    Ok(invitation::Entity::find()
-        .filter(invitation::Column::TokenHash.eq(token::digest(token)))
-        .lock_exclusive()
-        .one(db)
-        .await?)
-}
-
-/// [`lock_by_token`] with the invitation's round, read in the same statement; only the
-/// invitation's row is locked (every submission of a round would wait on the round's).
+/// The invitation with link `token`, locked until the transaction ends so concurrent
+/// submissions with one token take turns (PostgreSQL; SQLite's write lock already does),
+/// with its round read in the same statement; only the invitation's row is locked (every
+/// submission of a round would wait on the round's).
 pub async fn lock_by_token_with_round(
     db: &impl ConnectionTrait,
     token: &str,
