@@ -14,7 +14,8 @@ pub struct MinBase(pub u32);
 impl MinBase {
     pub const DEFAULT: Self = Self(5);
 
-    fn allows(self, base: impl Into<u64>) -> bool {
+    /// Whether a share of `base` may be given as a percentage.
+    pub fn allows(self, base: impl Into<u64>) -> bool {
         base.into() >= u64::from(self.0.max(1))
     }
 }

@@ -16,11 +16,7 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
 {
-    E::find_by_id(id)
-        .one(db)
-        .await
-        .with_context(|| format!("reading {what} {id}"))?
-        .ok_or_else(|| NotFound::record(what, id).into())
+    found(E::find_by_id(id).one(db).await, "reading", what, id)
 }
 
 /// Reads the record a use case is about to change. On PostgreSQL its row stays locked until
@@ -35,10 +31,7 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
 {
-    lock(E::find_by_id(id), db)
-        .await
-        .with_context(|| format!("locking {what} {id}"))?
-        .ok_or_else(|| NotFound::record(what, id).into())
+    found(lock(E::find_by_id(id), db).await, "locking", what, id)
 }
 
 /// Reads a record a use case depends on but does not change (the round a workshop or a
@@ -54,11 +47,19 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
 {
-    E::find_by_id(id)
-        .lock_shared()
-        .one(db)
-        .await
-        .with_context(|| format!("reading {what} {id}"))?
+    let read = E::find_by_id(id).lock_shared().one(db).await;
+    found(read, "share-locking", what, id)
+}
+
+/// The record a look-up by id read: the database error with what was `doing`, or
+/// [`NotFound`] when there is none.
+fn found<M>(
+    read: Result<Option<M>, DbErr>,
+    doing: &str,
+    what: &'static str,
+    id: i32,
+) -> Result<M, ServiceError> {
+    read.with_context(|| format!("{doing} {what} {id}"))?
         .ok_or_else(|| NotFound::record(what, id).into())
 }
 

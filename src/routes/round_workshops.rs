@@ -11,7 +11,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::base::listing::PageRequest;
 use crate::domain::lenient;
-use crate::domain::schedule::WorkshopDates;
 use crate::error::ApiError;
 use crate::http::auth::Caller;
 use crate::http::extract::{Json, Query};
@@ -40,8 +39,8 @@ pub fn routes(config: &mut ServiceConfig) {
 pub struct ScheduleOverrides {
     /// Opening date instead of end date plus the offset.
     pub opens_on: Option<NaiveDate>,
-    pub open_offset_months: Option<i32>,
-    pub reply_window_days: Option<i32>,
+    pub open_offset_months: Option<u32>,
+    pub reply_window_days: Option<u32>,
     pub reminder_offsets_days: Option<Vec<u32>>,
 }
 
@@ -63,13 +62,24 @@ pub struct RoundWorkshop {
     pub overrides: ScheduleOverrides,
 }
 
+impl From<Overrides> for ScheduleOverrides {
+    fn from(overrides: Overrides) -> Self {
+        Self {
+            opens_on: overrides.opens_on,
+            open_offset_months: overrides.open_offset_months,
+            reply_window_days: overrides.reply_window_days,
+            reminder_offsets_days: overrides.reminder_offsets_days,
+        }
+    }
+}
+
 fn view(
     round: &round::Model,
     attachment: round_workshop::Model,
     workshop: workshop::Model,
 ) -> RoundWorkshop {
     let rules = schedule::effective_rules(round, &attachment);
-    let dates = WorkshopDates::compute(workshop.end_date, attachment.opens_on, &rules);
+    let dates = schedule::dates(round, &attachment, &workshop);
     RoundWorkshop {
         round_id: attachment.round_id,
         workshop_id: workshop.id,
@@ -80,14 +90,7 @@ fn view(
         opens_on: dates.opens_on,
         due_on: dates.due_on,
         reminder_offsets_days: rules.reminder_offsets_days,
-        overrides: ScheduleOverrides {
-            opens_on: attachment.opens_on,
-            open_offset_months: attachment.open_offset_months,
-            reply_window_days: attachment.reply_window_days,
-            reminder_offsets_days: attachment
-                .reminder_offsets_days
-                .and_then(|json| serde_json::from_value(json).ok()),
-        },
+        overrides: Overrides::of(&attachment).into(),
     }
 }
 

@@ -36,7 +36,7 @@ pub struct FeedbackSummary {
 
 /// A reply rate for the template; the percentage only from `min` invitations up.
 fn figures(rate: &Share, min: MinBase) -> Value {
-    let percent = (rate.base >= u64::from(min.0)).then_some(rate.percent);
+    let percent = min.allows(rate.base).then_some(rate.percent);
     json!({"invited": rate.base, "replied": rate.count, "rate_percent": percent})
 }
 

@@ -54,15 +54,13 @@ fn expected_rows(table: &Value) -> Vec<Vec<Data>> {
                 .unwrap()
                 .iter()
                 .map(|row| {
+                    // The scope, in words, is not compared (Data::Empty is skipped).
                     let mut cells = vec![text(&row["workshop"]["title"]), Data::Empty];
                     cells.push(number(&row["base"]));
                     cells.extend(share(&row["rate"]));
                     cells
                 })
                 .collect();
-            for row in &mut rows {
-                row[1] = Data::Empty; // the scope, in words, is checked elsewhere
-            }
             let mut total = vec![
                 Data::String("Total".into()),
                 Data::Empty,
