@@ -34,6 +34,7 @@ use crate::mail::transport::Transport;
 use crate::openapi;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::{api_keys, questionnaires, seed};
+use crate::webhooks::directory::Directory;
 use crate::webhooks::TargetPolicy;
 use crate::{db, routes};
 
@@ -207,6 +208,8 @@ impl Application {
 
 /// What every handler reaches: the database and this instance's caches.
 fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> AppState {
+    let webhooks = Directory::new(db.get_database_backend());
+    webhooks.listen(&db);
     AppState {
         db,
         mail,
@@ -217,6 +220,7 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
             i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
         ),
         webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
+        webhooks,
     }
 }
 

@@ -13,6 +13,7 @@ mod m20261130_000007_keep_replies;
 mod m20261130_000008_officers;
 mod m20261130_000009_optional_topic;
 mod m20261130_000010_analytics_epoch;
+mod m20261130_000011_webhooks_notify;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_officers::Migration),
             Box::new(m20261130_000009_optional_topic::Migration),
             Box::new(m20261130_000010_analytics_epoch::Migration),
+            Box::new(m20261130_000011_webhooks_notify::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use crate::services::questionnaires::QuestionCache;
 use crate::services::replies::submit::Context;
 use crate::services::reports::Caches;
 use crate::webhooks::TargetPolicy;
+use crate::webhooks::directory::Directory;
 
 #[derive(Debug)]
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub idempotency_ttl: chrono::Duration,
     /// Where webhooks may be sent.
     pub webhook_policy: TargetPolicy,
+    /// The active webhook endpoints, kept in memory.
+    pub webhooks: Directory,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         Context {
             mail: &self.mail,
             questions: &self.questions,
+            webhooks: &self.webhooks,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
 use crate::mail::{MailContext, compose, outbox};
 use crate::webhooks::EventType;
+use crate::webhooks::directory::Directory;
 
 pub const REPLY_SUBMITTED: &str = EventType::ReplySubmitted.as_str();
 pub const REPLY_REVISED: &str = EventType::ReplyRevised.as_str();
@@ -38,7 +39,7 @@ pub struct Received<'a> {
 /// Payloads name no person.
 pub async fn reply_received<C: ConnectionTrait>(
     db: &C,
-    mail: &MailContext,
+    (mail, webhooks): (&MailContext, &Directory),
     received: Received<'_>,
 ) -> Result<(), ServiceError> {
     let Received {
@@ -55,6 +56,7 @@ pub async fn reply_received<C: ConnectionTrait>(
     };
     record(
         db,
+        Some(webhooks),
         kind,
         json!({
             "reply_id": reply.id,
@@ -94,6 +96,7 @@ pub async fn mailing_failed<C: ConnectionTrait>(
 ) -> Result<(), ServiceError> {
     record(
         db,
+        None,
         MAILING_FAILED,
         json!({
             "mailing_id": mailing.id,
@@ -119,6 +122,7 @@ pub async fn round_changed<C: ConnectionTrait>(
     };
     record(
         db,
+        None,
         kind.as_str(),
         json!({
             "round_id": round.id,
@@ -131,9 +135,11 @@ pub async fn round_changed<C: ConnectionTrait>(
     .await
 }
 
-/// Stores the event and queues it for every webhook subscribed to it.
+/// Stores the event and queues it for every webhook subscribed to it: the endpoints as
+/// `webhooks` keeps them in memory (a reply's events), else read (rarer events).
 async fn record<C: ConnectionTrait>(
     db: &C,
+    webhooks: Option<&Directory>,
     kind: &str,
     payload: serde_json::Value,
 ) -> Result<(), ServiceError> {
@@ -145,5 +151,5 @@ async fn record<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    deliveries::fan_out(db, &event).await
+    deliveries::fan_out(db, webhooks, &event).await
 }

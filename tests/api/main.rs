@@ -32,6 +32,7 @@ mod process;
 mod questionnaires;
 mod receiver;
 mod replies;
+mod reply_path;
 mod respond;
 mod rounds;
 mod smtp;

@@ -34,26 +34,6 @@ pub async fn find_by_token(
         .await?)
 }
 
-/// The invitation with link `token`, locked until the transaction ends so concurrent
-/// submissions with one token take turns (PostgreSQL; SQLite's write lock already does),
-/// with its round read in the same statement; only the invitation's row is locked (every
-/// submission of a round would wait on the round's).
-pub async fn lock_by_token_with_round(
-    db: &impl ConnectionTrait,
-    token: &str,
-) -> Result<Option<(invitation::Model, round::Model)>, ServiceError> {
-    use sea_orm::QueryTrait;
-    use sea_orm::sea_query::LockType;
-    let mut select = invitation::Entity::find()
-        .find_also_related(round::Entity)
-        .filter(invitation::Column::TokenHash.eq(token::digest(token)));
-    QueryTrait::query(&mut select).lock_with_tables(LockType::Update, [invitation::Entity]);
-    Ok(match select.one(db).await? {
-        Some((invitation, Some(round))) => Some((invitation, round)),
-        _ => None,
-    })
-}
-
 pub(super) async fn round_accepting_links(
     db: &impl ConnectionTrait,
     invitation: &invitation::Model,

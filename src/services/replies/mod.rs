@@ -1,4 +1,4 @@
-//! Replies: submitted or entered (`submit`), stored (`answers`), shown (`views`), and
+//! Replies: submitted or entered (`submit`, starting from `locked`), stored (`answers`), shown (`views`), and
 //! exported to and imported from CSV (`columns`, `export`, `import`, `import_rows`).
 
 pub mod answers;
@@ -6,5 +6,6 @@ pub mod columns;
 pub mod export;
 pub mod import;
 pub mod import_rows;
+pub mod locked;
 pub mod submit;
 pub mod views;

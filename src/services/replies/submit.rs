@@ -7,18 +7,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use entity::invitation::{self, InvitationStatus};
 use entity::reply::{self, Provenance};
-use entity::reply_revision;
-use entity::round::{self, RoundState};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use entity::round::RoundState;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 
 use super::answers::{Submitter, record_revision, store_answers};
-use super::views::{ReplyDetail, detail, unknown_link};
+use super::locked::{Locked, Which, lock_for_reply};
+use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::base::records::{find_by_id, lock_by_id};
 use crate::db;
 use crate::domain::InvalidInput;
 use crate::domain::answers::{self, AnswerInput, Answers};
@@ -26,15 +22,16 @@ use crate::domain::refusal::Refusal;
 use crate::mail::MailContext;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
-use crate::services::invitations::links;
 use crate::services::questionnaires::{self, QuestionCache};
+use crate::webhooks::directory::Directory;
 
-/// What a submission needs besides the database: the mail it queues and the questions kept
-/// in memory.
+/// What a submission needs besides the database: the mail it queues, and the questions and
+/// webhook endpoints kept in memory.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub mail: &'a MailContext,
     pub questions: &'a QuestionCache,
+    pub webhooks: &'a Directory,
 }
 
 /// One submission.
@@ -59,36 +56,30 @@ struct Outcome {
     change: Option<(Option<reply::Model>, bool)>,
 }
 
-/// The reply of `invitation` with its current answers, as its latest revision holds them:
-/// one statement.
-async fn current_reply(
-    db: &impl ConnectionTrait,
-    invitation_id: i32,
-) -> Result<Option<(reply::Model, Option<Answers>)>, ServiceError> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let latest = reply_revision::Entity::find()
-        .find_also_related(reply::Entity)
-        .filter(reply::Column::InvitationId.eq(invitation_id))
-        .filter(
-            Expr::col((reply_revision::Entity, reply_revision::Column::Revision))
-                .equals((reply::Entity, reply::Column::Revision)),
-        )
-        .one(db)
-        .await?;
-    Ok(latest.and_then(|(revision, reply)| {
-        reply.map(|reply| (reply, serde_json::from_value(revision.answers).ok()))
-    }))
+impl Outcome {
+    fn detail(self, administration_code: String) -> ReplyDetail {
+        ReplyDetail {
+            reply: self.reply,
+            administration_code,
+            answers: self.answers,
+        }
+    }
 }
 
 /// The one way a reply is written: first submission or revision, identical resubmissions
-/// change nothing. `invitation` must be locked by the caller's transaction; `round` is its
-/// round.
+/// change nothing. `locked` comes from the caller's transaction.
 async fn submit(
     db: &impl ConnectionTrait,
     context: &Context<'_>,
-    (invitation, round): (invitation::Model, round::Model),
+    locked: Locked,
     submission: Submission,
 ) -> Result<Outcome, ServiceError> {
+    let Locked {
+        invitation,
+        round,
+        current: existing,
+        ..
+    } = locked;
     // The round is not share-locked, unlike where workshops and participants join a round:
     // every submission would write the round's row (PostgreSQL records its sharers there).
     // A reply that started before the round closed may still commit just after.
@@ -97,7 +88,6 @@ async fn submit(
     }
     let questions = questionnaires::questions_of_round(db, context.questions, &round).await?;
     let answers = answers::validate(&questions, &submission.answers)?;
-    let existing = current_reply(db, invitation.id).await?;
     let at = submission.received_at;
     let mut invitation = invitation;
     let (reply, before, first) = match existing {
@@ -150,7 +140,7 @@ async fn submit(
         questions: &questions,
         answers: &answers,
     };
-    events::reply_received(db, context.mail, received).await?;
+    events::reply_received(db, (context.mail, context.webhooks), received).await?;
     Ok(Outcome {
         reply,
         answers,
@@ -166,7 +156,7 @@ pub async fn respond(
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ServiceError> {
     let txn = db::begin(db).await?;
-    let (invitation, round) = links::lock_by_token_with_round(&txn, token)
+    let locked = lock_for_reply(&txn, Which::Token(token))
         .await?
         .ok_or_else(unknown_link)?;
     let submission = Submission {
@@ -174,12 +164,12 @@ pub async fn respond(
         provenance: Provenance::Participant,
         submitted_by: "participant".into(),
         received_at: now(),
-        officer: invitation.participant_id,
+        officer: locked.invitation.participant_id,
     };
-    let outcome = submit(&txn, context, (invitation, round), submission).await?;
-    let detail = detail(&txn, outcome.reply, outcome.answers).await?;
+    let administration_code = locked.administration_code.clone();
+    let outcome = submit(&txn, context, locked, submission).await?;
     txn.commit().await?;
-    Ok(detail)
+    Ok(outcome.detail(administration_code))
 }
 
 /// Staff enter the answers of an invitation that arrived by email (audited).
@@ -197,8 +187,9 @@ pub async fn enter(
         return Err(InvalidInput::field("received_at", "must not be in the future").into());
     }
     let txn = db::begin(db).await?;
-    let invitation = lock_by_id::<invitation::Entity>(&txn, "invitation", invitation_id).await?;
-    let round = find_by_id::<round::Entity>(&txn, "round", invitation.round_id).await?;
+    let locked = lock_for_reply(&txn, Which::Id(invitation_id))
+        .await?
+        .ok_or_else(|| ServiceError::not_found("invitation", invitation_id))?;
     let submission = Submission {
         answers,
         provenance: Provenance::Staff,
@@ -206,7 +197,8 @@ pub async fn enter(
         received_at,
         officer: None,
     };
-    let outcome = submit(&txn, context, (invitation, round), submission).await?;
+    let administration_code = locked.administration_code.clone();
+    let outcome = submit(&txn, context, locked, submission).await?;
     if let Some((before, first)) = &outcome.change {
         let after = serde_json::json!({"reply": &outcome.reply, "answers": &outcome.answers});
         let change = match (before, first) {
@@ -221,7 +213,6 @@ pub async fn enter(
         };
         audit::record(&txn, actor, change).await?;
     }
-    let detail = detail(&txn, outcome.reply, outcome.answers).await?;
     txn.commit().await?;
-    Ok(detail)
+    Ok(outcome.detail(administration_code))
 }

@@ -2,6 +2,8 @@
 //! per subscribed endpoint (inside the transaction that recorded the event), the queue the
 //! worker claims from, the record of every attempt, and redelivery by hand.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::webhook::{self, Audience};
 use entity::webhook_delivery::{self, DeliveryStatus};
@@ -23,6 +25,7 @@ use crate::db;
 use crate::domain::refusal::Refusal;
 use crate::services::audit::{self, Actor, Change};
 use crate::webhooks::EventType;
+use crate::webhooks::directory::Directory;
 
 /// The body an endpoint receives for an event. Partner endpoints get only what partners may
 /// read: the payload without the `error` of a failed mail (a server's reply may quote the
@@ -47,19 +50,26 @@ pub fn body_for(audience: Audience, event: &event::Model) -> String {
 /// Payload fields partner endpoints never receive.
 const PARTNER_HIDDEN: &[&str] = &["error", "recipient"];
 
-/// Queues the event for every active endpoint subscribed to it, in the caller's transaction.
-pub async fn fan_out(db: &impl ConnectionTrait, event: &event::Model) -> Result<(), ServiceError> {
+/// Queues the event for every active endpoint subscribed to it, in the caller's transaction:
+/// the endpoints as `directory` keeps them, or read when there is none.
+pub async fn fan_out(
+    db: &impl ConnectionTrait,
+    directory: Option<&Directory>,
+    event: &event::Model,
+) -> Result<(), ServiceError> {
     let Some(kind) = EventType::parse(&event.kind) else {
         return Ok(());
     };
-    let endpoints = webhook::Entity::find()
-        .filter(webhook::Column::Active.eq(true))
-        .all(db)
-        .await?;
-    for endpoint in endpoints
-        .into_iter()
-        .filter(|e| event_types(e).contains(&kind))
-    {
+    let endpoints = match directory {
+        Some(directory) => directory.active(db).await?,
+        None => Arc::new(
+            webhook::Entity::find()
+                .filter(webhook::Column::Active.eq(true))
+                .all(db)
+                .await?,
+        ),
+    };
+    for endpoint in endpoints.iter().filter(|e| event_types(e).contains(&kind)) {
         webhook_delivery::ActiveModel {
             webhook_id: Set(endpoint.id),
             event_id: Set(event.id),

@@ -1,0 +1,118 @@
+//! The one statement a submission starts with: the invitation, locked until the transaction
+//! ends so that concurrent submissions of one link take turns (PostgreSQL; SQLite's write
+//! lock already does), with its round, its administration's code and its reply with the
+//! answers of the latest revision. Only the invitation's row is locked: every submission of
+//! a round would otherwise wait on the round's.
+
+use entity::{administration, invitation, reply, reply_revision, round};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LockType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+    QueryTrait,
+};
+
+use crate::base::error::ServiceError;
+use crate::domain::answers::Answers;
+use crate::domain::token;
+
+/// Which invitation a submission is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    /// The participant's link.
+    Token(&'a str),
+    /// Staff entering an emailed answer.
+    Id(i32),
+}
+
+/// An invitation locked for a submission, with what the submission reads besides.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    pub invitation: invitation::Model,
+    pub round: round::Model,
+    pub administration_code: String,
+    /// The reply so far with its current answers (`None` when they no longer parse).
+    pub current: Option<(reply::Model, Option<Answers>)>,
+}
+
+/// Reply columns are read as `C_<column>`, like `SelectTwo` reads its two entities as
+/// `A_` and `B_`.
+const REPLY: &str = "C_";
+const ANSWERS: &str = "D_answers";
+const ADMINISTRATION_CODE: &str = "administration_code";
+
+/// The invitation `which` names, locked, with its round, administration and current reply;
+/// `None` when there is no such invitation.
+pub async fn lock_for_reply(
+    db: &impl ConnectionTrait,
+    which: Which<'_>,
+) -> Result<Option<Locked>, ServiceError> {
+    let mut select = invitation::Entity::find().find_also_related(round::Entity);
+    select = match which {
+        Which::Token(token) => {
+            select.filter(invitation::Column::TokenHash.eq(token::digest(token)))
+        }
+        Which::Id(id) => select.filter(invitation::Column::Id.eq(id)),
+    };
+    let query = QueryTrait::query(&mut select);
+    query
+        .join(
+            JoinType::LeftJoin,
+            administration::Entity,
+            Expr::col((administration::Entity, administration::Column::Id))
+                .equals((invitation::Entity, invitation::Column::AdministrationId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            reply::Entity,
+            Expr::col((reply::Entity, reply::Column::InvitationId))
+                .equals((invitation::Entity, invitation::Column::Id)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            reply_revision::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((reply_revision::Entity, reply_revision::Column::ReplyId))
+                        .equals((reply::Entity, reply::Column::Id)),
+                )
+                .add(
+                    Expr::col((reply_revision::Entity, reply_revision::Column::Revision))
+                        .equals((reply::Entity, reply::Column::Revision)),
+                ),
+        )
+        .expr_as(
+            Expr::col((administration::Entity, administration::Column::Code)),
+            Alias::new(ADMINISTRATION_CODE),
+        )
+        .expr_as(
+            Expr::col((reply_revision::Entity, reply_revision::Column::Answers)),
+            Alias::new(ANSWERS),
+        )
+        .lock_with_tables(LockType::Update, [invitation::Entity]);
+    for column in reply::Column::iter() {
+        query.expr_as(
+            Expr::col((reply::Entity, column)),
+            Alias::new(format!("{REPLY}{}", column.as_str())),
+        );
+    }
+    let statement = select.build(db.get_database_backend());
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    let invitation = invitation::Model::from_query_result(&row, "A_")?;
+    let Some(round) = round::Model::from_query_result_optional(&row, "B_")? else {
+        return Ok(None);
+    };
+    let current = reply::Model::from_query_result_optional(&row, REPLY)?.map(|reply| {
+        let answers: Option<serde_json::Value> = row.try_get("", ANSWERS).ok().flatten();
+        (reply, answers.and_then(|a| serde_json::from_value(a).ok()))
+    });
+    Ok(Some(Locked {
+        invitation,
+        round,
+        administration_code: row
+            .try_get::<Option<String>>("", ADMINISTRATION_CODE)?
+            .unwrap_or_default(),
+        current,
+    }))
+}
