@@ -8,8 +8,11 @@
 # of first submissions every measured PUT is a revision that writes. Beside it, pgbench
 # runs the SQL of one such submission (scripts/bench_reply.sql: the statements the
 # service sends, as PostgreSQL logged them) with as many clients, so the service's
-# throughput reads as a fraction of what PostgreSQL itself does on this machine. Also the
-# service's resident memory, idle and at its highest under load.
+# throughput reads as a fraction of what PostgreSQL itself does on this machine: the two run
+# three times alternately and the median of the three ratios is printed. The SQL statements
+# of a revision are counted from PostgreSQL's own log (`log_statement = all` for this
+# database only, while a fresh service process revises BENCH_COUNTED replies one at a time).
+# Also the service's resident memory, idle and at its highest under load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
@@ -32,10 +35,16 @@ export DATABASE_URL="$database" BIND="127.0.0.1:$port" DATA_DIR="$work" LOG_LEVE
   FOLLOWUP_DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-16}
 target/release/followup migrate >/dev/null
 key=$(target/release/followup keys create --role admin --name bench | grep -o 'fu_[A-Za-z0-9]*')
-target/release/followup serve >"$work/service.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+pid=
+start_service() {
+  target/release/followup serve >>"$work/service.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "the service did not start" >&2; cat "$work/service.log" >&2; exit 1
+}
+stop_service() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+trap 'stop_service; psql "$database" -qc "ALTER DATABASE followup_bench_replies RESET log_statement" 2>/dev/null || true; rm -rf "$work"' EXIT
+start_service
 
 started=$(date +%s)
 python3 scripts/bench_replies_setup.py "http://127.0.0.1:$port" "$key" "$participants" >"$work/tokens"
@@ -62,35 +71,82 @@ measure() { # name method
     "$(awk '/Requests\/sec/{print $2}' <<<"$out")" "$connections" "$seconds" | tee -a "$work/results"
 }
 
-# Warm-up: every link's first submission (new_projects: no), one at a time.
-started=$(date +%s)
-python3 - "http://127.0.0.1:$port" "$work/tokens" <<'PY'
+# Submits every link in $work/tokens once (or the first $2), one at a time, with run $1's
+# answers: each submission of a new run changes the reply.
+submit_each() {
+  python3 - "http://127.0.0.1:$port" "$work/tokens" "$1" "${2:-0}" <<'PY'
 import json, sys, urllib.request
-base, tokens = sys.argv[1], open(sys.argv[2]).read().split()
+base, tokens, run, limit = sys.argv[1], open(sys.argv[2]).read().split(), sys.argv[3], int(sys.argv[4])
 body = json.dumps({"answers": {"follow_up_actions": {"choices": ["share_materials", "submit_report"]},
-    "lessons_applied": {"text": "Reviewed our AEO program against the regional good practices."},
+    "lessons_applied": {"text": f"Reviewed our AEO program against the regional good practices (run {run})."},
     "direct_effects": {"yes": True, "comment": "Compliance division now advises AEOs."},
     "efficiency_improved": {"yes": True}, "new_projects": {"yes": False}}}).encode()
-for token in tokens:
+for token in tokens[:limit or None]:
     request = urllib.request.Request(f"{base}/v1/respond/{token}", data=body, method="PUT",
                                      headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request).read()
 PY
+}
+
+started=$(date +%s)
+submit_each warm-up
 echo "warm-up: $(wc -l <"$work/tokens") first submissions, one client, in $(( $(date +%s) - started )) s"
-export BENCH_PASS_OFFSET=1
-measure "PUT /v1/respond/{token} (revise)" PUT
-measure "GET /v1/respond/{token} (read)" GET
-measure "GET /respond/{token} (answering page)" PAGE
-measure "POST /respond/{token} (form, revise)" FORM
-echo "resident memory, highest under load: $(( $(cat "$work/peak" 2>/dev/null || rss) / 1024 )) MiB"
+
+# Statements per revision, from PostgreSQL's log: a fresh service process (new sessions take
+# the database's log_statement) revises BENCH_COUNTED replies one at a time.
+counted=${BENCH_COUNTED:-50}
+log=$(pg_lsclusters -h 2>/dev/null | awk '$2=="main"{print $7; exit}')
+if [ -n "$log" ] && [ -r "$log" ]; then
+  stop_service
+  psql "$database" -qc "ALTER DATABASE followup_bench_replies SET log_statement = 'all'"
+  start_service
+  submit_each counting 1 # the questionnaire is read once per process
+  offset=$(stat -c %s "$log")
+  submit_each counted "$counted"
+  sleep 0.5
+  tail -c +"$((offset + 1))" "$log" | grep "@followup_bench_replies " | grep -E "LOG:  (execute [^:]*|statement): " \
+    | grep -vE "LOG:  (execute [^:]*|statement): (BEGIN|COMMIT)" >"$work/statements" || true
+  stop_service
+  psql "$database" -qc "ALTER DATABASE followup_bench_replies RESET log_statement"
+  start_service
+  python3 -c "import sys; print(f'SQL statements per reply revision (PostgreSQL log, BEGIN and COMMIT aside): {int(sys.argv[1]) / int(sys.argv[2]):.2f} ({sys.argv[1]} over {sys.argv[2]} revisions)')" \
+    "$(wc -l <"$work/statements")" "$counted"
+  echo "the statements of one revision:"
+  tail -n "$(( $(wc -l <"$work/statements") / counted ))" "$work/statements" | sed -E 's/.*LOG:  (execute [^:]*|statement): /  /' | cut -c1-160
+else
+  echo "SQL statements per reply revision: PostgreSQL's log file is not readable here"
+fi
+echo "resident memory, idle: $(( $(rss) / 1024 )) MiB"
 
 # PostgreSQL alone, the same statements with as many clients.
 psql "$database" -qtAc "SELECT id FROM invitations WHERE token_hash IS NOT NULL ORDER BY id" >"$work/invitations"
 first=$(head -n 1 "$work/invitations"); last=$(tail -n 1 "$work/invitations")
-out=$(pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -D first="$first" -D last="$last" \
-  -f scripts/bench_reply.sql "$database" 2>&1)
-tps=$(awk '/^tps/{print $3; exit}' <<<"$out")
-latency=$(awk '/^latency average/{print $4, $5}' <<<"$out")
-printf '%-40s average %-9s %9s tx/s (%s clients, %s s)\n' "pgbench: one reply revision's SQL" "$latency" "$tps" "$connections" "$seconds"
-put=$(awk '/^PUT/{print $(NF-5)}' "$work/results")
-python3 -c "import sys; print(f'the service revises replies at {float(sys.argv[1]) / float(sys.argv[2]):.0%} of the rate PostgreSQL runs their SQL alone')" "$put" "$tps"
+pgbench_run() {
+  local out tps latency
+  out=$(pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -D first="$first" -D last="$last" \
+    -f scripts/bench_reply.sql "$database" 2>&1)
+  tps=$(awk '/^tps/{print $3; exit}' <<<"$out")
+  latency=$(awk '/^latency average/{print $4, $5}' <<<"$out")
+  printf '%-40s average %-9s %9s tx/s (%s clients, %s s)\n' "pgbench: one reply revision's SQL" "$latency" "$tps" "$connections" "$seconds" >&2
+  echo "$tps"
+}
+
+# Three runs of each, alternately; every measured PUT revises (run N's text, new_projects
+# flipped on each pass).
+ratios=()
+for run in 1 2 3; do
+  echo "-- run $run"
+  export BENCH_RUN=$run
+  measure "PUT /v1/respond/{token} (revise)" PUT
+  put=$(awk '/^PUT/{print $(NF-5)}' "$work/results" | tail -n 1)
+  tps=$(pgbench_run)
+  ratios+=("$(python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$put" "$tps")")
+  python3 -c "import sys; print(f'run $run: the service revises replies at {float(sys.argv[1]):.0%} of the rate PostgreSQL runs their SQL alone')" "${ratios[-1]}"
+done
+python3 -c "import sys, statistics; r = sorted(map(float, sys.argv[1:])); print(f'median of 3 runs: the service revises replies at {statistics.median(r):.0%} of the rate PostgreSQL runs their SQL alone (runs: {\", \".join(f\"{x:.0%}\" for x in r)})')" "${ratios[@]}"
+
+export BENCH_RUN=4
+measure "GET /v1/respond/{token} (read)" GET
+measure "GET /respond/{token} (answering page)" PAGE
+measure "POST /respond/{token} (form, revise)" FORM
+echo "resident memory, highest under load: $(( $(cat "$work/peak" 2>/dev/null || rss) / 1024 )) MiB"

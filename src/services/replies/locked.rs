@@ -2,7 +2,8 @@
 //! ends so that concurrent submissions of one link take turns (PostgreSQL; SQLite's write
 //! lock already does), with its round, its administration's code and its reply with the
 //! answers of the latest revision. Only the invitation's row is locked: every submission of
-//! a round would otherwise wait on the round's.
+//! a round would otherwise wait on the round's. The joined rows come from the statement's
+//! snapshot, taken before any wait for the lock: `submit` checks them where it matters.
 
 use entity::{administration, invitation, reply, reply_revision, round};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LockType};
@@ -32,6 +33,26 @@ pub struct Locked {
     pub administration_code: String,
     /// The reply so far with its current answers (`None` when they no longer parse).
     pub current: Option<(reply::Model, Option<Answers>)>,
+}
+
+/// The reply of `invitation_id` with its current answers, as its latest revision holds
+/// them, read afresh: one statement.
+pub async fn current_reply(
+    db: &impl ConnectionTrait,
+    invitation_id: i32,
+) -> Result<Option<(reply::Model, Option<Answers>)>, ServiceError> {
+    let latest = reply_revision::Entity::find()
+        .find_also_related(reply::Entity)
+        .filter(reply::Column::InvitationId.eq(invitation_id))
+        .filter(
+            Expr::col((reply_revision::Entity, reply_revision::Column::Revision))
+                .equals((reply::Entity, reply::Column::Revision)),
+        )
+        .one(db)
+        .await?;
+    Ok(latest.and_then(|(revision, reply)| {
+        reply.map(|reply| (reply, serde_json::from_value(revision.answers).ok()))
+    }))
 }
 
 /// Reply columns are read as `C_<column>`, like `SelectTwo` reads its two entities as

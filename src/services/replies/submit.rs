@@ -8,10 +8,13 @@ use chrono::{DateTime, Utc};
 use entity::invitation::{self, InvitationStatus};
 use entity::reply::{self, Provenance};
 use entity::round::RoundState;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 use super::answers::{Submitter, record_revision, store_answers};
-use super::locked::{Locked, Which, lock_for_reply};
+use super::locked::{Locked, Which, current_reply, lock_for_reply};
 use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
@@ -66,6 +69,103 @@ impl Outcome {
     }
 }
 
+/// What a submission did to the reply itself.
+enum Written {
+    Unchanged(reply::Model),
+    /// A first submission, with the invitation marked replied.
+    Created(reply::Model, invitation::Model),
+    Revised {
+        after: reply::Model,
+        before: reply::Model,
+        invitation: invitation::Model,
+    },
+}
+
+/// Creates or revises the reply of the locked `invitation`. The reply the lock statement
+/// read (`current`) may predate a submission that held the lock meanwhile: PostgreSQL reads
+/// the joined rows from the statement's snapshot, taken before the wait. So a revision is
+/// written only if the reply's revision is still the one read, and a first submission, an
+/// unchanged one or a revision that found another number decide again on a fresh read
+/// (the lock is held by then, so it stays true).
+async fn write_reply(
+    db: &impl ConnectionTrait,
+    invitation: invitation::Model,
+    mut current: Option<(reply::Model, Option<Answers>)>,
+    answers: &Answers,
+    submission: &Submission,
+) -> Result<Written, ServiceError> {
+    for fresh in [false, true] {
+        match &current {
+            None if fresh => return create_reply(db, invitation, submission).await,
+            Some((reply, stored)) if stored.as_ref() == Some(answers) => {
+                if fresh {
+                    return Ok(Written::Unchanged(reply.clone()));
+                }
+            }
+            Some((reply, _)) => {
+                if let Some(after) = revise(db, reply, submission.received_at).await? {
+                    let before = reply.clone();
+                    return Ok(Written::Revised {
+                        after,
+                        before,
+                        invitation,
+                    });
+                }
+            }
+            None => {}
+        }
+        current = current_reply(db, invitation.id).await?;
+    }
+    Err(anyhow::anyhow!("reply {} changed while its invitation was locked", invitation.id).into())
+}
+
+/// The next revision of `reply`, unless its revision moved since it was read.
+async fn revise(
+    db: &impl ConnectionTrait,
+    reply: &reply::Model,
+    at: DateTime<Utc>,
+) -> Result<Option<reply::Model>, ServiceError> {
+    let active = reply::ActiveModel {
+        revision: Set(reply.revision + 1),
+        last_submitted_at: Set(at.max(reply.last_submitted_at)),
+        ..Default::default()
+    };
+    let updated = reply::Entity::update_many()
+        .set(active)
+        .filter(reply::Column::Id.eq(reply.id))
+        .filter(reply::Column::Revision.eq(reply.revision))
+        .exec_with_returning(db)
+        .await?;
+    Ok(updated.into_iter().next())
+}
+
+/// A first submission: the reply, and the invitation marked replied.
+async fn create_reply(
+    db: &impl ConnectionTrait,
+    invitation: invitation::Model,
+    submission: &Submission,
+) -> Result<Written, ServiceError> {
+    let at = submission.received_at;
+    let created = reply::ActiveModel {
+        invitation_id: Set(invitation.id),
+        round_id: Set(invitation.round_id),
+        workshop_id: Set(invitation.workshop_id),
+        administration_id: Set(invitation.administration_id),
+        first_submitted_at: Set(at),
+        last_submitted_at: Set(at),
+        late: Set(at > invitation.due_at),
+        provenance: Set(submission.provenance),
+        revision: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut active: invitation::ActiveModel = invitation.into();
+    active.status = Set(InvitationStatus::Replied);
+    active.updated_at = Set(now());
+    Ok(Written::Created(created, active.update(db).await?))
+}
+
 /// The one way a reply is written: first submission or revision, identical resubmissions
 /// change nothing. `locked` comes from the caller's transaction.
 async fn submit(
@@ -89,43 +189,23 @@ async fn submit(
     let questions = questionnaires::questions_of_round(db, context.questions, &round).await?;
     let answers = answers::validate(&questions, &submission.answers)?;
     let at = submission.received_at;
-    let mut invitation = invitation;
-    let (reply, before, first) = match existing {
-        Some((current, stored)) => {
-            if stored.as_ref() == Some(&answers) {
+    let (reply, invitation, before) =
+        match write_reply(db, invitation, existing, &answers, &submission).await? {
+            Written::Unchanged(reply) => {
                 return Ok(Outcome {
-                    reply: current,
+                    reply,
                     answers,
                     change: None,
                 });
             }
-            let mut active: reply::ActiveModel = current.clone().into();
-            active.revision = Set(current.revision + 1);
-            active.last_submitted_at = Set(at.max(current.last_submitted_at));
-            (active.update(db).await?, Some(current), false)
-        }
-        None => {
-            let created = reply::ActiveModel {
-                invitation_id: Set(invitation.id),
-                round_id: Set(invitation.round_id),
-                workshop_id: Set(invitation.workshop_id),
-                administration_id: Set(invitation.administration_id),
-                first_submitted_at: Set(at),
-                last_submitted_at: Set(at),
-                late: Set(at > invitation.due_at),
-                provenance: Set(submission.provenance),
-                revision: Set(1),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-            let mut active: invitation::ActiveModel = invitation.into();
-            active.status = Set(InvitationStatus::Replied);
-            active.updated_at = Set(now());
-            invitation = active.update(db).await?;
-            (created, None, true)
-        }
-    };
+            Written::Created(reply, invitation) => (reply, invitation, None),
+            Written::Revised {
+                after,
+                before,
+                invitation,
+            } => (after, invitation, Some(before)),
+        };
+    let first = before.is_none();
     store_answers(db, &reply, &answers).await?;
     let by = Submitter {
         provenance: submission.provenance,
