@@ -97,11 +97,11 @@ async fn write_reply(
     for fresh in [false, true] {
         match &current {
             None if fresh => return create_reply(db, invitation, submission).await,
-            Some((reply, stored)) if stored.as_ref() == Some(answers) => {
-                if fresh {
-                    return Ok(Written::Unchanged(reply.clone()));
-                }
+            Some((reply, stored)) if fresh && stored.as_ref() == Some(answers) => {
+                return Ok(Written::Unchanged(reply.clone()));
             }
+            // Unchanged by a read that may be stale: read afresh before saying so.
+            Some((_, stored)) if stored.as_ref() == Some(answers) => {}
             Some((reply, _)) => {
                 if let Some(after) = revise(db, reply, submission.received_at).await? {
                     let before = reply.clone();
