@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::findings::MinBase;
+use crate::base::changes::Changes;
 use crate::base::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
@@ -32,10 +33,11 @@ use crate::jobs::worker::{DeliverySettings, Worker};
 use crate::mail::MailContext;
 use crate::mail::transport::Transport;
 use crate::openapi;
+use crate::services::api_keys::KeyCache;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::{api_keys, questionnaires, seed};
-use crate::webhooks::directory::Directory;
 use crate::webhooks::TargetPolicy;
+use crate::webhooks::directory::Directory;
 use crate::{db, routes};
 
 pub struct Application {
@@ -208,8 +210,8 @@ impl Application {
 
 /// What every handler reaches: the database and this instance's caches.
 fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> AppState {
-    let webhooks = Directory::new(db.get_database_backend());
-    webhooks.listen(&db);
+    let changes = Changes::new(db.get_database_backend());
+    changes.listen(&db);
     AppState {
         db,
         mail,
@@ -220,7 +222,9 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
             i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
         ),
         webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
-        webhooks,
+        webhooks: Directory::new(changes.clone()),
+        keys: KeyCache::new(changes.clone()),
+        changes,
     }
 }
 

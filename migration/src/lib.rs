@@ -13,7 +13,7 @@ mod m20261130_000007_keep_replies;
 mod m20261130_000008_officers;
 mod m20261130_000009_optional_topic;
 mod m20261130_000010_analytics_epoch;
-mod m20261130_000011_webhooks_notify;
+mod m20261130_000011_change_notices;
 
 pub struct Migrator;
 
@@ -31,7 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_officers::Migration),
             Box::new(m20261130_000009_optional_topic::Migration),
             Box::new(m20261130_000010_analytics_epoch::Migration),
-            Box::new(m20261130_000011_webhooks_notify::Migration),
+            Box::new(m20261130_000011_change_notices::Migration),
         ]
     }
 }

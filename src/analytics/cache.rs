@@ -13,7 +13,8 @@
 //! every write to rounds, workshops, administrations, good practices and the workshops of
 //! rounds raises in its own transaction (triggers of migration 10, so writes of other
 //! instances count too). A response is served from memory while the epoch is unchanged:
-//! one indexed look-up a request.
+//! one indexed look-up a request, or none while no change of the epoch can have gone
+//! unheard (PostgreSQL notifies every instance of each raise, `crate::base::changes`).
 
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -34,8 +35,14 @@ type Key = String;
 /// Entries by what they are about (a round, or the rounds of a trend), each with its key.
 type Entries<K, V> = Mutex<LruCache<K, (Key, Arc<V>)>>;
 
-/// A response's body and the analytics epoch it was made at.
-type Made = (i64, Arc<[u8]>);
+/// A response's body, the analytics epoch it was made at, and the generation of changes
+/// (`crate::base::changes`) at which that epoch was last read.
+#[derive(Debug, Clone)]
+struct Made {
+    epoch: i64,
+    body: Arc<[u8]>,
+    checked_at: Option<u64>,
+}
 
 /// Least recently used entries beyond the capacity are dropped.
 #[derive(Debug)]
@@ -92,30 +99,69 @@ impl AnalyticsCache {
     }
 
     /// The response `variant` of round `round_id` made at `epoch`, when this instance keeps
-    /// one.
-    pub fn response(&self, round_id: i32, variant: &str, epoch: i64) -> Option<Arc<[u8]>> {
-        let mut map = self
-            .responses
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let hit = match map.get(&(round_id, variant.to_owned())) {
-            Some((made_at, body)) if *made_at == epoch => Some(body.clone()),
+    /// one; it is then known to hold at `generation` too.
+    pub fn response(
+        &self,
+        round_id: i32,
+        variant: &str,
+        epoch: i64,
+        generation: Option<u64>,
+    ) -> Option<Arc<[u8]>> {
+        let mut map = self.lock_responses();
+        let hit = match map.get_mut(&(round_id, variant.to_owned())) {
+            Some(made) if made.epoch == epoch => {
+                made.checked_at = generation;
+                Some(made.body.clone())
+            }
             _ => None,
         };
-        let outcome = if hit.is_some() { "hit" } else { "miss" };
-        metrics::counter!("analytics_response_cache_total", "outcome" => outcome).increment(1);
+        count_response(hit.is_some());
         hit
     }
 
-    /// Keeps a settled round's response made at `epoch` (nothing when the cache is off).
-    pub fn keep_response(&self, round_id: i32, variant: String, epoch: i64, body: Arc<[u8]>) {
+    /// The response `variant` of round `round_id` when its epoch was read at `generation`:
+    /// no change can have happened since.
+    pub fn response_unchanged(
+        &self,
+        round_id: i32,
+        variant: &str,
+        generation: u64,
+    ) -> Option<Arc<[u8]>> {
+        let mut map = self.lock_responses();
+        let hit = match map.get(&(round_id, variant.to_owned())) {
+            Some(made) if made.checked_at == Some(generation) => Some(made.body.clone()),
+            _ => None,
+        };
+        if hit.is_some() {
+            count_response(true);
+        }
+        hit
+    }
+
+    /// Keeps a settled round's response made at `epoch`, read at `generation` (nothing
+    /// when the cache is off).
+    pub fn keep_response(
+        &self,
+        (round_id, variant): (i32, String),
+        epoch: i64,
+        generation: Option<u64>,
+        body: Arc<[u8]>,
+    ) {
         if self.capacity == 0 {
             return;
         }
+        let made = Made {
+            epoch,
+            body,
+            checked_at: generation,
+        };
+        self.lock_responses().insert((round_id, variant), made);
+    }
+
+    fn lock_responses(&self) -> std::sync::MutexGuard<'_, LruCache<(i32, String), Made>> {
         self.responses
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert((round_id, variant), (epoch, body));
     }
 
     pub fn report(&self, round_id: i32, key: &Key) -> Option<Arc<Figures>> {
@@ -167,4 +213,9 @@ fn keep<K: std::hash::Hash + Eq, V>(map: &Entries<K, V>, id: K, key: Key, value:
     map.lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .insert(id, (key, value));
+}
+
+fn count_response(hit: bool) {
+    let outcome = if hit { "hit" } else { "miss" };
+    metrics::counter!("analytics_response_cache_total", "outcome" => outcome).increment(1);
 }

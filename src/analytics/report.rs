@@ -15,7 +15,7 @@ use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
 use super::findings::{self, MinBase};
 use super::round_data::RoundData;
-use super::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
+use super::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use super::trends;
 use crate::base::error::ServiceError;
 use crate::domain::questionnaire::QuestionType;
@@ -98,8 +98,20 @@ pub async fn figures(
     previous: Option<&AskedRound>,
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
-    let data = RoundData::load(db, context.round.id).await?;
-    let rates = tables::reply_rates(db, context, &data, previous.map(|p| &p.round)).await?;
+    // The round and the one it is compared with: the same two reads each, sent together.
+    let (data, previous_data) = tokio::try_join!(RoundData::load(db, context.round.id), async {
+        match previous {
+            Some(previous) => RoundData::load(db, previous.round.id).await.map(Some),
+            None => Ok(None),
+        }
+    })?;
+    let rates = tables::reply_rates(
+        context,
+        &data,
+        previous
+            .zip(previous_data.as_ref())
+            .map(|(p, d)| PreviousRate::of(&p.round, d)),
+    );
     let mut tables = vec![ReportTable {
         number: 1,
         title: format!("Numbers of replies to the {}", context.round.title),
@@ -148,10 +160,9 @@ pub async fn figures(
             });
         }
     }
-    let comparison = match previous {
-        Some(previous) => Some(trends::trends(db, &[previous.clone(), context.into()]).await?),
-        None => None,
-    };
+    let comparison = previous
+        .zip(previous_data.as_ref())
+        .map(|(p, d)| trends::from_data(&[p.clone(), context.into()], &[d, &data]));
     let findings = write_findings(&tables, comparison.as_ref(), min);
     Ok(Figures { tables, findings })
 }

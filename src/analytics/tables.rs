@@ -2,9 +2,11 @@
 //! question's options (Table 2) and a yes/no question (Tables 3, 5 and 6), per workshop and
 //! in total, each share with its Wilson interval.
 
+use std::collections::HashMap;
+
 use entity::round;
 use entity::workshop::Scope;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -43,6 +45,38 @@ pub struct PreviousRate {
     pub rate: Share,
 }
 
+impl PreviousRate {
+    /// `round`'s rate: `replied` of `invited`.
+    pub fn new(round: &round::Model, replied: u64, invited: u64) -> Self {
+        let rate = Share::new(replied, invited);
+        Self {
+            round: round.into(),
+            base: rate.base,
+            rate,
+        }
+    }
+
+    /// `round`'s rate from its counted facts.
+    pub fn of(round: &round::Model, data: &RoundData) -> Self {
+        Self::new(
+            round,
+            data.replies.len() as u64,
+            data.invited.values().sum(),
+        )
+    }
+
+    /// `round`'s rate counted by the database.
+    pub async fn read(db: &impl ConnectionTrait, round: &round::Model) -> Result<Self, DbErr> {
+        let ids = [round.id];
+        let (invited, replied) = tokio::try_join!(
+            queries::invited_per_round(db, &ids),
+            queries::replied_per_round(db, &ids),
+        )?;
+        let count = |per_round: HashMap<i32, u64>| per_round.get(&round.id).copied().unwrap_or(0);
+        Ok(Self::new(round, count(replied), count(invited)))
+    }
+}
+
 /// Table 1: reply rates per workshop, per scope and in total, beside the previous round's.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReplyRates {
@@ -56,12 +90,11 @@ pub struct ReplyRates {
 }
 
 /// `previous`: the round the report compares with, when there is one.
-pub async fn reply_rates(
-    db: &impl ConnectionTrait,
+pub fn reply_rates(
     context: &RoundContext,
     data: &RoundData,
-    previous: Option<&round::Model>,
-) -> Result<ReplyRates, ServiceError> {
+    previous: Option<PreviousRate>,
+) -> ReplyRates {
     let invited = &data.invited;
     let replied = data.replied_per_workshop();
     let rows: Vec<RateRow> = context
@@ -98,30 +131,13 @@ pub async fn reply_rates(
         })
         .collect();
     let total = sum(&mut rows.iter());
-    let previous = match previous {
-        Some(previous) => {
-            let ids = [previous.id];
-            let invited = queries::invited_per_round(db, &ids).await?;
-            let replied = queries::replied_per_round(db, &ids).await?;
-            let rate = Share::new(
-                replied.get(&previous.id).copied().unwrap_or_default(),
-                invited.get(&previous.id).copied().unwrap_or_default(),
-            );
-            Some(PreviousRate {
-                round: previous.into(),
-                base: rate.base,
-                rate,
-            })
-        }
-        None => None,
-    };
-    Ok(ReplyRates {
+    ReplyRates {
         round: (&context.round).into(),
         rows,
         subtotals,
         total,
         previous,
-    })
+    }
 }
 
 // ----- Table 2 -----

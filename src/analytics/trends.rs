@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::context::{AskedRound, OptionRef, RoundRef, option_refs};
 use super::queries;
+use super::round_data::RoundData;
 use super::stats::Share;
 use crate::base::error::ServiceError;
 use crate::domain::FiscalYear;
@@ -64,41 +65,87 @@ pub async fn rounds_between(
         .await?)
 }
 
-/// The trends over `asked` rounds, oldest first, computed afresh.
+/// The trends over `asked` rounds, oldest first, computed afresh by the database: four
+/// aggregates over the rounds, sent together (each on its own connection when `db` is the
+/// pool).
 pub async fn trends(
     db: &impl ConnectionTrait,
     asked: &[AskedRound],
 ) -> Result<Trends, ServiceError> {
-    let rounds: Vec<&round::Model> = asked.iter().map(|a| &a.round).collect();
-    let ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
-    let invited = queries::invited_per_round(db, &ids).await?;
-    let replied = queries::replied_per_round(db, &ids).await?;
+    let ids: Vec<i32> = asked.iter().map(|a| a.round.id).collect();
+    let (invited, replied, answered, chosen) = tokio::try_join!(
+        queries::invited_per_round(db, &ids),
+        queries::replied_per_round(db, &ids),
+        queries::answered_by_question(db, &ids),
+        queries::options_by_question(db, &ids),
+    )?;
     let counts = Counts {
-        answered: queries::answered_by_question(db, &ids).await?,
-        chosen: queries::options_by_question(db, &ids).await?,
+        invited,
+        replied,
+        answered,
+        chosen,
     };
+    Ok(assemble(asked, &counts))
+}
+
+/// The trends over `asked` rounds from each round's counted facts (`data`, in the same
+/// order): what a report compares its round with.
+pub fn from_data(asked: &[AskedRound], data: &[&RoundData]) -> Trends {
+    let mut counts = Counts::default();
+    for (round, data) in asked.iter().zip(data) {
+        let id = round.round.id;
+        counts.invited.insert(id, data.invited.values().sum());
+        counts.replied.insert(id, data.replies.len() as u64);
+        for question in &round.questions {
+            let answered = data.answered(&question.code).into_values().fold(
+                queries::Answered::default(),
+                |total, a| queries::Answered {
+                    answered: total.answered + a.answered,
+                    yes: total.yes + a.yes,
+                },
+            );
+            counts
+                .answered
+                .insert((id, question.code.clone()), answered);
+            for ((_, option), n) in data.option_counts(&question.code) {
+                *counts
+                    .chosen
+                    .entry((id, question.code.clone(), option))
+                    .or_default() += n;
+            }
+        }
+    }
+    assemble(asked, &counts)
+}
+
+fn assemble(asked: &[AskedRound], counts: &Counts) -> Trends {
     let questions = merged_questions(asked)
         .into_iter()
         .filter(|q| q.question_type != QuestionType::Text)
-        .map(|question| question_trend(asked, &counts, question))
+        .map(|question| question_trend(asked, counts, question))
         .collect();
-    Ok(Trends {
-        rounds: rounds.iter().map(|r| RoundRef::from(*r)).collect(),
-        reply_rate: rounds
+    let count = |per_round: &HashMap<i32, u64>, id: i32| per_round.get(&id).copied().unwrap_or(0);
+    Trends {
+        rounds: asked.iter().map(|a| RoundRef::from(&a.round)).collect(),
+        reply_rate: asked
             .iter()
-            .map(|r| {
+            .map(|a| {
                 Share::new(
-                    replied.get(&r.id).copied().unwrap_or_default(),
-                    invited.get(&r.id).copied().unwrap_or_default(),
+                    count(&counts.replied, a.round.id),
+                    count(&counts.invited, a.round.id),
                 )
             })
             .collect(),
         questions,
-    })
+    }
 }
 
-/// Answers per round and question, and choices per round, question and option.
+/// Invited and replied per round, answers per round and question, and choices per round,
+/// question and option.
+#[derive(Default)]
 struct Counts {
+    invited: HashMap<i32, u64>,
+    replied: HashMap<i32, u64>,
     answered: HashMap<(i32, String), queries::Answered>,
     chosen: HashMap<(i32, String, String), u64>,
 }

@@ -3,6 +3,7 @@
 //! text search and the claim of due queue rows. Nothing here knows a use case, and nothing
 //! here imports a module above it (see `tests/api/layout.rs`).
 
+pub mod changes;
 pub mod clock;
 pub mod error;
 pub mod listing;

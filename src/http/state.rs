@@ -4,7 +4,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::findings::MinBase;
+use crate::base::changes::Changes;
 use crate::mail::MailContext;
+use crate::services::api_keys::KeyCache;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::replies::submit::Context;
 use crate::services::reports::Caches;
@@ -26,6 +28,10 @@ pub struct AppState {
     pub webhook_policy: TargetPolicy,
     /// The active webhook endpoints, kept in memory.
     pub webhooks: Directory,
+    /// Active API keys, kept in memory.
+    pub keys: KeyCache,
+    /// Whether what is kept in memory still holds.
+    pub changes: Changes,
 }
 
 impl AppState {

@@ -290,11 +290,16 @@ async fn get_report(
         ReportFormat::Csv => format!("csv:{number}"),
         ReportFormat::Xlsx => "xlsx".to_owned(),
     };
-    // A settled round's response is served from memory while the analytics epoch holds.
-    let stamp = reports::stamp(&state.db, *id).await?;
+    // A settled round's response is served from memory while the analytics epoch holds:
+    // read in one look-up, or known unchanged while every change is heard.
     let cache = &state.analytics_cache;
+    let generation = state.changes.generation_across_processes();
+    if let Some(body) = generation.and_then(|g| cache.response_unchanged(*id, &variant, g)) {
+        return Ok(report_response(format, *id, body.to_vec(), true));
+    }
+    let stamp = reports::stamp(&state.db, *id).await?;
     if stamp.closed
-        && let Some(body) = cache.response(*id, &variant, stamp.epoch)
+        && let Some(body) = cache.response(*id, &variant, stamp.epoch, generation)
     {
         return Ok(report_response(format, *id, body.to_vec(), true));
     }
@@ -320,7 +325,7 @@ async fn get_report(
         ReportFormat::Xlsx => table_sheet::report_xlsx(&report)?,
     };
     if settled {
-        cache.keep_response(*id, variant, stamp.epoch, body.clone().into());
+        cache.keep_response((*id, variant), stamp.epoch, generation, body.clone().into());
     }
     Ok(report_response(format, *id, body, report.is_final))
 }

@@ -191,7 +191,6 @@ async fn create_webhook(
     let (input, secret) = request.parse(&state.webhook_policy, true)?;
     let secret = secret.unwrap_or_else(signature::new_secret);
     let created = service::create(&state.db, &caller.actor(), input, secret).await?;
-    state.webhooks.forget();
     let secret = created.secret.clone();
     Ok(carrying_secret(responses::created(
         format!("/v1/webhooks/{}", created.id),
@@ -236,7 +235,6 @@ async fn replace_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let (input, _) = request.parse(&state.webhook_policy, false)?;
     let updated = service::update(&state.db, &caller.actor(), *id, input, &precondition).await?;
-    state.webhooks.forget();
     Ok(tagged(updated.entity_tag(), &Webhook::from(updated)))
 }
 
@@ -255,7 +253,6 @@ async fn delete_webhook(
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     service::delete(&state.db, &caller.actor(), *id, &precondition).await?;
-    state.webhooks.forget();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,6 +1,8 @@
 //! API keys: created once with their secret shown once, stored as a SHA-256 digest.
 
-use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use entity::api_key::{self, Role};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -11,6 +13,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Actor, Change};
+use crate::base::changes::Changes;
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
@@ -70,31 +73,81 @@ pub async fn create(
     Ok(IssuedKey { key, secret })
 }
 
-/// The active key with this secret, if any.
+/// The active keys this instance has seen, by digest, each with the generation of changes
+/// it was read at (`crate::base::changes`): used only while no key was created, changed or
+/// revoked anywhere since, and only on PostgreSQL (the command line may revoke a key in the
+/// SQLite file beside the running service). Unknown secrets are never kept.
+#[derive(Debug, Clone)]
+pub struct KeyCache {
+    changes: Changes,
+    kept: Arc<Mutex<HashMap<String, (u64, api_key::Model)>>>,
+}
+
+impl KeyCache {
+    pub fn new(changes: Changes) -> Self {
+        Self {
+            changes,
+            kept: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, api_key::Model)>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, digest: &str, generation: u64) -> Option<api_key::Model> {
+        let mut kept = self.lock();
+        match kept.get(digest) {
+            Some((at, key)) if *at == generation => Some(key.clone()),
+            Some(_) => {
+                kept.clear(); // every copy is older: read each key again
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+/// The active key with this secret, if any: from `cache` when it holds, else read.
 pub async fn authenticate(
     db: &DatabaseConnection,
+    cache: &KeyCache,
     secret: &str,
 ) -> Result<Option<api_key::Model>, ServiceError> {
-    let Some(key) = api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(digest(secret)))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
+    let digest = digest(secret);
+    let generation = cache.changes.generation_across_processes();
+    let kept = generation.and_then(|g| cache.get(&digest, g));
+    let mut key = match kept {
+        Some(key) => key,
+        None => {
+            let Some(key) = api_key::Entity::find()
+                .filter(api_key::Column::KeyHash.eq(&digest))
+                .filter(api_key::Column::RevokedAt.is_null())
+                .one(db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            key
+        }
     };
+    let at = now();
     let stale = key
         .last_used_at
-        .is_none_or(|at| Utc::now() - at > LAST_USED_RESOLUTION);
+        .is_none_or(|used| at - used > LAST_USED_RESOLUTION);
     if stale {
         api_key::Entity::update_many()
             .col_expr(
                 api_key::Column::LastUsedAt,
-                sea_orm::sea_query::Expr::value(now()),
+                sea_orm::sea_query::Expr::value(at),
             )
             .filter(api_key::Column::Id.eq(key.id))
             .exec(db)
             .await?;
+        key.last_used_at = Some(at);
+    }
+    if let Some(generation) = generation {
+        cache.lock().insert(digest, (generation, key.clone()));
     }
     Ok(Some(key))
 }

@@ -14,7 +14,7 @@ use crate::analytics::cross_tab::{self, CrossTab};
 use crate::analytics::findings::MinBase;
 use crate::analytics::report::{self, Figures, Headline, Report};
 use crate::analytics::round_data::RoundData;
-use crate::analytics::tables::{self, ChoiceTable, ReplyRates, YesNoTable};
+use crate::analytics::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use crate::analytics::trends::{self, Trends};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
@@ -81,9 +81,12 @@ pub async fn reply_rates(
     round_id: i32,
 ) -> Result<Answer<ReplyRates>, ServiceError> {
     let context = context(db, questions, round_id).await?;
-    let previous = records::previous(db, &context.round).await?;
+    let previous = match records::previous(db, &context.round).await? {
+        Some(previous) => Some(PreviousRate::read(db, &previous).await?),
+        None => None,
+    };
     let data = RoundData::load(db, round_id).await?;
-    let rates = tables::reply_rates(db, &context, &data, previous.as_ref()).await?;
+    let rates = tables::reply_rates(&context, &data, previous);
     Ok(answer(&context, rates))
 }
 

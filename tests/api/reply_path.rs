@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use entity::webhook_delivery;
+use followup::base::changes::Changes;
 use followup::domain::answers::AnswerInput;
 use followup::services::questionnaires::QuestionCache;
 use followup::services::replies::submit::{self, Context};
@@ -35,15 +36,15 @@ async fn open_link(app: &TestApp) -> String {
     app.link(setup.invitation_of("MY")).await
 }
 
-/// Waits (at most 10 s) until `directory` keeps endpoints in memory.
-async fn until_in_use(directory: &Directory) {
+/// Waits (at most 10 s) until every change is heard, so copies are used.
+async fn until_heard(changes: &Changes) {
     for _ in 0..100 {
-        if directory.in_use() {
+        if changes.heard() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the webhook directory never listened for changes");
+    panic!("never listened for changes");
 }
 
 async fn a_revision_runs_eight_statements(backend: Backend) {
@@ -56,9 +57,10 @@ async fn a_revision_runs_eight_statements(backend: Backend) {
     let seen = statements.clone();
     db.set_metric_callback(move |info| seen.lock().unwrap().push(info.statement.sql.clone()));
     let questions = QuestionCache::default();
-    let webhooks = Directory::new(db.get_database_backend());
-    webhooks.listen(&db);
-    until_in_use(&webhooks).await;
+    let changes = Changes::new(db.get_database_backend());
+    changes.listen(&db);
+    until_heard(&changes).await;
+    let webhooks = Directory::new(changes);
     let context = Context {
         mail: &app.mail,
         questions: &questions,
@@ -133,7 +135,9 @@ async fn an_endpoint_registered_after_replies_began_gets_the_next_revision(backe
 async fn revise_until(app: &TestApp, token: &str, wanted: impl Fn(u64, u64) -> bool) {
     for pass in 0..50 {
         let before = revised_deliveries(app).await;
-        app.respond(token, &answers(pass % 2 == 0)).await.expect(200);
+        app.respond(token, &answers(pass % 2 == 0))
+            .await
+            .expect(200);
         if wanted(before, revised_deliveries(app).await) {
             return;
         }

@@ -116,7 +116,11 @@ async fn write_reply(
         }
         current = current_reply(db, invitation.id).await?;
     }
-    Err(anyhow::anyhow!("reply {} changed while its invitation was locked", invitation.id).into())
+    Err(anyhow::anyhow!(
+        "reply {} changed while its invitation was locked",
+        invitation.id
+    )
+    .into())
 }
 
 /// The next revision of `reply`, unless its revision moved since it was read.

@@ -1,0 +1,118 @@
+//! What an instance keeps in memory about tables that other instances may write: the
+//! active webhook endpoints, API keys, and whether a kept report response still holds.
+//! Such a copy is used only while this instance is sure to hear of every change: each is
+//! kept with the generation it was read at, and the generation is raised whenever one of
+//! those tables may have changed.
+//!
+//! On PostgreSQL, statement triggers send `NOTIFY followup_changes` with every write to
+//! `webhooks`, to `api_keys` (but for the last-use time) and to `analytics_epoch` (itself
+//! raised by every write a closed round's report depends on), delivered at commit to every
+//! instance's `LISTEN` connection (migration `m20261130_000011_change_notices`). While that
+//! connection is down (at start, or PostgreSQL restarting) no copy is used, and the
+//! generation is raised once it is back, as notices may have been missed meanwhile. A
+//! change made on another instance reaches this one when its notice arrives, milliseconds
+//! after its commit. SQLite serves one embedded instance, whose own writes (raised by
+//! [`Changes::changed`]) are all there is to hear of the webhooks; API keys and reports are
+//! not kept on SQLite, as the command line may write them beside the running service.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+
+/// The channel the triggers notify.
+pub const CHANNEL: &str = "followup_changes";
+
+/// How long the listener waits before connecting again after losing its connection.
+const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// This instance's view of changes; clones share it.
+#[derive(Debug, Clone)]
+pub struct Changes {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Whether other processes' changes are heard at all (PostgreSQL).
+    listens: bool,
+    generation: AtomicU64,
+    /// Whether copies may be used: always on SQLite, while listening on PostgreSQL.
+    heard: AtomicBool,
+}
+
+impl Changes {
+    /// Changes of a database on `backend`: on PostgreSQL heard only once
+    /// [`Changes::listen`] has connected.
+    pub fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                listens: backend == DatabaseBackend::Postgres,
+                generation: AtomicU64::new(0),
+                heard: AtomicBool::new(backend != DatabaseBackend::Postgres),
+            }),
+        }
+    }
+
+    /// The current generation, when every change is heard; `None` while copies must not
+    /// be used. A copy read after taking the generation is good while it stays the same.
+    pub fn generation(&self) -> Option<u64> {
+        let generation = self.inner.generation.load(Ordering::Acquire);
+        self.inner
+            .heard
+            .load(Ordering::Acquire)
+            .then_some(generation)
+    }
+
+    /// The current generation when changes made by other processes are heard too: on
+    /// PostgreSQL while listening; never on SQLite, whose file the command line may write
+    /// while the service runs (a key revoked there must stop working at once).
+    pub fn generation_across_processes(&self) -> Option<u64> {
+        self.generation().filter(|_| self.inner.listens)
+    }
+
+    /// Whether copies are used (on PostgreSQL, only while listening).
+    pub fn heard(&self) -> bool {
+        self.inner.heard.load(Ordering::Acquire)
+    }
+
+    /// This instance wrote one of the tables: every copy is read again.
+    pub fn changed(&self) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// On PostgreSQL, listens for changes made by any instance until the runtime stops,
+    /// connecting again whenever the connection is lost. Nothing to do on SQLite.
+    pub fn listen(&self, db: &DatabaseConnection) {
+        if db.get_database_backend() != DatabaseBackend::Postgres {
+            return;
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let changes = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = changes.listen_once(&pool).await {
+                    tracing::warn!(%error, "not listening for changes: copies kept in memory are not used");
+                }
+                changes.inner.heard.store(false, Ordering::Release);
+                changes.changed();
+                tokio::time::sleep(RECONNECT_DELAY).await;
+            }
+        });
+    }
+
+    /// One connection's life: heard from `LISTEN` until the connection is lost.
+    async fn listen_once(&self, pool: &sea_orm::sqlx::PgPool) -> Result<(), sea_orm::sqlx::Error> {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        self.changed();
+        self.inner.heard.store(true, Ordering::Release);
+        // `try_recv` answers `None` when the connection was lost.
+        while listener.try_recv().await?.is_some() {
+            self.changed();
+        }
+        Ok(())
+    }
+}
