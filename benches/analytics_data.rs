@@ -1,6 +1,8 @@
-//! Generates the analytics benchmark's data on PostgreSQL: 10 closed rounds, each with 50
-//! workshops of 40 participants (20,000 invitations) and about 70% replies (14,000), with
-//! answers to the default questionnaire. Prints the id of the newest round.
+//! Generates the analytics benchmark's data on PostgreSQL: `BENCH_ROUNDS` rounds (10 by
+//! default), each with 50 workshops of 40 participants (2,000 invitations a round) and
+//! about 70% replies, with answers to the default questionnaire. Every round but the newest
+//! is closed; the newest is open, as the round an office follows while replies come in.
+//! Prints the id of the newest round.
 //!
 //! Run by `scripts/bench-analytics.sh`; `BENCH_DATABASE_URL` names the database to fill.
 
@@ -15,7 +17,6 @@ use entity::{
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-const ROUNDS: i32 = 10;
 const WORKSHOPS: usize = 50;
 const PARTICIPANTS: usize = 40;
 const OPTIONS: [&str; 6] = [
@@ -51,6 +52,7 @@ where
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let url = std::env::var("BENCH_DATABASE_URL")?;
+    let rounds: i32 = std::env::var("BENCH_ROUNDS").map_or(Ok(10), |n| n.parse())?;
     let db = followup::db::connect(&followup::config::DatabaseSettings::new(url.into())).await?;
     followup::startup::prepare_database(&db).await?;
     let administrations: Vec<i32> = administration::Entity::find()
@@ -62,14 +64,19 @@ async fn main() -> anyhow::Result<()> {
     let now = Utc::now();
     let mut newest = 0;
     let mut counter = 0u64;
-    for number in 1..=ROUNDS {
+    for number in 1..=rounds {
+        let open = number == rounds;
         let year = 2009 + number;
         let round = round::ActiveModel {
             title: Set(format!("Survey {}", year + 1)),
             round_number: Set(number),
             fiscal_year: Set(year),
             questionnaire_id: Set(1),
-            state: Set(RoundState::Closed),
+            state: Set(if open {
+                RoundState::Open
+            } else {
+                RoundState::Closed
+            }),
             open_offset_months: Set(6),
             reply_window_days: Set(21),
             reminder_offsets_days: Set(serde_json::json!([7, 2])),
@@ -77,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
             updated_at: Set(now),
             scheduled_at: Set(Some(now)),
             opened_at: Set(Some(now)),
-            closed_at: Set(Some(now)),
+            closed_at: Set((!open).then_some(now)),
             ..Default::default()
         }
         .insert(&db)

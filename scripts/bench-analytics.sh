@@ -1,66 +1,108 @@
 #!/usr/bin/env bash
-# Analytics under load: 10 rounds x 50 workshops x 40 participants (20,000 invitations,
-# about 14,000 replies) on PostgreSQL, then the round report and the 10-round trends under
-# concurrent load with wrk on 127.0.0.1 against a release build. Prints p50/p99 latency and
-# requests per second: first as served (closed rounds' figures kept in memory), then with
-# that cache off, every request computed in the database. Tune with BENCH_CONNECTIONS and
-# BENCH_SECONDS; BENCH_REUSE=1 keeps the data of an earlier run.
+# Analytics under load against a release build, with wrk on 127.0.0.1, on PostgreSQL. Two
+# data sets (benches/analytics_data.rs), rounds of 50 workshops x 40 participants (2,000
+# invitations, about 1,400 replies each): "10 rounds" (rounds 1 to 9 closed, round 10 open,
+# the round an office follows while replies come in) and "2 rounds" (round 1 closed, round
+# 2 open). Prints p50/p99 latency and requests per second of:
+#  - the newest closed round's report, served from memory (JSON and HTML), 8 clients;
+#  - the open round's report, its figures computed afresh on every request (an open round's
+#    are never kept; the closed round it is compared with has its counted facts kept),
+#    1 and 8 clients, on both data sets side by side: the ratio is how the cost grows with
+#    the rest of the database;
+#  - the trends over all 10 rounds (the open one among them, so computed on every request:
+#    the closed rounds' facts from memory, the open round's read), 1 and 8 clients;
+#  - the same reads with nothing kept in memory (FOLLOWUP_ANALYTICS_CACHE_ROUNDS=0).
+# Tune with BENCH_CONNECTIONS and BENCH_SECONDS; BENCH_REUSE=1 keeps the data of an earlier
+# run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 server=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
-database="$server/followup_bench_analytics"
 connections=${BENCH_CONNECTIONS:-8}
 seconds=${BENCH_SECONDS:-15}
 
 cargo build --quiet --release --bin followup
-if [ "${BENCH_REUSE:-0}" = 1 ] && round=$(psql "$database" -tAc 'SELECT max(id) FROM rounds' 2>/dev/null) && [ -n "$round" ]; then
-  echo "reusing the data of an earlier run; newest round id $round"
-else
-  psql "$server/postgres" -qc 'DROP DATABASE IF EXISTS followup_bench_analytics WITH (FORCE)'
-  psql "$server/postgres" -qc 'CREATE DATABASE followup_bench_analytics'
-  started=$(date +%s)
-  round=$(BENCH_DATABASE_URL="$database" cargo bench --quiet --bench analytics_data)
-  echo "generated the data in $(( $(date +%s) - started )) s; newest round id $round"
-fi
+
+# Fills database $1 with $2 rounds (unless BENCH_REUSE=1 finds it filled); prints the id of
+# its newest round.
+data_set() {
+  local name=$1 rounds=$2 newest
+  if [ "${BENCH_REUSE:-0}" = 1 ] && newest=$(psql "$server/$name" -tAc "SELECT max(id) FROM rounds WHERE state = 'open'" 2>/dev/null) && [ -n "$newest" ]; then
+    echo "$name: reusing the data of an earlier run; open round id $newest" >&2
+  else
+    psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" 2>/dev/null
+    psql "$server/postgres" -qc "CREATE DATABASE $name"
+    local started
+    started=$(date +%s)
+    newest=$(BENCH_DATABASE_URL="$server/$name" BENCH_ROUNDS=$rounds cargo bench --quiet --bench analytics_data 2>/dev/null | tail -n 1)
+    echo "$name: generated $rounds rounds in $(( $(date +%s) - started )) s; open round id $newest" >&2
+  fi
+  echo "$newest"
+}
+open10=$(data_set followup_bench_analytics 10)
+open2=$(data_set followup_bench_analytics_2 2)
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export DATABASE_URL="$database" BIND="127.0.0.1:$port" DATA_DIR="$work" LOG_LEVEL=warn FOLLOWUP_BACKGROUND_JOBS=false
-key=$(target/release/followup keys create --role viewer --name bench)
+export BIND="127.0.0.1:$port" DATA_DIR="$work" LOG_LEVEL=warn FOLLOWUP_BACKGROUND_JOBS=false
 pid=
-stop_service() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; }
+stop_service() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi; }
 trap 'stop_service; rm -rf "$work"' EXIT
-start_service() { # $1: closed rounds kept in memory
+start_service() { # $1: database, $2: closed rounds kept in memory; sets key
   stop_service
-  FOLLOWUP_ANALYTICS_CACHE_ROUNDS=$1 target/release/followup serve >>"$work/service.log" 2>&1 &
+  export DATABASE_URL="$server/$1"
+  key=$(target/release/followup keys create --role viewer --name bench 2>/dev/null | grep -o 'fu_[A-Za-z0-9]*')
+  FOLLOWUP_ANALYTICS_CACHE_ROUNDS=$2 target/release/followup serve >>"$work/service.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
   echo "the service did not start:" >&2; cat "$work/service.log" >&2; exit 1
 }
 
-measure() { # name path connections
-  local name=$1 path=$2 conns=$3
+measure() { # name path connections; prints the line, keeps the p50 in $work/<name>
+  local name=$1 path=$2 conns=$3 out
   curl -fsS -o /dev/null -H "Authorization: Bearer $key" "http://127.0.0.1:$port$path"
-  local out
   out=$(wrk -t"$(( conns < 2 ? conns : 2 ))" -c"$conns" -d"${seconds}s" --latency -H "Authorization: Bearer $key" "http://127.0.0.1:$port$path")
+  if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; echo "some requests failed" >&2; exit 1; fi
   local p50 p99 rps
   p50=$(awk '$1=="50%"{print $2}' <<<"$out")
   p99=$(awk '$1=="99%"{print $2}' <<<"$out")
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
-  printf '%-44s p50 %-9s p99 %-9s %8s req/s (%s connections, %s s)\n' "$name" "$p50" "$p99" "$rps" "$conns" "$seconds"
+  printf '%-58s p50 %-9s p99 %-9s %8s req/s (%s connections, %s s)\n' "$name" "$p50" "$p99" "$rps" "$conns" "$seconds"
+  echo "$p50" >"$work/$(tr -c 'a-z0-9' '_' <<<"$name")"
 }
+p50_of() { cat "$work/$(tr -c 'a-z0-9' '_' <<<"$1")"; }
+ms() { python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2]) if v.endswith('ms') else float(v[:-2])/1000 if v.endswith('us') else float(v[:-1])*1000)" "$1"; }
 
-echo "closed rounds' figures kept in memory (the default):"
-start_service 64
-measure "round report (JSON)" "/v1/rounds/$round/report" "$connections"
-measure "round report (HTML)" "/v1/rounds/$round/report?format=html" "$connections"
-measure "trends over 10 rounds" "/v1/trends" "$connections"
-echo "every request computed afresh in the database (cache off):"
-start_service 0
-measure "round report (JSON), one client" "/v1/rounds/$round/report" 1
-measure "trends over 10 rounds, one client" "/v1/trends" 1
-measure "round report (JSON)" "/v1/rounds/$round/report" "$connections"
-measure "trends over 10 rounds" "/v1/trends" "$connections"
+echo "== 10 rounds stored (as served: closed rounds kept in memory)"
+start_service followup_bench_analytics 64
+closed10=$((open10 - 1))
+measure "closed round's report (JSON), from memory" "/v1/rounds/$closed10/report" "$connections"
+measure "closed round's report (HTML), from memory" "/v1/rounds/$closed10/report?format=html" "$connections"
+measure "open round's report (JSON), afresh, 1 client" "/v1/rounds/$open10/report" 1
+measure "open round's report (JSON), afresh" "/v1/rounds/$open10/report" "$connections"
+measure "trends over 10 rounds (one open), afresh, 1 client" "/v1/trends" 1
+measure "trends over 10 rounds (one open), afresh" "/v1/trends" "$connections"
+
+echo "== 2 rounds stored (as served)"
+start_service followup_bench_analytics_2 64
+measure "2 rounds: open round's report (JSON), afresh, 1 client" "/v1/rounds/$open2/report" 1
+
+echo "== 10 rounds stored, nothing kept in memory (every count read from the database)"
+start_service followup_bench_analytics 0
+measure "no cache: open round's report (JSON), 1 client" "/v1/rounds/$open10/report" 1
+measure "no cache: open round's report (JSON)" "/v1/rounds/$open10/report" "$connections"
+measure "no cache: trends over 10 rounds, 1 client" "/v1/trends" 1
+measure "no cache: trends over 10 rounds" "/v1/trends" "$connections"
+
+echo "== 2 rounds stored, nothing kept in memory"
+start_service followup_bench_analytics_2 0
+measure "2 rounds, no cache: open round's report (JSON), 1 client" "/v1/rounds/$open2/report" 1
+
+ten=$(ms "$(p50_of "open round's report (JSON), afresh, 1 client")")
+two=$(ms "$(p50_of "2 rounds: open round's report (JSON), afresh, 1 client")")
+ten_cold=$(ms "$(p50_of "no cache: open round's report (JSON), 1 client")")
+two_cold=$(ms "$(p50_of "2 rounds, no cache: open round's report (JSON), 1 client")")
+python3 -c "import sys; t, w, tc, wc = map(float, sys.argv[1:]); print(f'growth: the open round\'s report with 10 rounds stored takes {t / w:.2f}x its time with 2 rounds stored (p50 {t:.2f} vs {w:.2f} ms); with nothing kept {tc / wc:.2f}x ({tc:.2f} vs {wc:.2f} ms)')" \
+  "$ten" "$two" "$ten_cold" "$two_cold"

@@ -22,10 +22,11 @@ use std::sync::{Arc, Mutex};
 use entity::administration;
 use entity::round::{self, RoundState};
 use hashlink::LruCache;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 
 use super::context::RoundContext;
 use super::report::Figures;
+use super::round_data::RoundData;
 use super::trends::Trends;
 use crate::base::error::ServiceError;
 
@@ -47,6 +48,9 @@ struct Made {
 /// Least recently used entries beyond the capacity are dropped.
 #[derive(Debug)]
 pub struct AnalyticsCache {
+    /// The counted facts of closed rounds: what their reports and the trends over them, and
+    /// the reports of the rounds after them, are computed from.
+    facts: Entries<i32, RoundData>,
     reports: Entries<i32, Figures>,
     trends: Entries<Vec<i32>, Trends>,
     /// Whole responses by round and variant (`json`, `html`, `csv:4`, `xlsx`), with the
@@ -60,11 +64,50 @@ impl AnalyticsCache {
     /// nothing.
     pub fn new(rounds: usize) -> Self {
         Self {
+            facts: Mutex::new(LruCache::new(rounds.max(1))),
             reports: Mutex::new(LruCache::new(rounds.max(1))),
             trends: Mutex::new(LruCache::new(rounds.max(1))),
             responses: Mutex::new(LruCache::new(rounds.max(1) * 4)),
             capacity: rounds,
         }
+    }
+
+    /// The analytics epoch, for [`AnalyticsCache::round_data`]: one primary-key look-up.
+    pub async fn epoch(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        let query = Query::select()
+            .column(Alias::new("value"))
+            .from(Alias::new("analytics_epoch"))
+            .and_where(Expr::col(Alias::new("id")).eq(1))
+            .to_owned();
+        let row = db.query_one(&query).await?;
+        row.map_or(Ok(0), |row| row.try_get("", "value"))
+    }
+
+    /// Whether anything is kept.
+    pub fn is_on(&self) -> bool {
+        self.capacity > 0
+    }
+
+    /// The counted facts of `round`: kept when it is closed (they no longer change, but
+    /// for a hand-written change, which comes with a new analytics `epoch` as a repair
+    /// would), else read.
+    pub async fn round_data(
+        &self,
+        db: &impl ConnectionTrait,
+        round: &round::Model,
+        epoch: i64,
+    ) -> Result<Arc<RoundData>, DbErr> {
+        let closed = self.capacity > 0 && round.state == RoundState::Closed;
+        let key = key_of(&[&round.closed_at, &epoch]);
+        if closed && let Some(data) = lookup(&self.facts, &round.id, &key) {
+            return Ok(data);
+        }
+        let data = Arc::new(RoundData::load(db, round.id).await?);
+        if closed {
+            keep(&self.facts, round.id, key, data.clone());
+        }
+        Ok(data)
     }
 
     /// The key of a round's figures, or `None` when they may still change: the round or the

@@ -11,10 +11,10 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Order};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::cache::AnalyticsCache;
 use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
 use super::findings::{self, MinBase};
-use super::round_data::RoundData;
 use super::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use super::trends;
 use crate::base::error::ServiceError;
@@ -90,26 +90,30 @@ pub struct Figures {
     pub findings: Vec<String>,
 }
 
-/// The tables and findings of a round, computed afresh; `previous` is the round it is
-/// compared with, when there is one; findings give shares of a base under `min` as counts.
+/// The tables and findings of a round, computed afresh from the counted facts of the round
+/// and of the one it is compared with (`previous`, when there is one; a closed round's
+/// facts may come from `kept`); findings give shares of a base under `min` as counts.
 pub async fn figures(
     db: &impl ConnectionTrait,
-    context: &RoundContext,
-    previous: Option<&AskedRound>,
+    (context, previous): (&RoundContext, Option<&AskedRound>),
+    kept: &AnalyticsCache,
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
-    // The round and the one it is compared with: the same two reads each, sent together.
-    let (data, previous_data) = tokio::try_join!(RoundData::load(db, context.round.id), async {
-        match previous {
-            Some(previous) => RoundData::load(db, previous.round.id).await.map(Some),
-            None => Ok(None),
-        }
-    })?;
+    // The round and the one it is compared with, read together.
+    let epoch = AnalyticsCache::epoch(db).await?;
+    let (data, previous_data) =
+        tokio::try_join!(kept.round_data(db, &context.round, epoch), async {
+            match previous {
+                Some(previous) => kept.round_data(db, &previous.round, epoch).await.map(Some),
+                None => Ok(None),
+            }
+        })?;
+    let previous_data = previous_data.as_deref();
     let rates = tables::reply_rates(
         context,
         &data,
         previous
-            .zip(previous_data.as_ref())
+            .zip(previous_data)
             .map(|(p, d)| PreviousRate::of(&p.round, d)),
     );
     let mut tables = vec![ReportTable {
@@ -161,7 +165,7 @@ pub async fn figures(
         }
     }
     let comparison = previous
-        .zip(previous_data.as_ref())
+        .zip(previous_data)
         .map(|(p, d)| trends::from_data(&[p.clone(), context.into()], &[d, &data]));
     let findings = write_findings(&tables, comparison.as_ref(), min);
     Ok(Figures { tables, findings })

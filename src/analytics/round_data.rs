@@ -142,7 +142,11 @@ impl RoundData {
             administration,
             ..ReplyFacts::default()
         };
-        for answer in answers.unwrap_or_default().split(',').filter(|a| !a.is_empty()) {
+        for answer in answers
+            .unwrap_or_default()
+            .split(',')
+            .filter(|a| !a.is_empty())
+        {
             let (question, value) = answer.split_once('=').unwrap_or((answer, ""));
             let value = match value {
                 "1" => Some(true),
@@ -153,7 +157,11 @@ impl RoundData {
                 .answers
                 .push((position(&mut self.questions, question), value));
         }
-        for choice in choices.unwrap_or_default().split(',').filter(|c| !c.is_empty()) {
+        for choice in choices
+            .unwrap_or_default()
+            .split(',')
+            .filter(|c| !c.is_empty())
+        {
             let (question, option) = choice.split_once(':').unwrap_or((choice, ""));
             let question = position(&mut self.questions, question);
             let option = match self

@@ -170,7 +170,8 @@ async fn figures(
     if let Some(figures) = key.as_ref().and_then(|k| cache.report(context.round.id, k)) {
         return Ok((figures, settled));
     }
-    let figures = Arc::new(report::figures(db, context, previous.as_ref(), caches.min_base).await?);
+    let compared = (context, previous.as_ref());
+    let figures = Arc::new(report::figures(db, compared, cache, caches.min_base).await?);
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
@@ -239,7 +240,8 @@ pub async fn headline(
 ) -> Result<Headline, ServiceError> {
     let context = context(db, caches.questions, round_id).await?;
     let previous = previous(db, caches.questions, &context.round).await?;
-    let figures = report::figures(db, &context, previous.as_ref(), caches.min_base).await?;
+    let compared = (&context, previous.as_ref());
+    let figures = report::figures(db, compared, caches.figures, caches.min_base).await?;
     figures
         .headline(4)
         .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())
@@ -268,7 +270,20 @@ pub async fn trends(
             questions,
         });
     }
-    let figures = Arc::new(trends::trends(db, &asked).await?);
+    let figures = Arc::new(if cache.is_on() {
+        // Closed rounds' facts are kept: only the others are read.
+        let epoch = AnalyticsCache::epoch(db).await?;
+        let data = futures_util::future::try_join_all(
+            rounds
+                .iter()
+                .map(|round| cache.round_data(db, round, epoch)),
+        )
+        .await?;
+        let data: Vec<&RoundData> = data.iter().map(|d| d.as_ref()).collect();
+        trends::from_data(&asked, &data)
+    } else {
+        trends::trends(db, &asked).await?
+    });
     if let Some(key) = key {
         cache.keep_trends(&rounds, key, figures.clone());
     }
