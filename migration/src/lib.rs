@@ -14,6 +14,7 @@ mod m20261130_000008_officers;
 mod m20261130_000009_optional_topic;
 mod m20261130_000010_analytics_epoch;
 mod m20261130_000011_change_notices;
+mod m20261130_000012_facts_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_optional_topic::Migration),
             Box::new(m20261130_000010_analytics_epoch::Migration),
             Box::new(m20261130_000011_change_notices::Migration),
+            Box::new(m20261130_000012_facts_indexes::Migration),
         ]
     }
 }

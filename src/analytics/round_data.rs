@@ -9,10 +9,10 @@
 //!
 //! Both reads filter every table on the round: invitations and replies through
 //! `idx_invitations_round_workshop` and `idx_replies_round_workshop` (migration 2), answers
-//! and choices through `idx_answers_round_question` and `idx_answer_choices_round_question`
-//! (migration 4, which gave them their `round_id`), joined by hash on the reply. Without the
-//! round on answers and choices PostgreSQL scans both tables whole (28 ms for a round of
-//! 2,000 invitations among 20,000; 10 ms with it): the cost follows the round asked for.
+//! and choices through `idx_answers_round_reply` and `idx_answer_choices_round_reply`
+//! (migration 12, whose comment shows the plan: index-only scans in reply order, no sort),
+//! so the cost follows the round asked for, whatever else the database holds.
+//!
 //! The SQL aggregates of `queries` and `member_counts` stay as the reference these counts
 //! are tested against (`tests/api/analytics_one_pass.rs`).
 
