@@ -3,6 +3,8 @@
 //! question, then each yes/no question followed by its cross-tabulation. How the report is
 //! printed (HTML, SVG, CSV) is `super::render`.
 
+use std::sync::Arc;
+
 use entity::good_practice::{self, Category};
 use entity::round::RoundState;
 use entity::{administration, workshop};
@@ -274,18 +276,21 @@ pub async fn approved_practices(
     })
 }
 
-/// The report of `context`'s round from its figures and its approved good practices.
+/// The report of `context`'s round from its figures and its approved good practices; the
+/// figures are moved when nothing else holds them (a round computed afresh), else copied.
 pub fn assemble(
     context: &RoundContext,
-    figures: &Figures,
+    figures: Arc<Figures>,
     practices: Vec<ReportPractice>,
 ) -> Report {
+    let Figures { tables, findings } =
+        Arc::try_unwrap(figures).unwrap_or_else(|shared| (*shared).clone());
     Report {
         round: (&context.round).into(),
         state: context.round.state,
         is_final: context.round.state == RoundState::Closed,
-        tables: figures.tables.clone(),
-        findings: figures.findings.clone(),
+        tables,
+        findings,
         good_practices: practices,
     }
 }

@@ -16,7 +16,7 @@
 //! The SQL aggregates of `queries` and `member_counts` stay as the reference these counts
 //! are tested against (`tests/api/analytics_one_pass.rs`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
@@ -252,13 +252,12 @@ impl RoundData {
     pub fn member_counts(&self, actions: &[Selector], outcome: &str) -> Vec<MemberCounts> {
         let taken: Vec<Action> = actions.iter().map(|a| self.action(a)).collect();
         let outcome = self.question(outcome);
-        let mut groups: BTreeMap<(&str, i32), MemberCounts> = BTreeMap::new();
+        let mut groups: HashMap<(u16, i32), MemberCounts> = HashMap::new();
         for reply in &self.replies {
-            let administration = &self.administrations[usize::from(reply.administration)];
-            let key = (administration.as_str(), reply.workshop_id);
+            let key = (reply.administration, reply.workshop_id);
             let counts = groups.entry(key).or_insert_with(|| MemberCounts {
                 workshop_id: reply.workshop_id,
-                administration: administration.clone(),
+                administration: self.administrations[usize::from(reply.administration)].clone(),
                 took: vec![0; actions.len()],
                 took_answered: vec![0; actions.len()],
                 took_yes: vec![0; actions.len()],
@@ -279,7 +278,12 @@ impl RoundData {
             }
             counts.any_yes += u64::from(any && yes);
         }
-        groups.into_values().collect()
+        let mut groups: Vec<MemberCounts> = groups.into_values().collect();
+        groups.sort_by(|a, b| {
+            (a.administration.as_str(), a.workshop_id)
+                .cmp(&(b.administration.as_str(), b.workshop_id))
+        });
+        groups
     }
 }
 

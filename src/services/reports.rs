@@ -197,7 +197,7 @@ pub async fn settled_report(
     let context = context(db, caches.questions, round_id).await?;
     let (figures, settled) = figures(db, caches, &context).await?;
     let practices = report::approved_practices(db, round_id, report::Approval::ForReport).await?;
-    Ok((report::assemble(&context, &figures, practices), settled))
+    Ok((report::assemble(&context, figures, practices), settled))
 }
 
 /// A round's state and the analytics epoch, read together.
