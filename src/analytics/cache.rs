@@ -90,23 +90,27 @@ impl AnalyticsCache {
     }
 
     /// The counted facts of `round`: kept when it is closed (they no longer change, but
-    /// for a hand-written change, which comes with a new analytics `epoch` as a repair
-    /// would), else read.
+    /// for a hand-written change, which comes with a new analytics epoch as a repair
+    /// would), else read. The `epoch` is read here when not given and needed.
     pub async fn round_data(
         &self,
         db: &impl ConnectionTrait,
         round: &round::Model,
-        epoch: i64,
+        epoch: Option<i64>,
     ) -> Result<Arc<RoundData>, DbErr> {
-        let closed = self.capacity > 0 && round.state == RoundState::Closed;
+        if self.capacity == 0 || round.state != RoundState::Closed {
+            return Ok(Arc::new(RoundData::load(db, round.id).await?));
+        }
+        let epoch = match epoch {
+            Some(epoch) => epoch,
+            None => Self::epoch(db).await?,
+        };
         let key = key_of(&[&round.closed_at, &epoch]);
-        if closed && let Some(data) = lookup(&self.facts, &round.id, &key) {
+        if let Some(data) = lookup(&self.facts, &round.id, &key) {
             return Ok(data);
         }
         let data = Arc::new(RoundData::load(db, round.id).await?);
-        if closed {
-            keep(&self.facts, round.id, key, data.clone());
-        }
+        keep(&self.facts, round.id, key, data.clone());
         Ok(data)
     }
 

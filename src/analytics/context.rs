@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use entity::round;
 use entity::workshop::Scope;
-use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -78,7 +77,8 @@ pub struct OptionRef {
     pub label: String,
 }
 
-/// A round with its questions: what every table starts from.
+/// A round with its questions and workshops: what every table starts from (what its tables
+/// count is read only when they are computed: `RoundData`).
 #[derive(Debug, Clone)]
 pub struct RoundContext {
     pub round: round::Model,
@@ -87,21 +87,6 @@ pub struct RoundContext {
 }
 
 impl RoundContext {
-    /// The context of `round`, which asks `questions`: its workshops are read here (what
-    /// its tables count is read only when they are computed: `RoundData`).
-    pub async fn load(
-        db: &impl ConnectionTrait,
-        round: round::Model,
-        questions: Vec<Question>,
-    ) -> Result<Self, ServiceError> {
-        let workshops = queries::workshops(db, round.id).await?;
-        Ok(Self {
-            round,
-            questions,
-            workshops,
-        })
-    }
-
     pub fn question(
         &self,
         code: &str,

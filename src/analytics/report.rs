@@ -102,11 +102,10 @@ pub async fn figures(
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
     // The round and the one it is compared with, read together.
-    let epoch = AnalyticsCache::epoch(db).await?;
     let (data, previous_data) =
-        tokio::try_join!(kept.round_data(db, &context.round, epoch), async {
+        tokio::try_join!(kept.round_data(db, &context.round, None), async {
             match previous {
-                Some(previous) => kept.round_data(db, &previous.round, epoch).await.map(Some),
+                Some(previous) => kept.round_data(db, &previous.round, None).await.map(Some),
                 None => Ok(None),
             }
         })?;

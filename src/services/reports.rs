@@ -12,6 +12,7 @@ use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::context::{AskedRound, RoundContext, Selector};
 use crate::analytics::cross_tab::{self, CrossTab};
 use crate::analytics::findings::MinBase;
+use crate::analytics::queries;
 use crate::analytics::report::{self, Figures, Headline, Report};
 use crate::analytics::round_data::RoundData;
 use crate::analytics::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
@@ -53,9 +54,17 @@ pub async fn context(
     questions: &QuestionCache,
     round_id: i32,
 ) -> Result<RoundContext, ServiceError> {
-    let round = find_by_id::<round::Entity>(db, "round", round_id).await?;
-    let asked = questionnaires::questions_of_round(db, questions, &round).await?;
-    RoundContext::load(db, round, asked).await
+    // The round and its workshops, read together.
+    let (round, workshops) =
+        tokio::try_join!(find_by_id::<round::Entity>(db, "round", round_id), async {
+            Ok(queries::workshops(db, round_id).await?)
+        },)?;
+    let questions = questionnaires::questions_of_round(db, questions, &round).await?;
+    Ok(RoundContext {
+        round,
+        questions,
+        workshops,
+    })
 }
 
 /// The round the report compares `round` with, and the questions it asked.
@@ -195,8 +204,10 @@ pub async fn settled_report(
     round_id: i32,
 ) -> Result<(Report, bool), ServiceError> {
     let context = context(db, caches.questions, round_id).await?;
-    let (figures, settled) = figures(db, caches, &context).await?;
-    let practices = report::approved_practices(db, round_id, report::Approval::ForReport).await?;
+    let ((figures, settled), practices) = tokio::try_join!(
+        figures(db, caches, &context),
+        report::approved_practices(db, round_id, report::Approval::ForReport),
+    )?;
     Ok((report::assemble(&context, figures, practices), settled))
 }
 
@@ -276,7 +287,7 @@ pub async fn trends(
         let data = futures_util::future::try_join_all(
             rounds
                 .iter()
-                .map(|round| cache.round_data(db, round, epoch)),
+                .map(|round| cache.round_data(db, round, Some(epoch))),
         )
         .await?;
         let data: Vec<&RoundData> = data.iter().map(|d| d.as_ref()).collect();
