@@ -66,6 +66,9 @@ impl Action {
     }
 }
 
+/// Replies choosing each option over a round, by question and option code.
+pub type ChosenTotals<'a> = HashMap<(&'a str, &'a str), u64>;
+
 /// The counted facts of one round.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundData {
@@ -208,6 +211,36 @@ impl RoundData {
             *replied.entry(reply.workshop_id).or_default() += 1;
         }
         replied
+    }
+
+    /// Over the whole round, in one pass: per question code, the replies that answered it
+    /// and that answered yes; per question and option code, the replies choosing it.
+    pub fn totals(&self) -> (HashMap<&str, Answered>, ChosenTotals<'_>) {
+        let mut answered = vec![Answered::default(); self.questions.len()];
+        let mut chosen = vec![0_u64; self.options.len()];
+        for reply in &self.replies {
+            for (question, value) in &reply.answers {
+                let counts = &mut answered[usize::from(*question)];
+                counts.answered += 1;
+                counts.yes += u64::from(*value == Some(true));
+            }
+            for option in &reply.choices {
+                chosen[usize::from(*option)] += 1;
+            }
+        }
+        let answered = self
+            .questions
+            .iter()
+            .map(String::as_str)
+            .zip(answered)
+            .collect();
+        let chosen = self
+            .options
+            .iter()
+            .map(|(q, o)| (self.questions[usize::from(*q)].as_str(), o.as_str()))
+            .zip(chosen)
+            .collect();
+        (answered, chosen)
     }
 
     /// Replies choosing each option of `question`, per workshop.

@@ -96,23 +96,18 @@ pub fn from_data(asked: &[AskedRound], data: &[&RoundData]) -> Trends {
         let id = round.round.id;
         counts.invited.insert(id, data.invited.values().sum());
         counts.replied.insert(id, data.replies.len() as u64);
+        let (answered, chosen) = data.totals();
         for question in &round.questions {
-            let answered = data.answered(&question.code).into_values().fold(
-                queries::Answered::default(),
-                |total, a| queries::Answered {
-                    answered: total.answered + a.answered,
-                    yes: total.yes + a.yes,
-                },
-            );
+            let code = question.code.as_str();
+            let of_question = answered.get(code).copied().unwrap_or_default();
             counts
                 .answered
-                .insert((id, question.code.clone()), answered);
-            for ((_, option), n) in data.option_counts(&question.code) {
-                *counts
-                    .chosen
-                    .entry((id, question.code.clone(), option))
-                    .or_default() += n;
-            }
+                .insert((id, question.code.clone()), of_question);
+        }
+        for ((question, option), n) in chosen {
+            counts
+                .chosen
+                .insert((id, question.to_owned(), option.to_owned()), n);
         }
     }
     assemble(asked, &counts)
