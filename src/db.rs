@@ -31,6 +31,10 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .min_connections(0)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        // A connection in use under load is not pinged before each transaction (a round
+        // trip each); one idle for a second is, so connections that died while PostgreSQL
+        // restarted are replaced before a request gets them.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false);
     if is_sqlite {
         // WAL lets readers run beside the one writer; write transactions start IMMEDIATE
