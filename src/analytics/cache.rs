@@ -22,11 +22,11 @@ use std::sync::{Arc, Mutex};
 use entity::administration;
 use entity::round::{self, RoundState};
 use hashlink::LruCache;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 use super::context::RoundContext;
+use super::kept_facts::KeptFacts;
 use super::report::Figures;
-use super::round_data::RoundData;
 use super::trends::Trends;
 use crate::base::error::ServiceError;
 
@@ -50,7 +50,7 @@ struct Made {
 pub struct AnalyticsCache {
     /// The counted facts of closed rounds: what their reports and the trends over them, and
     /// the reports of the rounds after them, are computed from.
-    facts: Entries<i32, RoundData>,
+    pub facts: KeptFacts,
     reports: Entries<i32, Figures>,
     trends: Entries<Vec<i32>, Trends>,
     /// Whole responses by round and variant (`json`, `html`, `csv:4`, `xlsx`), with the
@@ -64,7 +64,7 @@ impl AnalyticsCache {
     /// nothing.
     pub fn new(rounds: usize) -> Self {
         Self {
-            facts: Mutex::new(LruCache::new(rounds.max(1))),
+            facts: KeptFacts::new(rounds),
             reports: Mutex::new(LruCache::new(rounds.max(1))),
             trends: Mutex::new(LruCache::new(rounds.max(1))),
             responses: Mutex::new(LruCache::new(rounds.max(1) * 4)),
@@ -72,46 +72,9 @@ impl AnalyticsCache {
         }
     }
 
-    /// The analytics epoch, for [`AnalyticsCache::round_data`]: one primary-key look-up.
-    pub async fn epoch(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-        let query = Query::select()
-            .column(Alias::new("value"))
-            .from(Alias::new("analytics_epoch"))
-            .and_where(Expr::col(Alias::new("id")).eq(1))
-            .to_owned();
-        let row = db.query_one(&query).await?;
-        row.map_or(Ok(0), |row| row.try_get("", "value"))
-    }
-
     /// Whether anything is kept.
     pub fn is_on(&self) -> bool {
         self.capacity > 0
-    }
-
-    /// The counted facts of `round`: kept when it is closed (they no longer change, but
-    /// for a hand-written change, which comes with a new analytics epoch as a repair
-    /// would), else read. The `epoch` is read here when not given and needed.
-    pub async fn round_data(
-        &self,
-        db: &impl ConnectionTrait,
-        round: &round::Model,
-        epoch: Option<i64>,
-    ) -> Result<Arc<RoundData>, DbErr> {
-        if self.capacity == 0 || round.state != RoundState::Closed {
-            return Ok(Arc::new(RoundData::load(db, round.id).await?));
-        }
-        let epoch = match epoch {
-            Some(epoch) => epoch,
-            None => Self::epoch(db).await?,
-        };
-        let key = key_of(&[&round.closed_at, &epoch]);
-        if let Some(data) = lookup(&self.facts, &round.id, &key) {
-            return Ok(data);
-        }
-        let data = Arc::new(RoundData::load(db, round.id).await?);
-        keep(&self.facts, round.id, key, data.clone());
-        Ok(data)
     }
 
     /// The key of a round's figures, or `None` when they may still change: the round or the

@@ -13,10 +13,10 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Order};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::cache::AnalyticsCache;
 use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
 use super::findings::{self, MinBase};
+use super::kept_facts::KeptFacts;
 use super::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use super::trends;
 use crate::base::error::ServiceError;
@@ -98,7 +98,7 @@ pub struct Figures {
 pub async fn figures(
     db: &impl ConnectionTrait,
     (context, previous): (&RoundContext, Option<&AskedRound>),
-    kept: &AnalyticsCache,
+    kept: &KeptFacts,
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
     // The round and the one it is compared with, read together.

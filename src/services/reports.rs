@@ -12,6 +12,7 @@ use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::context::{AskedRound, RoundContext, Selector};
 use crate::analytics::cross_tab::{self, CrossTab};
 use crate::analytics::findings::MinBase;
+use crate::analytics::kept_facts::KeptFacts;
 use crate::analytics::queries;
 use crate::analytics::report::{self, Figures, Headline, Report};
 use crate::analytics::round_data::RoundData;
@@ -180,7 +181,7 @@ async fn figures(
         return Ok((figures, settled));
     }
     let compared = (context, previous.as_ref());
-    let figures = Arc::new(report::figures(db, compared, cache, caches.min_base).await?);
+    let figures = Arc::new(report::figures(db, compared, &cache.facts, caches.min_base).await?);
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
@@ -252,7 +253,7 @@ pub async fn headline(
     let context = context(db, caches.questions, round_id).await?;
     let previous = previous(db, caches.questions, &context.round).await?;
     let compared = (&context, previous.as_ref());
-    let figures = report::figures(db, compared, caches.figures, caches.min_base).await?;
+    let figures = report::figures(db, compared, &caches.figures.facts, caches.min_base).await?;
     figures
         .headline(4)
         .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())
@@ -281,13 +282,13 @@ pub async fn trends(
             questions,
         });
     }
-    let figures = Arc::new(if cache.is_on() {
+    let figures = Arc::new(if cache.facts.is_on() {
         // Closed rounds' facts are kept: only the others are read.
-        let epoch = AnalyticsCache::epoch(db).await?;
+        let epoch = KeptFacts::epoch(db).await?;
         let data = futures_util::future::try_join_all(
             rounds
                 .iter()
-                .map(|round| cache.round_data(db, round, Some(epoch))),
+                .map(|round| cache.facts.round_data(db, round, Some(epoch))),
         )
         .await?;
         let data: Vec<&RoundData> = data.iter().map(|d| d.as_ref()).collect();
