@@ -92,9 +92,19 @@ impl Changes {
         let pool = db.get_postgres_connection_pool().clone();
         let changes = self.clone();
         tokio::spawn(async move {
+            // A failure is logged once until listening works again, not every second.
+            let mut told = false;
             loop {
-                if let Err(error) = changes.listen_once(&pool).await {
-                    tracing::warn!(%error, "not listening for changes: copies kept in memory are not used");
+                match changes.listen_once(&pool).await {
+                    Ok(()) => {
+                        tracing::warn!("the connection listening for changes was lost");
+                        told = false;
+                    }
+                    Err(error) if !told => {
+                        tracing::warn!(%error, "not listening for changes: copies kept in memory are not used");
+                        told = true;
+                    }
+                    Err(error) => tracing::debug!(%error, "still not listening for changes"),
                 }
                 changes.inner.heard.store(false, Ordering::Release);
                 changes.changed();
