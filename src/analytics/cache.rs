@@ -72,11 +72,6 @@ impl AnalyticsCache {
         }
     }
 
-    /// Whether anything is kept.
-    pub fn is_on(&self) -> bool {
-        self.capacity > 0
-    }
-
     /// The key of a round's figures, or `None` when they may still change: the round or the
     /// round it is compared with is not closed.
     pub async fn report_key(

@@ -94,18 +94,19 @@ pub struct Figures {
 
 /// The tables and findings of a round, computed afresh from the counted facts of the round
 /// and of the one it is compared with (`previous`, when there is one; a closed round's
-/// facts may come from `kept`); findings give shares of a base under `min` as counts.
+/// facts may come from `kept`, looked up at the analytics `epoch` when the caller read it);
+/// findings give shares of a base under `min` as counts.
 pub async fn figures(
     db: &impl ConnectionTrait,
     (context, previous): (&RoundContext, Option<&AskedRound>),
-    kept: &KeptFacts,
+    (kept, epoch): (&KeptFacts, Option<i64>),
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
     // The round and the one it is compared with, read together.
     let (data, previous_data) =
-        tokio::try_join!(kept.round_data(db, &context.round, None), async {
+        tokio::try_join!(kept.round_data(db, &context.round, epoch), async {
             match previous {
-                Some(previous) => kept.round_data(db, &previous.round, None).await.map(Some),
+                Some(previous) => kept.round_data(db, &previous.round, epoch).await.map(Some),
                 None => Ok(None),
             }
         })?;

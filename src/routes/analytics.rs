@@ -303,7 +303,8 @@ async fn get_report(
     {
         return Ok(report_response(format, *id, body.to_vec(), true));
     }
-    let (report, settled) = reports::settled_report(&state.db, caches(&state), *id).await?;
+    let (report, settled) =
+        reports::settled_report(&state.db, caches(&state), *id, Some(stamp.epoch)).await?;
     let body = match format {
         ReportFormat::Json => {
             serde_json::to_vec(&report).map_err(|e| anyhow::anyhow!("serializing: {e}"))?

@@ -170,6 +170,7 @@ async fn figures(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
     context: &RoundContext,
+    epoch: Option<i64>,
 ) -> Result<(Arc<Figures>, bool), ServiceError> {
     let previous = previous(db, caches.questions, &context.round).await?;
     let cache = caches.figures;
@@ -181,7 +182,8 @@ async fn figures(
         return Ok((figures, settled));
     }
     let compared = (context, previous.as_ref());
-    let figures = Arc::new(report::figures(db, compared, &cache.facts, caches.min_base).await?);
+    let figures =
+        Arc::new(report::figures(db, compared, (&cache.facts, epoch), caches.min_base).await?);
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
@@ -194,19 +196,21 @@ pub async fn report(
     caches: Caches<'_>,
     round_id: i32,
 ) -> Result<Report, ServiceError> {
-    Ok(settled_report(db, caches, round_id).await?.0)
+    Ok(settled_report(db, caches, round_id, None).await?.0)
 }
 
 /// The report, and whether it is settled: it and the round it compares with are closed, so
-/// only a write that raises the analytics epoch can change it.
+/// only a write that raises the analytics epoch can change it. `epoch` is the analytics
+/// epoch when the caller just read it (else it is read where needed).
 pub async fn settled_report(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
     round_id: i32,
+    epoch: Option<i64>,
 ) -> Result<(Report, bool), ServiceError> {
     let context = context(db, caches.questions, round_id).await?;
     let ((figures, settled), practices) = tokio::try_join!(
-        figures(db, caches, &context),
+        figures(db, caches, &context, epoch),
         report::approved_practices(db, round_id, report::Approval::ForReport),
     )?;
     Ok((report::assemble(&context, figures, practices), settled))
@@ -253,7 +257,8 @@ pub async fn headline(
     let context = context(db, caches.questions, round_id).await?;
     let previous = previous(db, caches.questions, &context.round).await?;
     let compared = (&context, previous.as_ref());
-    let figures = report::figures(db, compared, &caches.figures.facts, caches.min_base).await?;
+    let figures =
+        report::figures(db, compared, (&caches.figures.facts, None), caches.min_base).await?;
     figures
         .headline(4)
         .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())

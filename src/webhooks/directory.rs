@@ -45,12 +45,7 @@ impl Directory {
         {
             return Ok(kept.endpoints.clone());
         }
-        let endpoints = Arc::new(
-            webhook::Entity::find()
-                .filter(webhook::Column::Active.eq(true))
-                .all(db)
-                .await?,
-        );
+        let endpoints = Arc::new(read_active(db).await?);
         if let Some(generation) = generation {
             *self.lock() = Some(Kept {
                 generation,
@@ -63,4 +58,12 @@ impl Directory {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Kept>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The active endpoints as the table holds them now.
+pub async fn read_active(db: &impl ConnectionTrait) -> Result<Vec<webhook::Model>, DbErr> {
+    webhook::Entity::find()
+        .filter(webhook::Column::Active.eq(true))
+        .all(db)
+        .await
 }

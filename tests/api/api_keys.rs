@@ -115,13 +115,8 @@ async fn roles_are_enforced_on_every_kind_of_route(backend: Backend) {
 
 async fn a_revoked_key_is_refused_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
-    let issued = app
-        .post("/v1/api-keys", &json!({"name": "temp", "role": "viewer"}))
-        .await
-        .expect(201)
-        .body;
-    let secret = issued["secret"].as_str().unwrap();
-    let id = issued["api_key"]["id"].as_i64().unwrap();
+    let (secret, id) = app.issue_key("viewer").await;
+    let secret = secret.as_str();
     app.send(app.request_as(secret, Method::GET, "/v1/workshops"))
         .await
         .expect(200);

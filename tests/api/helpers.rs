@@ -339,6 +339,11 @@ impl TestApp {
 
     /// Issues a key with `role` through the API and returns its secret.
     pub async fn key_for(&self, role: &str) -> String {
+        self.issue_key(role).await.0
+    }
+
+    /// Issues a key with `role` through the API and returns its secret and id.
+    pub async fn issue_key(&self, role: &str) -> (String, i64) {
         let reply = self
             .post(
                 "/v1/api-keys",
@@ -346,7 +351,8 @@ impl TestApp {
             )
             .await
             .expect(201);
-        reply.body["secret"].as_str().expect("a secret").to_owned()
+        let secret = reply.body["secret"].as_str().expect("a secret").to_owned();
+        (secret, reply.body["api_key"]["id"].as_i64().expect("an id"))
     }
 
     pub async fn create_workshop(&self, body: &Value) -> Value {

@@ -73,18 +73,7 @@ async fn closed_round(app: &TestApp) -> i64 {
 async fn kept_copies_answer_without_statements_until_anything_changes() {
     let app = spawn_app(Backend::Postgres).await;
     let round = closed_round(&app).await;
-    let issued = app
-        .post(
-            "/v1/api-keys",
-            &json!({"name": "dashboard", "role": "viewer"}),
-        )
-        .await
-        .expect(201)
-        .body;
-    let (key, key_id) = (
-        issued["secret"].as_str().unwrap().to_owned(),
-        issued["api_key"]["id"].as_i64().unwrap(),
-    );
+    let (key, key_id) = app.issue_key("viewer").await;
     let (other, statements) = counted_instance(&app).await;
     let report = format!("/v1/rounds/{round}/report");
     until(&app, (&other, &key, &report), |status, _| status == 200).await;

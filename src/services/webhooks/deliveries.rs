@@ -25,7 +25,7 @@ use crate::db;
 use crate::domain::refusal::Refusal;
 use crate::services::audit::{self, Actor, Change};
 use crate::webhooks::EventType;
-use crate::webhooks::directory::Directory;
+use crate::webhooks::directory::{self, Directory};
 
 /// The body an endpoint receives for an event. Partner endpoints get only what partners may
 /// read: the payload without the `error` of a failed mail (a server's reply may quote the
@@ -62,12 +62,7 @@ pub async fn fan_out(
     };
     let endpoints = match directory {
         Some(directory) => directory.active(db).await?,
-        None => Arc::new(
-            webhook::Entity::find()
-                .filter(webhook::Column::Active.eq(true))
-                .all(db)
-                .await?,
-        ),
+        None => Arc::new(directory::read_active(db).await?),
     };
     for endpoint in endpoints.iter().filter(|e| event_types(e).contains(&kind)) {
         webhook_delivery::ActiveModel {
