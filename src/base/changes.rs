@@ -15,8 +15,10 @@
 //! [`Changes::changed`]) are all there is to hear of the webhooks; API keys and reports are
 //! not kept on SQLite, as the command line may write them beside the running service.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::PgListener;
@@ -124,5 +126,64 @@ impl Changes {
             self.changed();
         }
         Ok(())
+    }
+}
+
+/// Whose changes a kind of copy must hear before it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// This process's, and on PostgreSQL every instance's ([`Changes::generation`]).
+    ByThisProcess,
+    /// Every process's, the command line's too ([`Changes::generation_across_processes`]).
+    ByEveryProcess,
+}
+
+/// Copies of rows other instances may change, by key, each with the generation of changes
+/// it was read at: a copy answers only while that generation is current. Clones share them.
+#[derive(Debug, Clone)]
+pub struct Copies<K, V> {
+    changes: Changes,
+    heard: Heard,
+    kept: Arc<Mutex<HashMap<K, (u64, V)>>>,
+}
+
+impl<K: Hash + Eq, V: Clone> Copies<K, V> {
+    pub fn new(changes: Changes, heard: Heard) -> Self {
+        Self {
+            changes,
+            heard,
+            kept: Arc::default(),
+        }
+    }
+
+    /// The generation to read at and keep with, or `None` while copies must not be used;
+    /// take it before reading.
+    pub fn generation(&self) -> Option<u64> {
+        match self.heard {
+            Heard::ByThisProcess => self.changes.generation(),
+            Heard::ByEveryProcess => self.changes.generation_across_processes(),
+        }
+    }
+
+    /// The copy of `key` read at `generation`; copies of older generations are dropped.
+    pub fn get(&self, key: &K, generation: u64) -> Option<V> {
+        let mut kept = self.lock();
+        match kept.get(key) {
+            Some((at, value)) if *at == generation => Some(value.clone()),
+            Some(_) => {
+                kept.clear(); // every copy is older: each is read again
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Keeps `value`, read at `generation` (from [`Copies::generation`]).
+    pub fn keep(&self, key: K, generation: u64, value: V) {
+        self.lock().insert(key, (generation, value));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (u64, V)>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

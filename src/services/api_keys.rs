@@ -1,8 +1,5 @@
 //! API keys: created once with their secret shown once, stored as a SHA-256 digest.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use entity::api_key::{self, Role};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -13,7 +10,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Actor, Change};
-use crate::base::changes::Changes;
+use crate::base::changes::{Changes, Copies, Heard};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
@@ -73,38 +70,16 @@ pub async fn create(
     Ok(IssuedKey { key, secret })
 }
 
-/// The active keys this instance has seen, by digest, each with the generation of changes
-/// it was read at (`crate::base::changes`): used only while no key was created, changed or
-/// revoked anywhere since, and only on PostgreSQL (the command line may revoke a key in the
-/// SQLite file beside the running service). Unknown secrets are never kept.
+/// The active keys this instance has seen, by digest (`crate::base::changes`): used only
+/// while no key was created, changed or revoked anywhere since, and only on PostgreSQL (the
+/// command line may revoke a key in the SQLite file beside the running service). Unknown
+/// secrets are never kept.
 #[derive(Debug, Clone)]
-pub struct KeyCache {
-    changes: Changes,
-    kept: Arc<Mutex<HashMap<String, (u64, api_key::Model)>>>,
-}
+pub struct KeyCache(Copies<String, api_key::Model>);
 
 impl KeyCache {
     pub fn new(changes: Changes) -> Self {
-        Self {
-            changes,
-            kept: Arc::default(),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, api_key::Model)>> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn get(&self, digest: &str, generation: u64) -> Option<api_key::Model> {
-        let mut kept = self.lock();
-        match kept.get(digest) {
-            Some((at, key)) if *at == generation => Some(key.clone()),
-            Some(_) => {
-                kept.clear(); // every copy is older: read each key again
-                None
-            }
-            None => None,
-        }
+        Self(Copies::new(changes, Heard::ByEveryProcess))
     }
 }
 
@@ -115,8 +90,8 @@ pub async fn authenticate(
     secret: &str,
 ) -> Result<Option<api_key::Model>, ServiceError> {
     let digest = digest(secret);
-    let generation = cache.changes.generation_across_processes();
-    let kept = generation.and_then(|g| cache.get(&digest, g));
+    let generation = cache.0.generation();
+    let kept = generation.and_then(|g| cache.0.get(&digest, g));
     let mut key = match kept {
         Some(key) => key,
         None => {
@@ -147,7 +122,7 @@ pub async fn authenticate(
         key.last_used_at = Some(at);
     }
     if let Some(generation) = generation {
-        cache.lock().insert(digest, (generation, key.clone()));
+        cache.0.keep(digest, generation, key.clone());
     }
     Ok(Some(key))
 }

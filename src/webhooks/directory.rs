@@ -3,31 +3,23 @@
 //! whenever the table may have changed, by a write with an API key on this instance or on
 //! any other (`crate::base::changes`), and not used while such changes may go unheard.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use entity::webhook;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::base::changes::Changes;
+use crate::base::changes::{Changes, Copies, Heard};
 
 /// This instance's copy of the active endpoints; clones share it.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    changes: Changes,
-    kept: Arc<Mutex<Option<Kept>>>,
-}
-
-#[derive(Debug)]
-struct Kept {
-    generation: u64,
-    endpoints: Arc<Vec<webhook::Model>>,
+    copy: Copies<(), Arc<Vec<webhook::Model>>>,
 }
 
 impl Directory {
     pub fn new(changes: Changes) -> Self {
         Self {
-            changes,
-            kept: Arc::default(),
+            copy: Copies::new(changes, Heard::ByThisProcess),
         }
     }
 
@@ -38,25 +30,15 @@ impl Directory {
         &self,
         db: &impl ConnectionTrait,
     ) -> Result<Arc<Vec<webhook::Model>>, DbErr> {
-        let generation = self.changes.generation();
-        if let Some(generation) = generation
-            && let Some(kept) = self.lock().as_ref()
-            && kept.generation == generation
-        {
-            return Ok(kept.endpoints.clone());
+        let generation = self.copy.generation();
+        if let Some(endpoints) = generation.and_then(|g| self.copy.get(&(), g)) {
+            return Ok(endpoints);
         }
         let endpoints = Arc::new(read_active(db).await?);
         if let Some(generation) = generation {
-            *self.lock() = Some(Kept {
-                generation,
-                endpoints: endpoints.clone(),
-            });
+            self.copy.keep((), generation, endpoints.clone());
         }
         Ok(endpoints)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Kept>> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

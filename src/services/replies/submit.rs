@@ -55,8 +55,9 @@ pub struct Submission {
 struct Outcome {
     reply: reply::Model,
     answers: Answers,
-    /// `None` when the answers equal the current ones: nothing changed.
-    change: Option<(Option<reply::Model>, bool)>,
+    /// `None` when the answers equal the current ones: nothing changed; else the reply
+    /// before, `None` for a first submission.
+    change: Option<Option<reply::Model>>,
 }
 
 impl Outcome {
@@ -209,7 +210,6 @@ async fn submit(
                 invitation,
             } => (after, invitation, Some(before)),
         };
-    let first = before.is_none();
     store_answers(db, &reply, &answers).await?;
     let by = Submitter {
         provenance: submission.provenance,
@@ -220,7 +220,7 @@ async fn submit(
     let received = events::Received {
         invitation: &invitation,
         reply: &reply,
-        first_submission: first,
+        first_submission: before.is_none(),
         questions: &questions,
         answers: &answers,
     };
@@ -228,7 +228,7 @@ async fn submit(
     Ok(Outcome {
         reply,
         answers,
-        change: Some((before, first)),
+        change: Some(before),
     })
 }
 
@@ -283,15 +283,15 @@ pub async fn enter(
     };
     let administration_code = locked.administration_code.clone();
     let outcome = submit(&txn, context, locked, submission).await?;
-    if let Some((before, first)) = &outcome.change {
+    if let Some(before) = &outcome.change {
         let after = serde_json::json!({"reply": &outcome.reply, "answers": &outcome.answers});
-        let change = match (before, first) {
-            (_, true) => Change::new("enter_reply", "reply", outcome.reply.id, None, Some(after)),
-            (before, false) => Change::new(
+        let change = match before {
+            None => Change::new("enter_reply", "reply", outcome.reply.id, None, Some(after)),
+            Some(before) => Change::new(
                 "revise_reply",
                 "reply",
                 outcome.reply.id,
-                before.as_ref().and_then(|b| serde_json::to_value(b).ok()),
+                serde_json::to_value(before).ok(),
                 Some(after),
             ),
         };
