@@ -167,18 +167,11 @@ impl RoundData {
         {
             let (question, option) = choice.split_once(':').unwrap_or((choice, ""));
             let question = position(&mut self.questions, question);
-            let option = match self
-                .options
-                .iter()
-                .position(|(q, o)| *q == question && o == option)
-            {
-                Some(known) => known,
-                None => {
-                    self.options.push((question, option.to_owned()));
-                    self.options.len() - 1
-                }
-            };
-            facts.choices.push(option as u16);
+            let option = self.option(question, option).unwrap_or_else(|| {
+                self.options.push((question, option.to_owned()));
+                (self.options.len() - 1) as u16
+            });
+            facts.choices.push(option);
         }
         facts
     }
@@ -190,16 +183,22 @@ impl RoundData {
             .map(|p| p as u16)
     }
 
+    /// The position of `option` of the question at `question`.
+    fn option(&self, question: u16, option: &str) -> Option<u16> {
+        self.options
+            .iter()
+            .position(|(q, o)| *q == question && o == option)
+            .map(|p| p as u16)
+    }
+
     fn action(&self, selector: &Selector) -> Action {
         let Some(question) = self.question(&selector.question) else {
             return Action::Never;
         };
         match &selector.option {
             Some(option) => self
-                .options
-                .iter()
-                .position(|(q, o)| *q == question && o == option)
-                .map_or(Action::Never, |p| Action::Chose(p as u16)),
+                .option(question, option)
+                .map_or(Action::Never, Action::Chose),
             None => Action::Yes(question),
         }
     }
