@@ -12,14 +12,19 @@
 # three times alternately and the median of the three ratios is printed. The SQL statements
 # of a revision are counted from PostgreSQL's own log (`log_statement = all` for this
 # database only, while a fresh service process revises BENCH_COUNTED replies one at a time).
-# Also the service's resident memory, idle and at its highest under load.
+# Beside each run, where the CPU went per transaction (from /proc): PostgreSQL's own
+# processes, the service, the load generator (wrk or pgbench) and the rest, with the share
+# the hypervisor stole; on two cores shared by all of them, the ratio is roughly
+# pgbench's CPU per transaction over the service run's. Also the service's resident memory,
+# idle and at its highest under load. BENCH_DATABASE_OPTIONS is appended to the database URL
+# of both (e.g. '?sslmode=disable': by default both negotiate TLS on 127.0.0.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 server=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
-database="$server/followup_bench_replies"
+database="$server/followup_bench_replies${BENCH_DATABASE_OPTIONS:-}"
 connections=${BENCH_CONNECTIONS:-8}
 seconds=${BENCH_SECONDS:-15}
 participants=${BENCH_PARTICIPANTS:-2000}
@@ -55,10 +60,32 @@ echo "resident memory, idle: $(( $(rss) / 1024 )) MiB"
 peak=0
 sample_rss() { while kill -0 "$1" 2>/dev/null; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" >"$work/peak"; sleep 0.2; done; }
 
+# Where the machine's CPU time goes (in ms, from /proc): all of it busy (user, system, irq),
+# taken by the hypervisor (steal), the service's own, a finished command's (bash's `time`).
+machine_cpu() { awk '/^cpu /{printf "%d %d\n", ($2+$3+$4+$7+$8)*10, $9*10}' /proc/stat; }
+service_cpu() { awk '{print ($14+$15)*10}' "/proc/$pid/stat"; }
+# PostgreSQL's own: its live processes', and those ended (the postmaster's reaped children).
+postgres_cpu() {
+  local postmaster
+  postmaster=$(pgrep -o -x postgres)
+  { cat $(pgrep -x postgres | sed 's|.*|/proc/&/stat|') 2>/dev/null; echo "reaped $(cut -d' ' -f16,17 "/proc/$postmaster/stat")"; } \
+    | awk '$1=="reaped"{t+=$2+$3; next} {t+=$14+$15} END{print t*10}'
+}
+command_cpu() { awk '{printf "%d\n", ($1+$2)*1000}' "$1"; }
+# CPU per transaction: PostgreSQL's, the service's, the load generator's and the rest (the
+# kernel's network work not charged to a process, other processes), and the share stolen.
+cpu_line() { # label transactions busy0 steal0 busy1 steal1 postgres service load seconds
+  python3 -c "import sys; l, n, b0, s0, b1, s1, pg, svc, load, secs = sys.argv[1], *map(float, sys.argv[2:]); \
+n = max(n, 1); rest = (b1 - b0 - pg - svc - load) / n; \
+print(f'  {l} CPU per transaction: PostgreSQL {pg / n:.2f} ms, service {svc / n:.2f} ms, load generator {load / n:.2f} ms, rest {rest:.2f} ms; machine busy {(b1 - b0) / (20 * secs):.0f}%, stolen {(s1 - s0) / (20 * secs):.0f}%')" "$@"
+}
+
 measure() { # name method
   local name=$1 method=$2 out
-  BENCH_TOKENS="$work/tokens" BENCH_METHOD=$method \
-    BENCH_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s scripts/bench_replies.lua "http://127.0.0.1:$port" >"$work/wrk.out" &
+  local before service_before postgres_before
+  before=$(machine_cpu); service_before=$(service_cpu); postgres_before=$(postgres_cpu)
+  ( TIMEFORMAT='%U %S'; time env BENCH_TOKENS="$work/tokens" BENCH_METHOD="$method" \
+    BENCH_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s scripts/bench_replies.lua "http://127.0.0.1:$port" >"$work/wrk.out" ) 2>"$work/wrk.time" &
   local wrk_pid=$!
   sample_rss "$wrk_pid" &
   local sampler_pid=$!
@@ -69,6 +96,9 @@ measure() { # name method
   printf '%-40s p50 %-9s p99 %-9s %9s req/s (%s connections, %s s)\n' "$name" \
     "$(awk '$1=="50%"{print $2}' <<<"$out")" "$(awk '$1=="99%"{print $2}' <<<"$out")" \
     "$(awk '/Requests\/sec/{print $2}' <<<"$out")" "$connections" "$seconds" | tee -a "$work/results"
+  # shellcheck disable=SC2046
+  cpu_line "service:" "$(awk '/requests in/{print $1}' <<<"$out")" $before $(machine_cpu) \
+    $(( $(postgres_cpu) - postgres_before )) $(( $(service_cpu) - service_before )) "$(command_cpu "$work/wrk.time")" "$seconds"
 }
 
 # Submits every link in $work/tokens once (or the first $2), one at a time, with run $1's
@@ -122,12 +152,16 @@ echo "resident memory, idle: $(( $(rss) / 1024 )) MiB"
 psql "$database" -qtAc "SELECT id FROM invitations WHERE token_hash IS NOT NULL ORDER BY id" >"$work/invitations"
 first=$(head -n 1 "$work/invitations"); last=$(tail -n 1 "$work/invitations")
 pgbench_run() {
-  local out tps latency
-  out=$(pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -D first="$first" -D last="$last" \
-    -f scripts/bench_reply.sql "$database" 2>&1)
+  local out tps latency before postgres_before
+  before=$(machine_cpu); postgres_before=$(postgres_cpu)
+  out=$( { TIMEFORMAT='%U %S'; time pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -D first="$first" -D last="$last" -D run="${BENCH_RUN:-0}" \
+    -f scripts/bench_reply.sql "$database" 2>&1; } 2>"$work/pgbench.time")
   tps=$(awk '/^tps/{print $3; exit}' <<<"$out")
   latency=$(awk '/^latency average/{print $4, $5}' <<<"$out")
   printf '%-40s average %-9s %9s tx/s (%s clients, %s s)\n' "pgbench: one reply revision's SQL" "$latency" "$tps" "$connections" "$seconds" >&2
+  # shellcheck disable=SC2046
+  cpu_line "pgbench:" "$(awk '/^number of transactions actually processed/{split($NF, a, "/"); print a[1]}' <<<"$out")" \
+    $before $(machine_cpu) $(( $(postgres_cpu) - postgres_before )) 0 "$(command_cpu "$work/pgbench.time")" "$seconds" >&2
   echo "$tps"
 }
 

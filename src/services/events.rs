@@ -54,21 +54,7 @@ pub async fn reply_received<C: ConnectionTrait>(
     } else {
         REPLY_REVISED
     };
-    record(
-        db,
-        Some(webhooks),
-        kind,
-        json!({
-            "reply_id": reply.id,
-            "invitation_id": reply.invitation_id,
-            "round_id": reply.round_id,
-            "workshop_id": reply.workshop_id,
-            "administration_id": reply.administration_id,
-            "late": reply.late,
-            "revision": reply.revision,
-        }),
-    )
-    .await?;
+    record(db, Some(webhooks), kind, reply_payload(reply)).await?;
     if !first_submission {
         return Ok(());
     }
@@ -86,6 +72,19 @@ pub async fn reply_received<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// The payload of a reply's events: ids, lateness and revision, naming no person.
+pub fn reply_payload(reply: &reply::Model) -> serde_json::Value {
+    json!({
+        "reply_id": reply.id,
+        "invitation_id": reply.invitation_id,
+        "round_id": reply.round_id,
+        "workshop_id": reply.workshop_id,
+        "administration_id": reply.administration_id,
+        "late": reply.late,
+        "revision": reply.revision,
+    })
 }
 
 /// A mail could not be delivered for good. The payload names no address.

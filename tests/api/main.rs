@@ -35,6 +35,7 @@ mod receiver;
 mod replies;
 mod reply_path;
 mod respond;
+mod revision_rows;
 mod rounds;
 mod smtp;
 mod spreadsheets;

@@ -67,6 +67,17 @@ pub async fn lock_for_reply(
     db: &impl ConnectionTrait,
     which: Which<'_>,
 ) -> Result<Option<Locked>, ServiceError> {
+    read_for_reply(db, which, true).await
+}
+
+/// The same rows as [`lock_for_reply`], read without locking where `lock` is false (a
+/// revision through a link on PostgreSQL first tries without a transaction:
+/// `revision_at_once::respond`).
+pub async fn read_for_reply(
+    db: &impl ConnectionTrait,
+    which: Which<'_>,
+    lock: bool,
+) -> Result<Option<Locked>, ServiceError> {
     let mut select = invitation::Entity::find().find_also_related(round::Entity);
     select = match which {
         Which::Token(token) => {
@@ -108,8 +119,10 @@ pub async fn lock_for_reply(
         .expr_as(
             Expr::col((reply_revision::Entity, reply_revision::Column::Answers)),
             Alias::new(ANSWERS),
-        )
-        .lock_with_tables(LockType::Update, [invitation::Entity]);
+        );
+    if lock {
+        query.lock_with_tables(LockType::Update, [invitation::Entity]);
+    }
     for column in reply::Column::iter() {
         query.expr_as(
             Expr::col((reply::Entity, column)),

@@ -1,4 +1,5 @@
-//! Replies: submitted or entered (`submit`, starting from `locked`), stored (`answers`), shown (`views`), and
+//! Replies: submitted or entered (`submit`, starting from `locked`; a revision on
+//! PostgreSQL in one statement, `revision_at_once`), stored (`answers`), shown (`views`), and
 //! exported to and imported from CSV (`columns`, `export`, `import`, `import_rows`).
 
 pub mod answers;
@@ -7,5 +8,6 @@ pub mod export;
 pub mod import;
 pub mod import_rows;
 pub mod locked;
+pub mod revision_at_once;
 pub mod submit;
 pub mod views;

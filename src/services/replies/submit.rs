@@ -5,16 +5,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use entity::event;
 use entity::invitation::{self, InvitationStatus};
 use entity::reply::{self, Provenance};
 use entity::round::RoundState;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, Set,
 };
 
 use super::answers::{Submitter, record_revision, store_answers};
 use super::locked::{Locked, Which, current_reply, lock_for_reply};
+use super::revision_at_once;
 use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
@@ -26,6 +28,7 @@ use crate::mail::MailContext;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
 use crate::services::questionnaires::{self, QuestionCache};
+use crate::services::webhooks::deliveries;
 use crate::webhooks::directory::Directory;
 
 /// What a submission needs besides the database: the mail it queues, and the questions and
@@ -79,7 +82,20 @@ enum Written {
         after: reply::Model,
         before: reply::Model,
         invitation: invitation::Model,
+        /// The revision's event when its answers, history and event were written with it
+        /// (`revision_at_once`, PostgreSQL); `None` when they are still to be written.
+        announced: Option<event::Model>,
     },
+}
+
+impl Submission {
+    fn submitter(&self) -> Submitter<'_> {
+        Submitter {
+            provenance: self.provenance,
+            name: &self.submitted_by,
+            participant_id: self.officer,
+        }
+    }
 }
 
 /// Creates or revises the reply of the locked `invitation`. The reply the lock statement
@@ -104,12 +120,13 @@ async fn write_reply(
             // Unchanged by a read that may be stale: read afresh before saying so.
             Some((_, stored)) if stored.as_ref() == Some(answers) => {}
             Some((reply, _)) => {
-                if let Some(after) = revise(db, reply, submission.received_at).await? {
+                if let Some((after, announced)) = revise(db, reply, answers, submission).await? {
                     let before = reply.clone();
                     return Ok(Written::Revised {
                         after,
                         before,
                         invitation,
+                        announced,
                     });
                 }
             }
@@ -124,12 +141,21 @@ async fn write_reply(
     .into())
 }
 
-/// The next revision of `reply`, unless its revision moved since it was read.
+/// The next revision of `reply`, unless its revision moved since it was read: on
+/// PostgreSQL with its answers, history and event (`revision_at_once`), elsewhere the reply
+/// alone.
 async fn revise(
     db: &impl ConnectionTrait,
     reply: &reply::Model,
-    at: DateTime<Utc>,
-) -> Result<Option<reply::Model>, ServiceError> {
+    answers: &Answers,
+    submission: &Submission,
+) -> Result<Option<(reply::Model, Option<event::Model>)>, ServiceError> {
+    let at = submission.received_at;
+    if db.get_database_backend() == DbBackend::Postgres {
+        let by = submission.submitter();
+        let written = revision_at_once::revise(db, reply, answers, &by, at).await?;
+        return Ok(written.map(|(after, event)| (after, Some(event))));
+    }
     let active = reply::ActiveModel {
         revision: Set(reply.revision + 1),
         last_submitted_at: Set(at.max(reply.last_submitted_at)),
@@ -141,7 +167,7 @@ async fn revise(
         .filter(reply::Column::Revision.eq(reply.revision))
         .exec_with_returning(db)
         .await?;
-    Ok(updated.into_iter().next())
+    Ok(updated.into_iter().next().map(|after| (after, None)))
 }
 
 /// A first submission: the reply, and the invitation marked replied.
@@ -207,16 +233,25 @@ async fn submit(
             Written::Revised {
                 after,
                 before,
+                announced: Some(event),
+                ..
+            } => {
+                deliveries::fan_out(db, Some(context.webhooks), &event).await?;
+                return Ok(Outcome {
+                    reply: after,
+                    answers,
+                    change: Some(Some(before)),
+                });
+            }
+            Written::Revised {
+                after,
+                before,
                 invitation,
+                announced: None,
             } => (after, invitation, Some(before)),
         };
     store_answers(db, &reply, &answers).await?;
-    let by = Submitter {
-        provenance: submission.provenance,
-        name: &submission.submitted_by,
-        participant_id: submission.officer,
-    };
-    record_revision(db, &reply, &by, at, &answers).await?;
+    record_revision(db, &reply, &submission.submitter(), at, &answers).await?;
     let received = events::Received {
         invitation: &invitation,
         reply: &reply,
@@ -239,6 +274,10 @@ pub async fn respond(
     token: &str,
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ServiceError> {
+    let kept = (context.questions, context.webhooks);
+    if let Some(detail) = revision_at_once::respond(db, kept, token, &answers).await? {
+        return Ok(detail);
+    }
     let txn = db::begin(db).await?;
     let locked = lock_for_reply(&txn, Which::Token(token))
         .await?
@@ -246,7 +285,7 @@ pub async fn respond(
     let submission = Submission {
         answers,
         provenance: Provenance::Participant,
-        submitted_by: "participant".into(),
+        submitted_by: revision_at_once::PARTICIPANT.into(),
         received_at: now(),
         officer: locked.invitation.participant_id,
     };

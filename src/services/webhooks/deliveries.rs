@@ -86,6 +86,15 @@ pub async fn fan_out(
     Ok(())
 }
 
+/// Whether any of `endpoints` is subscribed to events of `kind`.
+pub fn any_subscribed(endpoints: &[webhook::Model], kind: &str) -> bool {
+    EventType::parse(kind).is_some_and(|kind| {
+        endpoints
+            .iter()
+            .any(|endpoint| event_types(endpoint).contains(&kind))
+    })
+}
+
 /// A delivery with its attempts, newest delivery first.
 #[derive(Debug, Clone)]
 pub struct Delivery {
