@@ -163,6 +163,10 @@ pub async fn redeliver(
     .await?
     .ok_or_else(|| ServiceError::not_found("delivery", delivery_id))?;
     if before.status == DeliveryStatus::Queued {
+        // Rolled back now rather than when the dropped transaction's connection goes back
+        // to the pool: until then the row stays locked, and a worker claiming due deliveries
+        // (`FOR UPDATE SKIP LOCKED`) would pass it over.
+        txn.rollback().await?;
         return Err(Refusal::DeliveryStillQueued.into());
     }
     let mut active: webhook_delivery::ActiveModel = before.clone().into();
