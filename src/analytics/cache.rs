@@ -29,6 +29,7 @@ use super::kept_facts::KeptFacts;
 use super::report::Figures;
 use super::trends::Trends;
 use crate::base::error::ServiceError;
+use crate::domain::version::EntityTag;
 
 /// What a cached entry was computed from; an entry answers only the same key.
 type Key = String;
@@ -36,12 +37,20 @@ type Key = String;
 /// Entries by what they are about (a round, or the rounds of a trend), each with its key.
 type Entries<K, V> = Mutex<LruCache<K, (Key, Arc<V>)>>;
 
-/// A response's body, the analytics epoch it was made at, and the generation of changes
+/// A kept response's body, with its entity tag digested once when it was kept (rather than
+/// on every response: a report is some 300 KB).
+#[derive(Debug, Clone)]
+pub struct KeptResponse {
+    pub body: Arc<[u8]>,
+    pub tag: EntityTag,
+}
+
+/// A response, the analytics epoch it was made at, and the generation of changes
 /// (`crate::base::changes`) at which that epoch was last read.
 #[derive(Debug, Clone)]
 struct Made {
     epoch: i64,
-    body: Arc<[u8]>,
+    response: KeptResponse,
     checked_at: Option<u64>,
 }
 
@@ -111,12 +120,12 @@ impl AnalyticsCache {
         variant: &str,
         epoch: i64,
         generation: Option<u64>,
-    ) -> Option<Arc<[u8]>> {
+    ) -> Option<KeptResponse> {
         let mut map = self.lock_responses();
         let hit = match map.get_mut(&(round_id, variant.to_owned())) {
             Some(made) if made.epoch == epoch => {
                 made.checked_at = generation;
-                Some(made.body.clone())
+                Some(made.response.clone())
             }
             _ => None,
         };
@@ -131,10 +140,10 @@ impl AnalyticsCache {
         round_id: i32,
         variant: &str,
         generation: u64,
-    ) -> Option<Arc<[u8]>> {
+    ) -> Option<KeptResponse> {
         let mut map = self.lock_responses();
         let hit = match map.get(&(round_id, variant.to_owned())) {
-            Some(made) if made.checked_at == Some(generation) => Some(made.body.clone()),
+            Some(made) if made.checked_at == Some(generation) => Some(made.response.clone()),
             _ => None,
         };
         if hit.is_some() {
@@ -143,24 +152,28 @@ impl AnalyticsCache {
         hit
     }
 
-    /// Keeps a settled round's response made at `epoch`, read at `generation` (nothing
-    /// when the cache is off).
+    /// Keeps a settled round's response made at `epoch`, read at `generation`, and gives it
+    /// back with its tag (not kept when the cache is off).
     pub fn keep_response(
         &self,
         (round_id, variant): (i32, String),
         epoch: i64,
         generation: Option<u64>,
         body: Arc<[u8]>,
-    ) {
-        if self.capacity == 0 {
-            return;
-        }
-        let made = Made {
-            epoch,
+    ) -> KeptResponse {
+        let response = KeptResponse {
+            tag: EntityTag::of_bytes(&body),
             body,
-            checked_at: generation,
         };
-        self.lock_responses().insert((round_id, variant), made);
+        if self.capacity > 0 {
+            let made = Made {
+                epoch,
+                response: response.clone(),
+                checked_at: generation,
+            };
+            self.lock_responses().insert((round_id, variant), made);
+        }
+        response
     }
 
     fn lock_responses(&self) -> std::sync::MutexGuard<'_, LruCache<(i32, String), Made>> {

@@ -3,12 +3,15 @@
 //! administrations, never people. Every answer carries an ETag (`If-None-Match` gives 304);
 //! a closed round's figures are final, and caches may keep them for a day.
 
+use actix_web::body::MessageBody;
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::analytics::cache::KeptResponse;
 use crate::analytics::context::Selector;
 use crate::analytics::cross_tab::CrossTab;
 use crate::analytics::render::{html, table_sheet};
@@ -38,7 +41,11 @@ pub fn routes(config: &mut ServiceConfig) {
 /// Sends `body`. Every answer carries an ETag and answers `If-None-Match` with 304 (see
 /// `crate::conditional`); final figures (of closed rounds) may also be kept by caches for a
 /// day, while live ones must be revalidated.
-fn conditional(body: Vec<u8>, content_type: &str, is_final: bool) -> HttpResponse {
+fn conditional(
+    body: impl MessageBody + 'static,
+    content_type: &str,
+    is_final: bool,
+) -> HttpResponse {
     let caching = if is_final {
         "private, max-age=86400"
     } else {
@@ -294,14 +301,14 @@ async fn get_report(
     // read in one look-up, or known unchanged while every change is heard.
     let cache = &state.analytics_cache;
     let generation = state.changes.generation_across_processes();
-    if let Some(body) = generation.and_then(|g| cache.response_unchanged(*id, &variant, g)) {
-        return Ok(report_response(format, *id, body.to_vec(), true));
+    if let Some(kept) = generation.and_then(|g| cache.response_unchanged(*id, &variant, g)) {
+        return Ok(kept_report_response(format, *id, kept));
     }
     let stamp = reports::stamp(&state.db, *id).await?;
     if stamp.closed
-        && let Some(body) = cache.response(*id, &variant, stamp.epoch, generation)
+        && let Some(kept) = cache.response(*id, &variant, stamp.epoch, generation)
     {
-        return Ok(report_response(format, *id, body.to_vec(), true));
+        return Ok(kept_report_response(format, *id, kept));
     }
     let (report, settled) =
         reports::settled_report(&state.db, caches(&state), *id, Some(stamp.epoch)).await?;
@@ -326,16 +333,27 @@ async fn get_report(
         ReportFormat::Xlsx => table_sheet::report_xlsx(&report)?,
     };
     if settled {
-        cache.keep_response((*id, variant), stamp.epoch, generation, body.clone().into());
+        let kept = cache.keep_response((*id, variant), stamp.epoch, generation, body.into());
+        return Ok(kept_report_response(format, *id, kept));
     }
-    Ok(report_response(format, *id, body, report.is_final))
+    Ok(report_response(format, *id, body.into(), report.is_final))
+}
+
+/// A settled round's report as kept: its body shared, not copied, and its tag as digested
+/// when it was kept (`conditional::etags` then leaves the body alone).
+fn kept_report_response(format: ReportFormat, round_id: i32, kept: KeptResponse) -> HttpResponse {
+    let mut response = report_response(format, round_id, Bytes::from_owner(kept.body), true);
+    if let Ok(value) = header::HeaderValue::from_str(kept.tag.as_str()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
 
 /// The response of a report in `format`.
 fn report_response(
     format: ReportFormat,
     round_id: i32,
-    body: Vec<u8>,
+    body: Bytes,
     is_final: bool,
 ) -> HttpResponse {
     let media = match format {

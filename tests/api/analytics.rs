@@ -672,6 +672,17 @@ async fn a_closed_rounds_kept_figures_follow_edits(backend: Backend) {
     let first = app.get(&path).await.expect(200);
     let second = app.get(&path).await.expect(200);
     assert_eq!(first.body, second.body, "the same data, the same report");
+    assert_eq!(
+        first.headers["etag"], second.headers["etag"],
+        "the tag digested when the response was kept"
+    );
+    let again = app
+        .send(
+            app.request_as(&app.admin_key, Method::GET, &path)
+                .header("if-none-match", second.headers["etag"].clone()),
+        )
+        .await;
+    assert_eq!(again.status, 304);
 
     let row = &first.body["tables"][0]["content"]["data"]["rows"][0];
     let id = row["workshop"]["id"].as_i64().unwrap();
