@@ -3,7 +3,6 @@
 //! administrations, never people. Every answer carries an ETag (`If-None-Match` gives 304);
 //! a closed round's figures are final, and caches may keep them for a day.
 
-use actix_web::body::MessageBody;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -20,12 +19,14 @@ use crate::analytics::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use crate::analytics::trends::Trends;
 use crate::base::error::ServiceError;
 use crate::base::sheets::XLSX;
-use crate::domain::{FiscalYear, InvalidInput};
+use crate::domain::FiscalYear;
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::policy::Access;
 use crate::http::state::AppState;
 use crate::services::reports::{self, Answer, Caches};
+
+use super::analytics_answers::{conditional, json, query_error};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -36,45 +37,6 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(get_findings)
         .service(get_report)
         .service(get_trends);
-}
-
-/// Sends `body`. Every answer carries an ETag and answers `If-None-Match` with 304 (see
-/// `crate::conditional`); final figures (of closed rounds) may also be kept by caches for a
-/// day, while live ones must be revalidated.
-fn conditional(
-    body: impl MessageBody + 'static,
-    content_type: &str,
-    is_final: bool,
-) -> HttpResponse {
-    let caching = if is_final {
-        "private, max-age=86400"
-    } else {
-        "private, no-cache"
-    };
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::CACHE_CONTROL, caching))
-        .body(body)
-}
-
-fn json(value: &impl Serialize, is_final: bool) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| anyhow::anyhow!("serializing: {e}"))?;
-    Ok(conditional(body, "application/json", is_final))
-}
-
-/// A question or option the round does not ask is a bad query parameter.
-fn query_error(error: ServiceError) -> ApiError {
-    match error {
-        ServiceError::Invalid(InvalidInput(errors)) => ApiError::BadRequest {
-            detail: errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors,
-        },
-        other => other.into(),
-    }
 }
 
 fn caches(state: &AppState) -> Caches<'_> {

@@ -5,6 +5,7 @@
 
 pub mod administrations;
 pub mod analytics;
+pub mod analytics_answers;
 pub mod api_keys;
 pub mod audit_log;
 pub mod good_practices;
