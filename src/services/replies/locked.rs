@@ -5,6 +5,9 @@
 //! a round would otherwise wait on the round's. The joined rows come from the statement's
 //! snapshot, taken before any wait for the lock: `submit` checks them where it matters.
 
+use std::collections::BTreeMap;
+
+use entity::round::RoundState;
 use entity::{administration, invitation, reply, reply_revision, round};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LockType};
 use sea_orm::{
@@ -13,8 +16,11 @@ use sea_orm::{
 };
 
 use crate::base::error::ServiceError;
-use crate::domain::answers::Answers;
+use crate::domain::answers::{self, AnswerInput, Answers};
+use crate::domain::questionnaire::Question;
+use crate::domain::refusal::Refusal;
 use crate::domain::token;
+use crate::services::questionnaires::{self, QuestionCache};
 
 /// Which invitation a submission is for.
 #[derive(Debug, Clone, Copy)]
@@ -149,4 +155,23 @@ pub async fn read_for_reply(
             .unwrap_or_default(),
         current,
     }))
+}
+
+/// The answers a submission to `round` gives, validated against its questions (with the
+/// questions, for what follows); refused once the round is closed. The round is not
+/// share-locked, unlike where workshops and participants join a round: every submission
+/// would write the round's row (PostgreSQL records its sharers there). A reply that started
+/// before the round closed may still commit just after.
+pub async fn accepted_answers(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    round: &round::Model,
+    answers: &BTreeMap<String, AnswerInput>,
+) -> Result<(Vec<Question>, Answers), ServiceError> {
+    if round.state == RoundState::Closed {
+        return Err(Refusal::RepliesFinal.into());
+    }
+    let questions = questionnaires::questions_of_round(db, questions, round).await?;
+    let valid = answers::validate(&questions, answers)?;
+    Ok((questions, valid))
 }

@@ -25,21 +25,19 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entity::reply::Provenance;
-use entity::round::RoundState;
 use entity::{event, reply};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement, Value,
 };
 
 use super::answers::Submitter;
-use super::locked::{Which, read_for_reply};
+use super::locked::{Which, accepted_answers, read_for_reply};
 use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::domain::answers::{self, AnswerInput, Answers};
-use crate::domain::refusal::Refusal;
+use crate::domain::answers::{AnswerInput, Answers};
 use crate::services::events;
-use crate::services::questionnaires::{self, QuestionCache};
+use crate::services::questionnaires::QuestionCache;
 use crate::services::webhooks::deliveries;
 use crate::webhooks::directory::Directory;
 
@@ -128,11 +126,7 @@ pub async fn respond(
     let Some((reply, stored)) = &read.current else {
         return Ok(None);
     };
-    if read.round.state == RoundState::Closed {
-        return Err(Refusal::RepliesFinal.into());
-    }
-    let questions = questionnaires::questions_of_round(db, questions, &read.round).await?;
-    let valid = answers::validate(&questions, answers)?;
+    let (_, valid) = accepted_answers(db, questions, &read.round, answers).await?;
     let reply = if stored.as_ref() == Some(&valid) {
         reply.clone()
     } else {

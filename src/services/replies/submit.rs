@@ -8,26 +8,24 @@ use chrono::{DateTime, Utc};
 use entity::event;
 use entity::invitation::{self, InvitationStatus};
 use entity::reply::{self, Provenance};
-use entity::round::RoundState;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, Set,
 };
 
 use super::answers::{Submitter, record_revision, store_answers};
-use super::locked::{Locked, Which, current_reply, lock_for_reply};
+use super::locked::{Locked, Which, accepted_answers, current_reply, lock_for_reply};
 use super::revision_at_once;
 use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::db;
 use crate::domain::InvalidInput;
-use crate::domain::answers::{self, AnswerInput, Answers};
-use crate::domain::refusal::Refusal;
+use crate::domain::answers::{AnswerInput, Answers};
 use crate::mail::MailContext;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
-use crate::services::questionnaires::{self, QuestionCache};
+use crate::services::questionnaires::QuestionCache;
 use crate::services::webhooks::deliveries;
 use crate::webhooks::directory::Directory;
 
@@ -211,14 +209,8 @@ async fn submit(
         current: existing,
         ..
     } = locked;
-    // The round is not share-locked, unlike where workshops and participants join a round:
-    // every submission would write the round's row (PostgreSQL records its sharers there).
-    // A reply that started before the round closed may still commit just after.
-    if round.state == RoundState::Closed {
-        return Err(Refusal::RepliesFinal.into());
-    }
-    let questions = questionnaires::questions_of_round(db, context.questions, &round).await?;
-    let answers = answers::validate(&questions, &submission.answers)?;
+    let (questions, answers) =
+        accepted_answers(db, context.questions, &round, &submission.answers).await?;
     let at = submission.received_at;
     let (reply, invitation, before) =
         match write_reply(db, invitation, existing, &answers, &submission).await? {
