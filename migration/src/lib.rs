@@ -15,6 +15,7 @@ mod m20261130_000009_optional_topic;
 mod m20261130_000010_analytics_epoch;
 mod m20261130_000011_change_notices;
 mod m20261130_000012_facts_indexes;
+mod m20261130_000013_round_changes;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_analytics_epoch::Migration),
             Box::new(m20261130_000011_change_notices::Migration),
             Box::new(m20261130_000012_facts_indexes::Migration),
+            Box::new(m20261130_000013_round_changes::Migration),
         ]
     }
 }

@@ -6,7 +6,8 @@
 //! and the previous round the report compares with) is read on every request and written
 //! into the entry's key. An edit to any of these makes the next request a miss, never a
 //! stale answer, and every instance reaches the same figures as the database holds them.
-//! Open and scheduled rounds are always computed afresh.
+//! Open and scheduled rounds' figures are always computed afresh, from their counted facts
+//! (kept while the round's change count holds, `super::kept_facts`).
 //!
 //! Beside the figures, each instance keeps a closed round's whole report response (JSON,
 //! HTML, each table's CSV, the workbook) with the analytics epoch it was made at: a counter

@@ -1,25 +1,56 @@
-//! The counted facts of closed rounds, kept in memory: a closed round takes no replies, so
-//! its facts change only by a hand-written repair, which comes with a new analytics epoch
-//! (`super::cache`). The report of the round after it, and the trends over it, then read
-//! only the rounds still open.
+//! The counted facts of rounds, kept in memory.
+//!
+//! - A closed round takes no replies, so its facts change only by a hand-written repair,
+//!   which comes with a new analytics epoch (`super::cache`): they are kept by the round's
+//!   closing time and the epoch.
+//! - An open (or scheduled) round's facts are kept by the round's change count and the
+//!   epoch, read together in one statement before the facts are: `round_changes` (migration
+//!   13) grows in the same transaction as every write of an invitation, reply, answer or
+//!   choice of the round, by triggers, so another instance's writes and hand-written ones
+//!   count too. While the count holds, no such write has committed since the facts were
+//!   read, and they are served from memory; once it moves they are read again. The figures
+//!   are still computed from the facts on every request.
+//!
+//! Only reads through the pool use and keep an open round's facts: a transaction sees its
+//! own uncommitted writes (and their counts), which must never be kept for others.
 
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use entity::round::{self, RoundState};
 use hashlink::LruCache;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
 use super::round_data::RoundData;
 
-/// Up to a number of closed rounds' facts, least recently used dropped first; each with
-/// the round's closing time and the epoch it was read at.
+/// Where a round's facts are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Through the pool, with the analytics epoch when the caller just read it.
+    Pooled { epoch: Option<i64> },
+    /// In the caller's transaction: an open round's facts are read, never kept.
+    InTransaction,
+}
+
+/// What kept facts were read at; they answer only the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Closed {
+        closed_at: Option<DateTime<Utc>>,
+        epoch: i64,
+    },
+    Live {
+        changes: i64,
+        epoch: i64,
+    },
+}
+
+/// Up to a number of rounds' facts, least recently used dropped first.
 #[derive(Debug)]
 pub struct KeptFacts {
     entries: Mutex<LruCache<i32, (Key, Arc<RoundData>)>>,
     capacity: usize,
 }
-
-type Key = (Option<chrono::DateTime<chrono::Utc>>, i64);
 
 impl KeptFacts {
     /// Keeps up to `rounds` rounds' facts; 0 keeps nothing.
@@ -47,27 +78,40 @@ impl KeptFacts {
         row.map_or(Ok(0), |row| row.try_get("", "value"))
     }
 
-    /// The counted facts of `round`: kept when it is closed, else read. The `epoch` is
-    /// read here when not given and needed.
+    /// The counted facts of `round`: kept when they are known unchanged, else read (and
+    /// kept, when `reading` allows).
     pub async fn round_data(
         &self,
         db: &impl ConnectionTrait,
         round: &round::Model,
-        epoch: Option<i64>,
+        reading: Reading,
     ) -> Result<Arc<RoundData>, DbErr> {
-        if self.capacity == 0 || round.state != RoundState::Closed {
-            return Ok(Arc::new(RoundData::load(db, round.id).await?));
-        }
-        let epoch = match epoch {
-            Some(epoch) => epoch,
-            None => Self::epoch(db).await?,
+        let key = if self.capacity == 0 {
+            None
+        } else if round.state == RoundState::Closed {
+            let epoch = match reading {
+                Reading::Pooled { epoch: Some(epoch) } => epoch,
+                _ => Self::epoch(db).await?,
+            };
+            Some(Key::Closed {
+                closed_at: round.closed_at,
+                epoch,
+            })
+        } else if reading == Reading::InTransaction {
+            None
+        } else {
+            Some(live_key(db, round.id).await?)
         };
-        let key = (round.closed_at, epoch);
+        let Some(key) = key else {
+            return Ok(Arc::new(RoundData::load(db, round.id).await?));
+        };
         if let Some((kept, data)) = self.lock().get(&round.id)
             && *kept == key
         {
+            metrics::counter!("analytics_facts_total", "outcome" => "kept").increment(1);
             return Ok(data.clone());
         }
+        metrics::counter!("analytics_facts_total", "outcome" => "read").increment(1);
         let data = Arc::new(RoundData::load(db, round.id).await?);
         self.lock().insert(round.id, (key, data.clone()));
         Ok(data)
@@ -76,4 +120,28 @@ impl KeptFacts {
     fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<i32, (Key, Arc<RoundData>)>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The change count of round `round_id` and the analytics epoch, in one statement: the
+/// epoch by its primary key, the count as the sum of the round's slots, found by theirs.
+async fn live_key(db: &impl ConnectionTrait, round_id: i32) -> Result<Key, DbErr> {
+    let backend = db.get_database_backend();
+    let parameter = match backend {
+        DatabaseBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let sql = format!(
+        "SELECT (SELECT value FROM analytics_epoch WHERE id = 1) AS epoch, \
+           (SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM round_changes \
+            WHERE round_id = {parameter}) AS changes"
+    );
+    let statement = Statement::from_sql_and_values(backend, sql, [round_id.into()]);
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the analytics epoch".into()))?;
+    Ok(Key::Live {
+        changes: row.try_get("", "changes")?,
+        epoch: row.try_get::<Option<i64>>("", "epoch")?.unwrap_or(0),
+    })
 }

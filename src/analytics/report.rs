@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
 use super::findings::{self, MinBase};
-use super::kept_facts::KeptFacts;
+use super::kept_facts::{KeptFacts, Reading};
 use super::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use super::trends;
 use crate::base::error::ServiceError;
@@ -93,20 +93,23 @@ pub struct Figures {
 }
 
 /// The tables and findings of a round, computed afresh from the counted facts of the round
-/// and of the one it is compared with (`previous`, when there is one; a closed round's
-/// facts may come from `kept`, looked up at the analytics `epoch` when the caller read it);
-/// findings give shares of a base under `min` as counts.
+/// and of the one it is compared with (`previous`, when there is one; either's facts may
+/// come from `kept`, as `reading` allows); findings give shares of a base under `min` as
+/// counts.
 pub async fn figures(
     db: &impl ConnectionTrait,
     (context, previous): (&RoundContext, Option<&AskedRound>),
-    (kept, epoch): (&KeptFacts, Option<i64>),
+    (kept, reading): (&KeptFacts, Reading),
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
     // The round and the one it is compared with, read together.
     let (data, previous_data) =
-        tokio::try_join!(kept.round_data(db, &context.round, epoch), async {
+        tokio::try_join!(kept.round_data(db, &context.round, reading), async {
             match previous {
-                Some(previous) => kept.round_data(db, &previous.round, epoch).await.map(Some),
+                Some(previous) => kept
+                    .round_data(db, &previous.round, reading)
+                    .await
+                    .map(Some),
                 None => Ok(None),
             }
         })?;

@@ -12,7 +12,7 @@ use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::context::{AskedRound, RoundContext, Selector};
 use crate::analytics::cross_tab::{self, CrossTab};
 use crate::analytics::findings::MinBase;
-use crate::analytics::kept_facts::KeptFacts;
+use crate::analytics::kept_facts::{KeptFacts, Reading};
 use crate::analytics::queries;
 use crate::analytics::report::{self, Figures, Headline, Report};
 use crate::analytics::round_data::RoundData;
@@ -182,15 +182,23 @@ async fn figures(
         return Ok((figures, settled));
     }
     let compared = (context, previous.as_ref());
-    let figures =
-        Arc::new(report::figures(db, compared, (&cache.facts, epoch), caches.min_base).await?);
+    let figures = Arc::new(
+        report::figures(
+            db,
+            compared,
+            (&cache.facts, Reading::Pooled { epoch }),
+            caches.min_base,
+        )
+        .await?,
+    );
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
     Ok((figures, settled))
 }
 
-/// The Good Practice Report of a round.
+/// The Good Practice Report of a round, read through the pool (`db` is never a transaction
+/// that wrote: an open round's facts read here may be kept, `KeptFacts`).
 pub async fn report(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
@@ -201,7 +209,8 @@ pub async fn report(
 
 /// The report, and whether it is settled: it and the round it compares with are closed, so
 /// only a write that raises the analytics epoch can change it. `epoch` is the analytics
-/// epoch when the caller just read it (else it is read where needed).
+/// epoch when the caller just read it (else it is read where needed). Read through the pool,
+/// as [`report`].
 pub async fn settled_report(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
@@ -257,8 +266,13 @@ pub async fn headline(
     let context = context(db, caches.questions, round_id).await?;
     let previous = previous(db, caches.questions, &context.round).await?;
     let compared = (&context, previous.as_ref());
-    let figures =
-        report::figures(db, compared, (&caches.figures.facts, None), caches.min_base).await?;
+    let figures = report::figures(
+        db,
+        compared,
+        (&caches.figures.facts, Reading::InTransaction),
+        caches.min_base,
+    )
+    .await?;
     figures
         .headline(4)
         .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())
@@ -290,11 +304,10 @@ pub async fn trends(
     let figures = Arc::new(if cache.facts.is_on() {
         // Closed rounds' facts are kept: only the others are read.
         let epoch = KeptFacts::epoch(db).await?;
-        let data = futures_util::future::try_join_all(
-            rounds
-                .iter()
-                .map(|round| cache.facts.round_data(db, round, Some(epoch))),
-        )
+        let data = futures_util::future::try_join_all(rounds.iter().map(|round| {
+            let reading = Reading::Pooled { epoch: Some(epoch) };
+            cache.facts.round_data(db, round, reading)
+        }))
         .await?;
         let data: Vec<&RoundData> = data.iter().map(|d| d.as_ref()).collect();
         trends::from_data(&asked, &data)

@@ -24,6 +24,7 @@ mod mail_faults;
 mod mail_templates;
 mod none_of_these;
 mod officer_mail;
+mod open_round_facts;
 mod operations;
 mod pages;
 mod participants;
