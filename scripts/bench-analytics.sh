@@ -5,13 +5,15 @@
 # the round an office follows while replies come in) and "2 rounds" (round 1 closed, round
 # 2 open). Prints p50/p99 latency and requests per second of:
 #  - the newest closed round's report, served from memory (JSON and HTML), 8 clients;
-#  - the open round's report, its figures computed afresh on every request (an open round's
-#    are never kept; the closed round it is compared with has its counted facts kept),
-#    1 and 8 clients, on both data sets side by side: the ratio is how the cost grows with
-#    the rest of the database;
-#  - the trends over all 10 rounds (the open one among them, so computed on every request:
-#    the closed rounds' facts from memory, the open round's read), 1 and 8 clients;
-#  - the same reads with nothing kept in memory (FOLLOWUP_ANALYTICS_CACHE_ROUNDS=0).
+#  - the open round's report, its figures computed afresh on every request from the round's
+#    counted facts (kept while the round's change count holds: no reply arrives while this
+#    runs) and the kept facts of the closed round it is compared with, 1 and 8 clients;
+#  - the trends over all 10 rounds (the open one among them, so computed on every request
+#    from the rounds' kept facts), 1 and 8 clients;
+#  - the same reads with nothing kept in memory (FOLLOWUP_ANALYTICS_CACHE_ROUNDS=0): every
+#    fact read from the database on every request, as after each reply to an open round;
+#  - how the cost grows with the rest of the database: the open round's report with 10
+#    rounds stored over its time with 2, median of three alternating pairs of runs.
 # Tune with BENCH_CONNECTIONS and BENCH_SECONDS; BENCH_REUSE=1 keeps the data of an earlier
 # run.
 set -euo pipefail
@@ -103,9 +105,26 @@ echo "== 2 rounds stored, nothing kept in memory"
 start_service followup_bench_analytics_2 0
 measure "2 rounds, no cache: open round's report (JSON), 1 client" "/v1/rounds/$open2/report" 1
 
-ten=$(ms "$(p50_of "open round's report (JSON), afresh, 1 client")")
-two=$(ms "$(p50_of "2 rounds: open round's report (JSON), afresh, 1 client")")
+# The growth ratio, from three alternating pairs of runs (one run of each is at the mercy
+# of this shared machine's speed in those seconds): the open round's report, 1 client, as
+# served, with 10 rounds stored and with 2.
+echo "== growth: 10 rounds stored, then 2, three times alternately (1 client, as served)"
+for run in 1 2 3; do
+  start_service followup_bench_analytics 64
+  measure "growth pair $run: 10 rounds stored" "/v1/rounds/$open10/report" 1
+  start_service followup_bench_analytics_2 64
+  measure "growth pair $run: 2 rounds stored" "/v1/rounds/$open2/report" 1
+done
+pairs=()
+for run in 1 2 3; do
+  pairs+=("$(ms "$(p50_of "growth pair $run: 10 rounds stored")")" "$(ms "$(p50_of "growth pair $run: 2 rounds stored")")")
+done
 ten_cold=$(ms "$(p50_of "no cache: open round's report (JSON), 1 client")")
 two_cold=$(ms "$(p50_of "2 rounds, no cache: open round's report (JSON), 1 client")")
-python3 -c "import sys; t, w, tc, wc = map(float, sys.argv[1:]); print(f'growth: the open round\'s report with 10 rounds stored takes {t / w:.2f}x its time with 2 rounds stored (p50 {t:.2f} vs {w:.2f} ms); with nothing kept {tc / wc:.2f}x ({tc:.2f} vs {wc:.2f} ms)')" \
-  "$ten" "$two" "$ten_cold" "$two_cold"
+python3 -c "
+import statistics, sys
+v = list(map(float, sys.argv[1:]))
+pairs, (tc, wc) = [(v[i], v[i + 1]) for i in range(0, 6, 2)], v[6:]
+ratios = [t / w for t, w in pairs]
+print(f'growth: the open round\'s report with 10 rounds stored takes {statistics.median(ratios):.2f}x its time with 2 rounds stored, median of 3 pairs (' + ', '.join(f'{r:.2f}x: {t:.2f} vs {w:.2f} ms' for r, (t, w) in zip(ratios, pairs)) + f'); with nothing kept {tc / wc:.2f}x ({tc:.2f} vs {wc:.2f} ms)')
+" "${pairs[@]}" "$ten_cold" "$two_cold"

@@ -16,6 +16,7 @@ mod m20261130_000010_analytics_epoch;
 mod m20261130_000011_change_notices;
 mod m20261130_000012_facts_indexes;
 mod m20261130_000013_round_changes;
+mod m20261130_000014_practices_by_round;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_change_notices::Migration),
             Box::new(m20261130_000012_facts_indexes::Migration),
             Box::new(m20261130_000013_round_changes::Migration),
+            Box::new(m20261130_000014_practices_by_round::Migration),
         ]
     }
 }
