@@ -9,7 +9,12 @@
 //! The counter of a round is split into slots by the writing backend's process id (32 on
 //! PostgreSQL), so concurrent replies to one round never wait for each other's commit on
 //! one row; every slot only ever grows, so the sum of a round grows with each committed
-//! write and never comes back to an earlier value. Only the columns the facts read raise
+//! write and never comes back to an earlier value. On PostgreSQL a transaction raises a
+//! round once, at its first counted row (the rounds it raised are noted in a setting local
+//! to the transaction, undone with it or with a savepoint rolled back): raising one row for
+//! every row of a bulk write would lengthen that row's chain of versions within the
+//! transaction, each raise walking it (20,000 answers in one statement took 7.2 s instead
+//! of 0.27 s). Only the columns the facts read raise
 //! it (an invitation's mail status or a reply's submission time do not). `TRUNCATE`, which
 //! fires no row triggers, raises the analytics epoch instead (migration 10), which every
 //! kept entry is also keyed by.
@@ -35,15 +40,22 @@ fn postgres_up() -> String {
         "CREATE TABLE round_changes (round_id INTEGER NOT NULL, slot SMALLINT NOT NULL, \
            value BIGINT NOT NULL, PRIMARY KEY (round_id, slot)); \
          CREATE FUNCTION count_round_change() RETURNS trigger AS $$ \
-         DECLARE rounds INTEGER[]; \
+         DECLARE \
+           counted TEXT := coalesce(current_setting('followup.counted_rounds', true), ''); \
+           changed INTEGER; \
          BEGIN \
-           IF TG_OP = 'INSERT' THEN rounds := ARRAY[NEW.round_id]; \
-           ELSIF TG_OP = 'DELETE' OR NEW.round_id = OLD.round_id THEN rounds := ARRAY[OLD.round_id]; \
-           ELSE rounds := ARRAY[OLD.round_id, NEW.round_id]; \
-           END IF; \
-           INSERT INTO round_changes AS c (round_id, slot, value) \
-             SELECT r, pg_backend_pid() % 32, 1 FROM unnest(rounds) AS r \
-             ON CONFLICT (round_id, slot) DO UPDATE SET value = c.value + 1; \
+           FOR changed IN SELECT unnest(CASE \
+               WHEN TG_OP = 'INSERT' THEN ARRAY[NEW.round_id] \
+               WHEN TG_OP = 'DELETE' OR NEW.round_id = OLD.round_id THEN ARRAY[OLD.round_id] \
+               ELSE ARRAY[OLD.round_id, NEW.round_id] END) LOOP \
+             IF position(',' || changed || ',' IN counted) = 0 THEN \
+               INSERT INTO round_changes AS c (round_id, slot, value) \
+                 VALUES (changed, pg_backend_pid() % 32, 1) \
+                 ON CONFLICT (round_id, slot) DO UPDATE SET value = c.value + 1; \
+               counted := counted || ',' || changed || ','; \
+               PERFORM set_config('followup.counted_rounds', counted, true); \
+             END IF; \
+           END LOOP; \
            RETURN NULL; \
          END $$ LANGUAGE plpgsql; ",
     );

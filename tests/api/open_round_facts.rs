@@ -167,4 +167,67 @@ async fn kept_facts_hold_until_a_counted_write(backend: Backend) {
     assert_eq!(compared.agreed().await.0, report);
 }
 
+/// The sum of round `round`'s change count.
+async fn changes_of(app: &TestApp, round: i64) -> i64 {
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) AS changes FROM round_changes \
+         WHERE round_id = {round}"
+    );
+    let row = app.db.query_one_raw(sea_orm::Statement::from_string(
+        app.db.get_database_backend(),
+        sql,
+    ));
+    row.await.unwrap().unwrap().try_get("", "changes").unwrap()
+}
+
+/// A transaction raises a round's count once, however many of its rows it writes (a bulk
+/// write would otherwise lengthen one row's versions quadratically), and a savepoint rolled
+/// back takes its raise with it.
+async fn a_transaction_raises_a_round_once() {
+    let app = spawn_app(Backend::Postgres).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "TH"]).await;
+    app.open_today(&setup).await;
+    app.post(&format!("/v1/rounds/{}/open", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    for code in ["MY", "TH"] {
+        let token = app.link(setup.invitation_of(code)).await;
+        app.respond(&token, &full_answers()).await.expect(200);
+    }
+    let round = setup.round_id;
+    let before = changes_of(&app, round).await;
+    let turn = format!(
+        "UPDATE answers SET yes_no = NOT yes_no WHERE round_id = {round} AND yes_no IS NOT NULL"
+    );
+    app.db.execute_unprepared(&turn).await.unwrap();
+    assert_eq!(
+        changes_of(&app, round).await,
+        before + 1,
+        "six rows, one raise"
+    );
+    app.db
+        .execute_unprepared(&format!(
+            "BEGIN; SAVEPOINT first; {turn}; ROLLBACK TO SAVEPOINT first; {turn}; COMMIT;"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changes_of(&app, round).await, before + 2);
+    app.db
+        .execute_unprepared(&format!("BEGIN; {turn}; ROLLBACK;"))
+        .await
+        .unwrap();
+    assert_eq!(
+        changes_of(&app, round).await,
+        before + 2,
+        "a rollback raises nothing"
+    );
+}
+
 on_both_databases!(kept_facts_hold_until_a_counted_write);
+
+mod postgres_only {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_raises_a_round_once() {
+        super::a_transaction_raises_a_round_once().await
+    }
+}
