@@ -4,12 +4,13 @@
 //!   which comes with a new analytics epoch (`super::cache`): they are kept by the round's
 //!   closing time and the epoch.
 //! - An open (or scheduled) round's facts are kept by the round's change count and the
-//!   epoch, read together in one statement before the facts are: `round_changes` (migration
-//!   13) grows in the same transaction as every write of an invitation, reply, answer or
-//!   choice of the round, by triggers, so another instance's writes and hand-written ones
-//!   count too. While the count holds, no such write has committed since the facts were
-//!   read, and they are served from memory; once it moves they are read again. The figures
-//!   are still computed from the facts on every request.
+//!   epoch: `round_changes` (migration 13) grows in the same transaction as every write of
+//!   an invitation, reply, answer or choice of the round, by triggers, so another instance's
+//!   writes and hand-written ones count too. Both are read before the facts, in one
+//!   statement with the round's state ([`Stamp`], which the report's route reads first
+//!   anyway). While the count holds, no such write has committed since the facts were read,
+//!   and they are served from memory; once it moves they are read again. The figures are
+//!   still computed from the facts on every request.
 //!
 //! Only reads through the pool use and keep an open round's facts: a transaction sees its
 //! own uncommitted writes (and their counts), which must never be kept for others.
@@ -28,8 +29,50 @@ use super::round_data::RoundData;
 pub enum Reading {
     /// Through the pool, with the analytics epoch when the caller just read it.
     Pooled { epoch: Option<i64> },
+    /// Through the pool, with the stamp of the round asked for, read by the caller before
+    /// any of its facts.
+    Stamped(Stamp),
     /// In the caller's transaction: an open round's facts are read, never kept.
     InTransaction,
+}
+
+/// A round's state, the analytics epoch and the round's change count, read together in one
+/// statement of primary-key look-ups (the epoch's row, the round's, and the round's slots of
+/// `round_changes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub round_id: i32,
+    pub closed: bool,
+    pub epoch: i64,
+    pub changes: i64,
+}
+
+impl Stamp {
+    /// The stamp of round `round_id`; `None` when there is no such round.
+    pub async fn read(db: &impl ConnectionTrait, round_id: i32) -> Result<Option<Self>, DbErr> {
+        let backend = db.get_database_backend();
+        let parameter = match backend {
+            DatabaseBackend::Postgres => "$1",
+            _ => "?",
+        };
+        let sql = format!(
+            "SELECT rounds.state, (SELECT value FROM analytics_epoch WHERE id = 1) AS epoch, \
+               (SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM round_changes \
+                WHERE round_changes.round_id = rounds.id) AS changes \
+             FROM rounds WHERE rounds.id = {parameter}"
+        );
+        let statement = Statement::from_sql_and_values(backend, sql, [round_id.into()]);
+        let Some(row) = db.query_one_raw(statement).await? else {
+            return Ok(None);
+        };
+        let state: String = row.try_get("", "state")?;
+        Ok(Some(Self {
+            round_id,
+            closed: state == crate::domain::wire_name(RoundState::Closed),
+            epoch: row.try_get::<Option<i64>>("", "epoch")?.unwrap_or(0),
+            changes: row.try_get("", "changes")?,
+        }))
+    }
 }
 
 /// What kept facts were read at; they answer only the same key.
@@ -91,16 +134,22 @@ impl KeptFacts {
         } else if round.state == RoundState::Closed {
             let epoch = match reading {
                 Reading::Pooled { epoch: Some(epoch) } => epoch,
+                Reading::Stamped(stamp) => stamp.epoch,
                 _ => Self::epoch(db).await?,
             };
             Some(Key::Closed {
                 closed_at: round.closed_at,
                 epoch,
             })
-        } else if reading == Reading::InTransaction {
-            None
         } else {
-            Some(live_key(db, round.id).await?)
+            match reading {
+                Reading::InTransaction => None,
+                Reading::Stamped(stamp) if stamp.round_id == round.id => Some(stamp.into()),
+                _ => match Stamp::read(db, round.id).await? {
+                    Some(stamp) => Some(stamp.into()),
+                    None => return Err(DbErr::RecordNotFound(format!("round {}", round.id))),
+                },
+            }
         };
         let Some(key) = key else {
             return Ok(Arc::new(RoundData::load(db, round.id).await?));
@@ -122,26 +171,11 @@ impl KeptFacts {
     }
 }
 
-/// The change count of round `round_id` and the analytics epoch, in one statement: the
-/// epoch by its primary key, the count as the sum of the round's slots, found by theirs.
-async fn live_key(db: &impl ConnectionTrait, round_id: i32) -> Result<Key, DbErr> {
-    let backend = db.get_database_backend();
-    let parameter = match backend {
-        DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
-    let sql = format!(
-        "SELECT (SELECT value FROM analytics_epoch WHERE id = 1) AS epoch, \
-           (SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM round_changes \
-            WHERE round_id = {parameter}) AS changes"
-    );
-    let statement = Statement::from_sql_and_values(backend, sql, [round_id.into()]);
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("the analytics epoch".into()))?;
-    Ok(Key::Live {
-        changes: row.try_get("", "changes")?,
-        epoch: row.try_get::<Option<i64>>("", "epoch")?.unwrap_or(0),
-    })
+impl From<Stamp> for Key {
+    fn from(stamp: Stamp) -> Self {
+        Self::Live {
+            changes: stamp.changes,
+            epoch: stamp.epoch,
+        }
+    }
 }

@@ -273,7 +273,7 @@ async fn get_report(
         return Ok(kept_report_response(format, *id, kept));
     }
     let (report, settled) =
-        reports::settled_report(&state.db, caches(&state), *id, Some(stamp.epoch)).await?;
+        reports::settled_report(&state.db, caches(&state), *id, Some(stamp)).await?;
     let body = match format {
         ReportFormat::Json => {
             serde_json::to_vec(&report).map_err(|e| anyhow::anyhow!("serializing: {e}"))?

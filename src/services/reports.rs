@@ -12,7 +12,7 @@ use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::context::{AskedRound, RoundContext, Selector};
 use crate::analytics::cross_tab::{self, CrossTab};
 use crate::analytics::findings::MinBase;
-use crate::analytics::kept_facts::{KeptFacts, Reading};
+use crate::analytics::kept_facts::{KeptFacts, Reading, Stamp};
 use crate::analytics::queries;
 use crate::analytics::report::{self, Figures, Headline, Report};
 use crate::analytics::round_data::RoundData;
@@ -170,7 +170,7 @@ async fn figures(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
     context: &RoundContext,
-    epoch: Option<i64>,
+    reading: Reading,
 ) -> Result<(Arc<Figures>, bool), ServiceError> {
     let previous = previous(db, caches.questions, &context.round).await?;
     let cache = caches.figures;
@@ -182,15 +182,8 @@ async fn figures(
         return Ok((figures, settled));
     }
     let compared = (context, previous.as_ref());
-    let figures = Arc::new(
-        report::figures(
-            db,
-            compared,
-            (&cache.facts, Reading::Pooled { epoch }),
-            caches.min_base,
-        )
-        .await?,
-    );
+    let figures =
+        Arc::new(report::figures(db, compared, (&cache.facts, reading), caches.min_base).await?);
     if let Some(key) = key {
         cache.keep_report(context.round.id, key, figures.clone());
     }
@@ -208,52 +201,34 @@ pub async fn report(
 }
 
 /// The report, and whether it is settled: it and the round it compares with are closed, so
-/// only a write that raises the analytics epoch can change it. `epoch` is the analytics
-/// epoch when the caller just read it (else it is read where needed). Read through the pool,
-/// as [`report`].
+/// only a write that raises the analytics epoch can change it. `stamp` is the round's when
+/// the caller just read it (else what is needed is read here). Read through the pool, as
+/// [`report`].
 pub async fn settled_report(
     db: &impl ConnectionTrait,
     caches: Caches<'_>,
     round_id: i32,
-    epoch: Option<i64>,
+    stamp: Option<Stamp>,
 ) -> Result<(Report, bool), ServiceError> {
     let context = context(db, caches.questions, round_id).await?;
     let ((figures, settled), practices) = tokio::try_join!(
-        figures(db, caches, &context, epoch),
+        figures(
+            db,
+            caches,
+            &context,
+            stamp.map_or(Reading::Pooled { epoch: None }, Reading::Stamped)
+        ),
         report::approved_practices(db, round_id, report::Approval::ForReport),
     )?;
     Ok((report::assemble(&context, figures, practices), settled))
 }
 
-/// A round's state and the analytics epoch, read together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    pub closed: bool,
-    pub epoch: i64,
-}
-
-/// The stamp of round `round_id` (404 when there is none): one statement, two primary-key
-/// look-ups.
+/// The stamp of round `round_id` (404 when there is none): its state, the analytics epoch
+/// and its change count, in one statement.
 pub async fn stamp(db: &impl ConnectionTrait, round_id: i32) -> Result<Stamp, ServiceError> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let epoch = Alias::new("analytics_epoch");
-    let query = Query::select()
-        .column((round::Entity, round::Column::State))
-        .column((epoch.clone(), Alias::new("value")))
-        .from(round::Entity)
-        .from(epoch.clone())
-        .and_where(Expr::col((round::Entity, round::Column::Id)).eq(round_id))
-        .and_where(Expr::col((epoch, Alias::new("id"))).eq(1))
-        .to_owned();
-    let row = db
-        .query_one(&query)
+    Stamp::read(db, round_id)
         .await?
-        .ok_or_else(|| crate::base::error::NotFound::record("round", round_id))?;
-    let state: String = row.try_get("", "state")?;
-    Ok(Stamp {
-        closed: state == crate::domain::wire_name(RoundState::Closed),
-        epoch: row.try_get("", "value")?,
-    })
+        .ok_or_else(|| crate::base::error::NotFound::record("round", round_id).into())
 }
 
 /// What the feedback mailing quotes of a round: its reply rates and first four findings,

@@ -57,13 +57,18 @@ impl Compared<'_> {
     async fn agreed(&self) -> (Value, bool) {
         self.keeping.1.lock().unwrap().clear();
         let kept = self.report(&self.keeping.0).await;
-        let read = self
-            .keeping
-            .1
-            .lock()
-            .unwrap()
+        let statements = self.keeping.1.lock().unwrap().clone();
+        let read = statements
             .iter()
             .any(|sql| sql.contains("answer_choices") && sql.contains("GROUP BY reply_id"));
+        // The change count is read once, in the statement that reads the round's state and
+        // the epoch.
+        let stamps: Vec<_> = statements
+            .iter()
+            .filter(|sql| sql.contains("round_changes") || sql.contains("analytics_epoch"))
+            .collect();
+        assert_eq!(stamps.len(), 1, "{stamps:?}");
+        assert!(stamps[0].contains("round_changes") && stamps[0].contains("analytics_epoch"));
         assert_eq!(kept, self.report(&self.reference).await);
         (kept, read)
     }

@@ -7,9 +7,10 @@
 //! Every part writes only where the reply is still at the revision the submission read
 //! (`revised` is then empty and nothing is written: the caller reads afresh and decides
 //! again), and only holding the invitation's lock (`held`), as every write of a reply does:
-//! a submission on the locked path is never overtaken while it holds the lock. The answers and options come from the revision's own JSON (the form
-//! `domain::answers::Answer` serializes to): answers are upserted, rewritten only where
-//! they differ, and those no longer given deleted, so the parts never touch one row twice.
+//! a submission on the locked path is never overtaken while it holds the lock. The answers
+//! and options come from the revision's own JSON (the form `domain::answers::Answer`
+//! serializes to): answers are upserted, rewritten only where they differ, and those no
+//! longer given deleted, so the parts never touch one row twice.
 //!
 //! [`respond`] is a participant's revision in two round trips: the reply read without a
 //! lock, then [`revise`] outside any transaction (optimistic: it writes only if no other
