@@ -5,8 +5,8 @@
 //!   closing time and the epoch.
 //! - An open (or scheduled) round's facts are kept by the round's change count and the
 //!   epoch: `round_changes` (migration 13) grows in the same transaction as every write of
-//!   an invitation, reply, answer or choice of the round, by triggers, so another instance's
-//!   writes and hand-written ones count too. Both are read before the facts, in one
+//!   an invitation, reply, answer or choice of the round, by triggers, so the writes of
+//!   another instance and hand-written ones count too. Both are read before the facts, in one
 //!   statement with the round's state ([`Stamp`], which the report's route reads first
 //!   anyway). While the count holds, no such write has committed since the facts were read,
 //!   and they are served from memory; once it moves they are read again. The figures are
