@@ -20,6 +20,7 @@ use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::findings::MinBase;
 use crate::base::changes::Changes;
 use crate::base::clock::{Clock, SystemClock};
+use crate::base::kept_connections::KeptConnections;
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::http::extract::BodyLimit;
@@ -225,6 +226,8 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
         webhooks: Directory::new(changes.clone()),
         keys: KeyCache::new(changes.clone()),
         changes,
+        // Half the pool at most: the other half stays for everything else.
+        connections: KeptConnections::new(settings.database_max_connections as usize / 2),
     }
 }
 

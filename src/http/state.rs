@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::findings::MinBase;
 use crate::base::changes::Changes;
+use crate::base::kept_connections::KeptConnections;
 use crate::mail::MailContext;
 use crate::services::api_keys::KeyCache;
 use crate::services::questionnaires::QuestionCache;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub keys: KeyCache,
     /// Whether what is kept in memory still holds.
     pub changes: Changes,
+    /// PostgreSQL connections the reply path keeps between requests.
+    pub connections: KeptConnections,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             mail: &self.mail,
             questions: &self.questions,
             webhooks: &self.webhooks,
+            connections: &self.connections,
         }
     }
 }

@@ -16,6 +16,7 @@ mod errors;
 mod good_practices;
 mod idempotency;
 mod invitations;
+mod kept_connections;
 mod kept_in_memory;
 mod layout;
 mod limits;

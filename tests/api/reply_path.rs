@@ -1,7 +1,7 @@
 //! The reply path's cost and its webhook endpoints kept in memory: a revision runs 2
-//! statements on PostgreSQL and 8 on SQLite (besides BEGIN and COMMIT), and an endpoint
-//! written through this instance, another instance or by hand reaches the next reply's
-//! fan-out.
+//! statements on PostgreSQL (on one kept connection) and 8 on SQLite (besides BEGIN and
+//! COMMIT), and an endpoint written through this instance, another instance or by hand
+//! reaches the next reply's fan-out.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use entity::webhook_delivery;
 use followup::base::changes::Changes;
+use followup::base::kept_connections::KeptConnections;
 use followup::domain::answers::AnswerInput;
 use followup::services::questionnaires::QuestionCache;
 use followup::services::replies::submit::{self, Context};
@@ -62,10 +63,15 @@ async fn a_revision_runs_two_statements_on_postgresql_and_eight_on_sqlite(backen
     changes.listen(&db);
     until_heard(&changes).await;
     let webhooks = Directory::new(changes);
+    let mut connections = KeptConnections::new(2);
+    let on_kept = statements.clone();
+    connections
+        .set_metric_callback(move |info| on_kept.lock().unwrap().push(info.statement.sql.clone()));
     let context = Context {
         mail: &app.mail,
         questions: &questions,
         webhooks: &webhooks,
+        connections: &connections,
     };
     submit::respond(&db, &context, &token, inputs(false))
         .await
@@ -107,6 +113,9 @@ async fn a_revision_runs_two_statements_on_postgresql_and_eight_on_sqlite(backen
             .any(|s| s.contains("FROM \"webhooks\"") || s.contains("FROM \"administrations\"")),
         "{sql:#?}"
     );
+    // On PostgreSQL both ran on one connection, kept for the next revision.
+    let kept = usize::from(backend == Backend::Postgres);
+    assert_eq!(connections.kept(), kept);
 }
 
 /// The `reply.revised` deliveries queued so far.

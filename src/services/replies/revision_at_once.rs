@@ -32,6 +32,7 @@ use sea_orm::{
 };
 
 use super::answers::Submitter;
+use super::context::Context;
 use super::locked::{Which, accepted_answers, read_for_reply};
 use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
@@ -40,7 +41,6 @@ use crate::domain::answers::{AnswerInput, Answers};
 use crate::services::events;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::webhooks::deliveries;
-use crate::webhooks::directory::Directory;
 
 /// Who submitted, for a participant's own submission.
 pub const PARTICIPANT: &str = "participant";
@@ -103,24 +103,38 @@ SELECT revised.*, announced.id AS event_id FROM revised, announced"#;
 /// A revision through a link on PostgreSQL, tried first without a transaction or a lock:
 /// the reply is read as it stands, and [`revise`] writes the revision in one
 /// statement (atomic by itself) only where the reply is still at the revision read. Two
-/// round trips instead of four. `None` leaves the submission to the locked path: a first
-/// submission (the reply and the invitation's state are written together), a revision
-/// another submission overtook, endpoints subscribed to `reply.revised` (their deliveries
-/// go in the event's transaction), SQLite. A round that closes meanwhile may take one
-/// last revision, as under the lock.
+/// round trips instead of four, both on one connection the reply path keeps
+/// (`base::kept_connections`), so that no other round trip comes between. `None` leaves
+/// the submission to the locked path: a first submission (the reply and the invitation's
+/// state are written together), a revision another submission overtook, endpoints
+/// subscribed to `reply.revised` (their deliveries go in the event's transaction), SQLite.
+/// A round that closes meanwhile may take one last revision, as under the lock.
 pub async fn respond(
     db: &DatabaseConnection,
-    (questions, webhooks): (&QuestionCache, &Directory),
+    context: &Context<'_>,
     token: &str,
     answers: &BTreeMap<String, AnswerInput>,
 ) -> Result<Option<ReplyDetail>, ServiceError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(None);
     }
-    let endpoints = webhooks.active(db).await?;
+    let endpoints = context.webhooks.active(db).await?;
     if deliveries::any_subscribed(&endpoints, events::REPLY_REVISED) {
         return Ok(None);
     }
+    match context.connections.take(db).await? {
+        Some(taken) => respond_on(&taken, context.questions, token, answers).await,
+        None => respond_on(db, context.questions, token, answers).await,
+    }
+}
+
+/// [`respond`]'s two statements on `db`.
+async fn respond_on(
+    db: &impl ConnectionTrait,
+    questions: &QuestionCache,
+    token: &str,
+    answers: &BTreeMap<String, AnswerInput>,
+) -> Result<Option<ReplyDetail>, ServiceError> {
     let read = read_for_reply(db, Which::Token(token), false)
         .await?
         .ok_or_else(unknown_link)?;

@@ -13,6 +13,8 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
+pub use super::context::Context;
+
 use super::answers::{Submitter, record_revision, store_answers};
 use super::locked::{Locked, Which, accepted_answers, current_reply, lock_for_reply};
 use super::revision_at_once;
@@ -22,21 +24,9 @@ use crate::base::error::ServiceError;
 use crate::db;
 use crate::domain::InvalidInput;
 use crate::domain::answers::{AnswerInput, Answers};
-use crate::mail::MailContext;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
-use crate::services::questionnaires::QuestionCache;
 use crate::services::webhooks::deliveries;
-use crate::webhooks::directory::Directory;
-
-/// What a submission needs besides the database: the mail it queues, and the questions and
-/// webhook endpoints kept in memory.
-#[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
-    pub mail: &'a MailContext,
-    pub questions: &'a QuestionCache,
-    pub webhooks: &'a Directory,
-}
 
 /// One submission.
 #[derive(Debug, Clone)]
@@ -266,8 +256,7 @@ pub async fn respond(
     token: &str,
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ServiceError> {
-    let kept = (context.questions, context.webhooks);
-    if let Some(detail) = revision_at_once::respond(db, kept, token, &answers).await? {
+    if let Some(detail) = revision_at_once::respond(db, context, token, &answers).await? {
         return Ok(detail);
     }
     let txn = db::begin(db).await?;
