@@ -35,6 +35,8 @@ psql "$server/postgres" -qc 'CREATE DATABASE followup_bench_replies'
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The service's pool holds 16 connections (BENCH_POOL), half of which the reply path may keep
+# for itself (`base::kept_connections`): as many as wrk keeps requests in flight.
 export DATABASE_URL="$database" BIND="127.0.0.1:$port" DATA_DIR="$work" LOG_LEVEL=warn \
   FOLLOWUP_BACKGROUND_JOBS=false FOLLOWUP_RESPOND_REQUESTS_PER_MINUTE=1000000000 \
   FOLLOWUP_DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-16}
