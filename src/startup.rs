@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
@@ -213,6 +213,12 @@ impl Application {
 fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> AppState {
     let changes = Changes::new(db.get_database_backend());
     changes.listen(&db);
+    // Half the pool at most: the other half stays for everything else.
+    let most = settings.database_max_connections as usize / 2;
+    let connections = Arc::new(KeptConnections::new(most));
+    if db.get_database_backend() == DbBackend::Postgres {
+        connections.sweep_every(Duration::from_secs(1));
+    }
     AppState {
         db,
         mail,
@@ -226,8 +232,7 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
         webhooks: Directory::new(changes.clone()),
         keys: KeyCache::new(changes.clone()),
         changes,
-        // Half the pool at most: the other half stays for everything else.
-        connections: KeptConnections::new(settings.database_max_connections as usize / 2),
+        connections,
     }
 }
 

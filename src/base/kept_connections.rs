@@ -16,10 +16,11 @@
 //! (the pool's other connections stay for everything else); one kept idle for a second or
 //! more goes back to the pool rather than being used, so a connection that died while
 //! PostgreSQL restarted is tested there first, as the pool tests its own
-//! (`db::connect`). SQLite keeps nothing: its reply path is a transaction.
+//! (`db::connect`), and a sweep gives such ones back even when no reply comes. SQLite keeps
+//! nothing: its reply path is a transaction.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::lock::Mutex as AsyncMutex;
@@ -31,12 +32,13 @@ use sea_orm::{
     RuntimeErr, Statement, Values,
 };
 use sea_query_sqlx::SqlxValues;
+use tokio::time::MissedTickBehavior;
 
 /// How long a kept connection may sit unused and still be used without a test.
 const UNTESTED_FOR: Duration = Duration::from_secs(1);
 
 /// Called with every statement run on a kept connection, like sea-orm's metric callback.
-type Observer = std::sync::Arc<dyn Fn(&Info<'_>) + Send + Sync>;
+type Observer = Arc<dyn Fn(&Info<'_>) + Send + Sync>;
 
 /// The connections kept, most recently used last.
 pub struct KeptConnections {
@@ -66,7 +68,7 @@ impl KeptConnections {
     /// Calls `observer` with every statement run on a kept connection (the tests count a
     /// revision's statements with it, as with `DatabaseConnection::set_metric_callback`).
     pub fn set_metric_callback(&mut self, observer: impl Fn(&Info<'_>) + Send + Sync + 'static) {
-        self.observer = Some(std::sync::Arc::new(observer));
+        self.observer = Some(Arc::new(observer));
     }
 
     /// A connection to run statements on, kept or from `db`'s pool; `None` unless `db` is a
@@ -117,6 +119,39 @@ impl KeptConnections {
         if idle.len() < self.most {
             idle.push((connection, Instant::now()));
         }
+    }
+
+    /// Gives the connections kept idle for [`UNTESTED_FOR`] back to the pool every
+    /// `period`, so that a burst of replies does not hold half the pool once it is over.
+    /// Stops when the kept connections are dropped.
+    pub fn sweep_every(self: &Arc<Self>, period: Duration) {
+        let kept = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(kept) = kept.upgrade() else { return };
+                kept.give_back_stale();
+            }
+        });
+    }
+
+    /// Gives the connections kept idle for [`UNTESTED_FOR`] back to the pool.
+    fn give_back_stale(&self) {
+        let stale: Vec<_> = {
+            let mut idle = self
+                .idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Oldest first.
+            let fresh_from = idle
+                .iter()
+                .position(|(_, since)| since.elapsed() < UNTESTED_FOR)
+                .unwrap_or(idle.len());
+            idle.drain(..fresh_from).collect()
+        };
+        drop(stale);
     }
 
     /// How many connections are kept now.

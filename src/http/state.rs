@@ -1,5 +1,7 @@
 //! What every handler can reach: the database and what this instance keeps in memory.
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
 use crate::analytics::cache::AnalyticsCache;
@@ -34,7 +36,7 @@ pub struct AppState {
     /// Whether what is kept in memory still holds.
     pub changes: Changes,
     /// PostgreSQL connections the reply path keeps between requests.
-    pub connections: KeptConnections,
+    pub connections: Arc<KeptConnections>,
 }
 
 impl AppState {

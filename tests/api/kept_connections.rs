@@ -1,7 +1,9 @@
 //! The connections the reply path keeps (`base::kept_connections`): a connection is kept
 //! only when every statement on it finished, reused last in first out, at most as many as
-//! asked, and never used after a second idle; SQLite keeps none.
+//! asked, never used after a second idle and given back to the pool by then; SQLite keeps
+//! none.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use followup::base::kept_connections::KeptConnections;
@@ -107,6 +109,19 @@ async fn a_connection_idle_for_a_second_goes_back_to_the_pool() {
     assert_eq!(kept.kept(), 1);
 }
 
+async fn the_sweep_gives_idle_ones_back_without_a_reply() {
+    let app = spawn_app(Backend::Postgres).await;
+    let kept = Arc::new(KeptConnections::new(2));
+    kept.sweep_every(Duration::from_millis(100));
+    let one = kept.take(&app.db).await.unwrap().unwrap();
+    backend_pid(&one).await;
+    drop(one);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(kept.kept(), 1, "not yet idle for a second");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(kept.kept(), 0, "given back to the pool");
+}
+
 async fn none_are_kept_on_sqlite_or_when_none_are_asked_for() {
     let app = spawn_app(Backend::Sqlite).await;
     assert!(
@@ -135,6 +150,11 @@ mod postgres_only {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_connection_idle_for_a_second_goes_back_to_the_pool() {
         super::a_connection_idle_for_a_second_goes_back_to_the_pool().await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_sweep_gives_idle_ones_back_without_a_reply() {
+        super::the_sweep_gives_idle_ones_back_without_a_reply().await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
