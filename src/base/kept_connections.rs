@@ -55,6 +55,22 @@ impl std::fmt::Debug for KeptConnections {
     }
 }
 
+/// A pooled connection goes back to its pool in a task it spawns, which needs a runtime;
+/// kept ones dropped without one (a process ending) are closed here instead.
+impl Drop for KeptConnections {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            let idle = self
+                .idle
+                .get_mut()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (connection, _) in idle.drain(..) {
+                drop(connection.leak());
+            }
+        }
+    }
+}
+
 impl KeptConnections {
     /// Keeps at most `most` connections (none: every statement goes through the pool).
     pub fn new(most: usize) -> Self {

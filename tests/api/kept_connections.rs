@@ -122,6 +122,16 @@ async fn the_sweep_gives_idle_ones_back_without_a_reply() {
     assert_eq!(kept.kept(), 0, "given back to the pool");
 }
 
+async fn kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic() {
+    let app = spawn_app(Backend::Postgres).await;
+    let kept = KeptConnections::new(1);
+    taken_pid(&kept, &app.db).await;
+    assert_eq!(kept.kept(), 1);
+    std::thread::spawn(move || drop(kept))
+        .join()
+        .expect("dropped without a panic");
+}
+
 async fn none_are_kept_on_sqlite_or_when_none_are_asked_for() {
     let app = spawn_app(Backend::Sqlite).await;
     assert!(
@@ -155,6 +165,11 @@ mod postgres_only {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_sweep_gives_idle_ones_back_without_a_reply() {
         super::the_sweep_gives_idle_ones_back_without_a_reply().await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic() {
+        super::kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic().await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
