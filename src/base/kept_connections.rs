@@ -20,7 +20,7 @@
 //! nothing: its reply path is a transaction.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::lock::Mutex as AsyncMutex;
@@ -93,8 +93,7 @@ impl KeptConnections {
         if self.most == 0 || db.get_database_backend() != DbBackend::Postgres {
             return Ok(None);
         }
-        let kept = self.fresh();
-        let connection = match kept {
+        let connection = match self.fresh() {
             Some(connection) => connection,
             None => db
                 .get_postgres_connection_pool()
@@ -109,29 +108,15 @@ impl KeptConnections {
         }))
     }
 
-    /// The most recently kept connection used within [`UNTESTED_FOR`]; older ones go back to
+    /// The most recently kept connection, once those idle for [`UNTESTED_FOR`] went back to
     /// the pool.
     fn fresh(&self) -> Option<PoolConnection<Postgres>> {
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (connection, since) = idle.pop()?;
-        if since.elapsed() < UNTESTED_FOR {
-            return Some(connection);
-        }
-        // The rest were kept even earlier.
-        let stale: Vec<_> = idle.drain(..).collect();
-        drop(idle);
-        drop((connection, stale));
-        None
+        self.give_back_stale();
+        self.idle().pop().map(|(connection, _)| connection)
     }
 
     fn give_back(&self, connection: PoolConnection<Postgres>) {
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut idle = self.idle();
         if idle.len() < self.most {
             idle.push((connection, Instant::now()));
         }
@@ -156,10 +141,7 @@ impl KeptConnections {
     /// Gives the connections kept idle for [`UNTESTED_FOR`] back to the pool.
     fn give_back_stale(&self) {
         let stale: Vec<_> = {
-            let mut idle = self
-                .idle
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut idle = self.idle();
             // Oldest first.
             let fresh_from = idle
                 .iter()
@@ -172,7 +154,15 @@ impl KeptConnections {
 
     /// How many connections are kept now.
     pub fn kept(&self) -> usize {
-        self.idle.lock().map(|idle| idle.len()).unwrap_or_default()
+        self.idle().len()
+    }
+
+    /// The kept connections, most recently used last. A panic elsewhere while the list was
+    /// locked leaves it whole: each change is one push, pop or drain.
+    fn idle(&self) -> MutexGuard<'_, Vec<(PoolConnection<Postgres>, Instant)>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
