@@ -28,6 +28,7 @@ async fn taken_pid(kept: &KeptConnections, db: &DatabaseConnection) -> i32 {
     backend_pid(&taken).await
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_are_kept_clean_last_in_first_out_and_at_most_as_many_as_asked() {
     let app = spawn_app(Backend::Postgres).await;
     let kept = KeptConnections::new(2);
@@ -92,6 +93,7 @@ async fn connections_are_kept_clean_last_in_first_out_and_at_most_as_many_as_ask
     assert_eq!(kept.kept(), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_idle_for_a_second_goes_back_to_the_pool() {
     let app = spawn_app(Backend::Postgres).await;
     let kept = KeptConnections::new(2);
@@ -109,6 +111,7 @@ async fn a_connection_idle_for_a_second_goes_back_to_the_pool() {
     assert_eq!(kept.kept(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sweep_gives_idle_ones_back_without_a_reply() {
     let app = spawn_app(Backend::Postgres).await;
     let kept = Arc::new(KeptConnections::new(2));
@@ -122,6 +125,7 @@ async fn the_sweep_gives_idle_ones_back_without_a_reply() {
     assert_eq!(kept.kept(), 0, "given back to the pool");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic() {
     let app = spawn_app(Backend::Postgres).await;
     let kept = KeptConnections::new(1);
@@ -132,6 +136,7 @@ async fn kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic() {
         .expect("dropped without a panic");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn none_are_kept_on_sqlite_or_when_none_are_asked_for() {
     let app = spawn_app(Backend::Sqlite).await;
     assert!(
@@ -149,31 +154,4 @@ async fn none_are_kept_on_sqlite_or_when_none_are_asked_for() {
             .unwrap()
             .is_none()
     );
-}
-
-mod postgres_only {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn connections_are_kept_clean_last_in_first_out_and_at_most_as_many_as_asked() {
-        super::connections_are_kept_clean_last_in_first_out_and_at_most_as_many_as_asked().await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_connection_idle_for_a_second_goes_back_to_the_pool() {
-        super::a_connection_idle_for_a_second_goes_back_to_the_pool().await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_sweep_gives_idle_ones_back_without_a_reply() {
-        super::the_sweep_gives_idle_ones_back_without_a_reply().await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic() {
-        super::kept_ones_dropped_outside_a_runtime_are_closed_without_a_panic().await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn none_are_kept_on_sqlite_or_when_none_are_asked_for() {
-        super::none_are_kept_on_sqlite_or_when_none_are_asked_for().await
-    }
 }
