@@ -49,16 +49,21 @@ async fn the_timeline_shows_each_mail_in_utc_and_local_time_with_its_problems(ba
     let app = spawn_app(backend).await;
     // Ended seven months ago: opened a month ago, due about ten days ago.
     let late = workshop_ended(&app, "Customs Valuation", 7, 0, &["MY", "MY", "SG"]).await;
-    // Opened 20 days ago, due tomorrow: both reminders fall before the invitation goes out.
+    // Opens 20 days ago (set on the round, as months vary in length), due tomorrow: both
+    // reminders fall before the invitation goes out, the later one at least a day before,
+    // whatever the hour.
     let rushed = workshop_ended(&app, "Risk Management", 6, 20, &["TO"]).await;
+    let rushed_opens = Utc::now().date_naive() - chrono::Days::new(20);
     // Ends in the future: nothing wrong.
     let ahead = workshop_ended(&app, "AEO", 0, 0, &["NP"]).await;
     let empty = workshop_ended(&app, "Origin", 1, 0, &[]).await;
     let round = app.create_round(6).await;
     for id in [late, rushed, ahead, empty] {
-        app.attach(round, &json!({"workshop_id": id}))
-            .await
-            .expect(201);
+        let mut attached = json!({"workshop_id": id});
+        if id == rushed {
+            attached["opens_on"] = rushed_opens.to_string().into();
+        }
+        app.attach(round, &attached).await.expect(201);
     }
 
     let timeline = app
