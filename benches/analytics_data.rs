@@ -15,6 +15,7 @@ use entity::{
     administration, answer, answer_choice, invitation, participant, reply, round, round_workshop,
     workshop,
 };
+use followup::base::records::insert_in_chunks;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 const WORKSHOPS: usize = 50;
@@ -34,19 +35,6 @@ fn draw(i: u64) -> u64 {
     x ^= x >> 31;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x ^ (x >> 29)
-}
-
-async fn insert_chunks<A, E>(db: &sea_orm::DatabaseConnection, rows: Vec<A>) -> anyhow::Result<()>
-where
-    A: ActiveModelTrait<Entity = E> + Send,
-    E: EntityTrait,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(1000).collect();
-        E::insert_many(chunk).exec_without_returning(db).await?;
-    }
-    Ok(())
 }
 
 #[tokio::main]
@@ -141,8 +129,8 @@ async fn main() -> anyhow::Result<()> {
                 });
             }
         }
-        insert_chunks(&db, attachments).await?;
-        insert_chunks(&db, participants).await?;
+        insert_in_chunks(&db, attachments).await?;
+        insert_in_chunks(&db, participants).await?;
         let due = Utc.with_ymd_and_hms(year + 1, 1, 20, 1, 0, 0).unwrap();
         for (w, workshop_id) in workshop_ids.iter().enumerate() {
             for p in 0..PARTICIPANTS {
@@ -168,7 +156,7 @@ async fn main() -> anyhow::Result<()> {
                 });
             }
         }
-        insert_chunks(&db, invitations).await?;
+        insert_in_chunks(&db, invitations).await?;
         let stored = invitation::Entity::find()
             .filter(invitation::Column::RoundId.eq(round.id))
             .all(&db)
@@ -189,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
                 ..Default::default()
             })
             .collect();
-        insert_chunks(&db, replies).await?;
+        insert_in_chunks(&db, replies).await?;
         let stored_replies = reply::Entity::find()
             .filter(reply::Column::RoundId.eq(round.id))
             .all(&db)
@@ -254,8 +242,8 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        insert_chunks(&db, answers).await?;
-        insert_chunks(&db, choices).await?;
+        insert_in_chunks(&db, answers).await?;
+        insert_in_chunks(&db, choices).await?;
         eprintln!(
             "round {number}: {} invitations, {} replies",
             stored.len(),

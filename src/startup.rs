@@ -9,18 +9,15 @@ use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DatabaseConnection;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::analytics::cache::AnalyticsCache;
 use crate::analytics::findings::MinBase;
-use crate::base::changes::Changes;
 use crate::base::clock::{Clock, SystemClock};
-use crate::base::kept_connections::KeptConnections;
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::http::extract::BodyLimit;
@@ -34,11 +31,9 @@ use crate::jobs::worker::{DeliverySettings, Worker};
 use crate::mail::MailContext;
 use crate::mail::transport::Transport;
 use crate::openapi;
-use crate::services::api_keys::KeyCache;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::{api_keys, questionnaires, seed};
 use crate::webhooks::TargetPolicy;
-use crate::webhooks::directory::Directory;
 use crate::{db, routes};
 
 pub struct Application {
@@ -209,30 +204,17 @@ impl Application {
     }
 }
 
-/// What every handler reaches: the database and this instance's caches.
+/// What every handler reaches: the database and the settings its use cases need.
 fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> AppState {
-    let changes = Changes::new(db.get_database_backend());
-    changes.listen(&db);
-    // Half the pool at most: the other half stays for everything else.
-    let most = settings.database_max_connections as usize / 2;
-    let connections = Arc::new(KeptConnections::new(most));
-    if db.get_database_backend() == DbBackend::Postgres {
-        connections.sweep_every(Duration::from_secs(1));
-    }
     AppState {
         db,
         mail,
         questions: QuestionCache::default(),
-        analytics_cache: AnalyticsCache::new(settings.analytics_cache_rounds),
         min_base: MinBase(settings.report_min_base),
         idempotency_ttl: chrono::Duration::seconds(
             i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
         ),
         webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
-        webhooks: Directory::new(changes.clone()),
-        keys: KeyCache::new(changes.clone()),
-        changes,
-        connections,
     }
 }
 

@@ -17,6 +17,7 @@ mod m20261130_000011_change_notices;
 mod m20261130_000012_facts_indexes;
 mod m20261130_000013_round_changes;
 mod m20261130_000014_practices_by_round;
+mod m20261205_000015_without_change_counters;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_facts_indexes::Migration),
             Box::new(m20261130_000013_round_changes::Migration),
             Box::new(m20261130_000014_practices_by_round::Migration),
+            Box::new(m20261205_000015_without_change_counters::Migration),
         ]
     }
 }

@@ -5,6 +5,8 @@
 //! closed round's whole report response in memory with the epoch it was computed at and
 //! serves it while one indexed look-up (`analytics_epoch` by its primary key, joined with the
 //! round by its own) still reads the same epoch. A closed round's counts never change.
+//!
+//! Removed by migration 15, with the copies it served.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 

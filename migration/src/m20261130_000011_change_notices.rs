@@ -7,6 +7,8 @@
 //! 10), delivered at commit to every instance's `LISTEN` connection, which then reads its
 //! copies again. No code path (nor another instance, nor a hand-written UPDATE) can forget
 //! it. SQLite serves one embedded instance, which hears its own writes.
+//!
+//! Removed by migration 15, with the copies it served.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 

@@ -13,11 +13,10 @@
 //! round once, at its first counted row (the rounds it raised are noted in a setting local
 //! to the transaction, undone with it or with a savepoint rolled back): raising one row for
 //! every row of a bulk write would lengthen that row's chain of versions within the
-//! transaction, each raise walking it (20,000 answers in one statement took 7.2 s instead
-//! of 0.27 s). Only the columns the facts read raise
-//! it (an invitation's mail status or a reply's submission time do not). `TRUNCATE`, which
-//! fires no row triggers, raises the analytics epoch instead (migration 10), which every
-//! kept entry is also keyed by.
+//! transaction, each raise walking it. Only the columns the facts read raise it (an
+//! invitation's mail status or a reply's submission time do not). `TRUNCATE`, which fires
+//! no row triggers, raises the analytics epoch instead (migration 10), which every kept
+//! entry is also keyed by. Migration 15 removes all of it: nothing is kept any more.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 

@@ -4,18 +4,16 @@
 //! Wilson interval and each 2x2 table with Fisher's exact test; findings written from the
 //! figures, trends across rounds, and the report.
 //!
-//! Analytics reads a round's counted facts in one pass (`round_data`; kept by `kept_facts`
-//! while the round's change count, or a closed round's epoch, holds), with its own
-//! aggregate queries (`queries`, `member_counts`) serving the trends when nothing is kept
-//! and as the reference the facts are tested against. It is
-//! given the round and its questions (`context`) by its callers, the use cases of
-//! `crate::services::reports`; it never calls a use case. `render` prints the report.
+//! Analytics reads a round's counted facts in one pass (`round_data`), with its own
+//! aggregate queries (`queries`, `member_counts`) counting the trends over many rounds and
+//! serving as the reference the facts are tested against. Nothing is kept between
+//! requests. It is given the round and its questions (`context`) by its callers, the use
+//! cases of `crate::services::reports`; it never calls a use case. `render` prints the
+//! report.
 
-pub mod cache;
 pub mod context;
 pub mod cross_tab;
 pub mod findings;
-pub mod kept_facts;
 pub mod member_counts;
 pub mod queries;
 pub mod render;

@@ -3,8 +3,6 @@
 //! question, then each yes/no question followed by its cross-tabulation. How the report is
 //! printed (HTML, SVG, CSV) is `super::render`.
 
-use std::sync::Arc;
-
 use entity::good_practice::{self, Category};
 use entity::round::RoundState;
 use entity::{administration, workshop};
@@ -16,7 +14,7 @@ use utoipa::ToSchema;
 use super::context::{AskedRound, RoundContext, RoundRef, Selector};
 use super::cross_tab::{self, CrossTab};
 use super::findings::{self, MinBase};
-use super::kept_facts::{KeptFacts, Reading};
+use super::round_data::RoundData;
 use super::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use super::trends;
 use crate::base::error::ServiceError;
@@ -92,28 +90,22 @@ pub struct Figures {
     pub findings: Vec<String>,
 }
 
-/// The tables and findings of a round, computed afresh from the counted facts of the round
-/// and of the one it is compared with (`previous`, when there is one; either's facts may
-/// come from `kept`, as `reading` allows); findings give shares of a base under `min` as
-/// counts.
+/// The tables and findings of a round, computed from the counted facts of the round and of
+/// the one it is compared with (`previous`, when there is one); findings give shares of a
+/// base under `min` as counts.
 pub async fn figures(
     db: &impl ConnectionTrait,
     (context, previous): (&RoundContext, Option<&AskedRound>),
-    (kept, reading): (&KeptFacts, Reading),
     min: MinBase,
 ) -> Result<Figures, ServiceError> {
     // The round and the one it is compared with, read together.
-    let (data, previous_data) =
-        tokio::try_join!(kept.round_data(db, &context.round, reading), async {
-            match previous {
-                Some(previous) => kept
-                    .round_data(db, &previous.round, reading)
-                    .await
-                    .map(Some),
-                None => Ok(None),
-            }
-        })?;
-    let previous_data = previous_data.as_deref();
+    let (data, previous_data) = tokio::try_join!(RoundData::load(db, context.round.id), async {
+        match previous {
+            Some(previous) => RoundData::load(db, previous.round.id).await.map(Some),
+            None => Ok(None),
+        }
+    })?;
+    let previous_data = previous_data.as_ref();
     let rates = tables::reply_rates(
         context,
         &data,
@@ -154,8 +146,7 @@ pub async fn figures(
             let tab = match cross_tab::cross_tab(context, &data, &selectors, outcome) {
                 Ok(tab) => tab,
                 // The questionnaire does not ask these actions: no such table. Any other
-                // failure must fail the report, never shorten it (closed rounds' reports
-                // are cached).
+                // failure must fail the report, never shorten it.
                 Err(ServiceError::Invalid(_)) => continue,
                 Err(error) => return Err(error),
             };
@@ -279,15 +270,13 @@ pub async fn approved_practices(
     })
 }
 
-/// The report of `context`'s round from its figures and its approved good practices; the
-/// figures are moved when nothing else holds them (a round computed afresh), else copied.
+/// The report of `context`'s round from its figures and its approved good practices.
 pub fn assemble(
     context: &RoundContext,
-    figures: Arc<Figures>,
+    figures: Figures,
     practices: Vec<ReportPractice>,
 ) -> Report {
-    let Figures { tables, findings } =
-        Arc::try_unwrap(figures).unwrap_or_else(|shared| (*shared).clone());
+    let Figures { tables, findings } = figures;
     Report {
         round: (&context.round).into(),
         state: context.round.state,

@@ -1,13 +1,11 @@
 //! What services, mail, analytics and the jobs share, below all of them: the clock, the
 //! error every use case returns, page-at-a-time listing, reading and locking records,
-//! text search, the claim of due queue rows and the connections the reply path keeps.
+//! text search, the claim of due queue rows and spreadsheets.
 //! Nothing here knows a use case, and nothing here imports a module above it (see
 //! `tests/api/layout.rs`).
 
-pub mod changes;
 pub mod clock;
 pub mod error;
-pub mod kept_connections;
 pub mod listing;
 pub mod markup;
 pub mod queue;

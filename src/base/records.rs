@@ -1,8 +1,11 @@
 //! Reading one record by its id, as every use case does first: 404 when it does not
-//! exist, and on PostgreSQL a row lock when the use case is about to change it.
+//! exist, and on PostgreSQL a row lock when the use case is about to change it; and
+//! writing many new records in few statements.
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QuerySelect, Select};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QuerySelect, Select,
+};
 
 use super::error::{NotFound, ServiceError};
 
@@ -69,4 +72,23 @@ pub async fn lock<E: EntityTrait>(
     db: &impl ConnectionTrait,
 ) -> Result<Option<E::Model>, DbErr> {
     query.lock_exclusive().one(db).await
+}
+
+/// Rows an insert statement writes: far below the bound parameters either database takes
+/// (PostgreSQL 65,535; SQLite 32,766) at the dozen columns a row of ours has at most.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts `rows`, [`ROWS_PER_INSERT`] a statement.
+pub async fn insert_in_chunks<A: ActiveModelTrait + Send>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }

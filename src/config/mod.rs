@@ -84,8 +84,6 @@ pub struct Settings {
     pub scheduler_interval_secs: u64,
     /// Run the scheduler and the delivery worker inside `serve`.
     pub background_jobs: bool,
-    /// Closed rounds whose computed figures are kept in memory (0 turns the cache off).
-    pub analytics_cache_rounds: usize,
     /// The smallest base a share is written as a percentage in findings and feedback mail;
     /// below it, texts give counts ("2 of 3") without percentages or rankings.
     pub report_min_base: u32,
@@ -144,7 +142,6 @@ impl Default for Settings {
             mail_poll_interval_ms: 1000,
             scheduler_interval_secs: 60,
             background_jobs: true,
-            analytics_cache_rounds: 64,
             report_min_base: 5,
             webhook_allowed_hosts: Vec::new(),
             webhook_timeout_secs: 10,

@@ -49,7 +49,7 @@ impl Caller {
             .extensions()
             .get::<RequestId>()
             .map(|id| id.0.clone());
-        let key = api_keys::authenticate(&state.db, &state.keys, &secret)
+        let key = api_keys::authenticate(&state.db, &secret)
             .await?
             .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))?;
         Ok(Caller {
@@ -119,17 +119,7 @@ async fn authenticated(
     match checked {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
-            // A write with a key may change what this instance keeps in memory (endpoints,
-            // keys, a closed round's report): its copies are read again before the caller
-            // hears back. Other instances hear of it by notification.
-            let writes = (!request.method().is_safe())
-                .then(|| request.app_data::<web::Data<AppState>>().cloned())
-                .flatten();
-            let response = next.call(request).await?.map_into_boxed_body();
-            if let Some(state) = writes {
-                state.changes.changed();
-            }
-            Ok(response)
+            Ok(next.call(request).await?.map_into_boxed_body())
         }
         Err(error) => Ok(request.into_response(error.error_response())),
     }

@@ -1,16 +1,14 @@
 //! Analytics and the Good Practice Report: `/v1/rounds/{id}/analytics/...`,
 //! `/v1/rounds/{id}/report` and `/v1/trends`. Partners may read all of it: it names
-//! administrations, never people. Every answer carries an ETag (`If-None-Match` gives 304);
-//! a closed round's figures are final, and caches may keep them for a day.
+//! administrations, never people. Every answer is computed from the database on each
+//! request and carries an ETag (`If-None-Match` gives 304); caches revalidate each use.
 
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::analytics::cache::KeptResponse;
 use crate::analytics::context::Selector;
 use crate::analytics::cross_tab::CrossTab;
 use crate::analytics::render::{html, table_sheet};
@@ -24,7 +22,7 @@ use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::policy::Access;
 use crate::http::state::AppState;
-use crate::services::reports::{self, Answer, Caches};
+use crate::services::reports;
 
 use super::analytics_answers::{conditional, json, query_error};
 
@@ -39,16 +37,9 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(get_trends);
 }
 
-fn caches(state: &AppState) -> Caches<'_> {
-    state.caches()
-}
-
-/// Figures with their caching as [`conditional`] sets it.
-fn figures<T: Serialize>(
-    answer: Result<Answer<T>, ServiceError>,
-) -> Result<HttpResponse, ApiError> {
-    let answer = answer.map_err(query_error)?;
-    json(&answer.figures, answer.is_final)
+/// Figures as JSON; a question the round does not ask is a bad parameter.
+fn figures<T: Serialize>(figures: Result<T, ServiceError>) -> Result<HttpResponse, ApiError> {
+    json(&figures.map_err(query_error)?)
 }
 
 /// Table 1: reply rates per workshop, per scope and in total, with the previous round's.
@@ -63,8 +54,7 @@ async fn get_reply_rates(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let rates = reports::reply_rates(&state.db, &state.questions, *id).await?;
-    json(&rates.figures, rates.is_final)
+    json(&reports::reply_rates(&state.db, &state.questions, *id).await?)
 }
 
 /// Which question to count.
@@ -167,14 +157,10 @@ async fn get_findings(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = reports::report(&state.db, caches(&state), *id).await?;
-    let is_final = report.is_final;
-    json(
-        &Findings {
-            findings: report.findings,
-        },
-        is_final,
-    )
+    let report = reports::report(&state.db, state.analysis(), *id).await?;
+    json(&Findings {
+        findings: report.findings,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -253,27 +239,7 @@ async fn get_report(
         return Err(ApiError::bad_request("table", "must be between 1 and 100"));
     }
     let number = query.table.unwrap_or(1);
-    let variant = match format {
-        ReportFormat::Json => "json".to_owned(),
-        ReportFormat::Html => "html".to_owned(),
-        ReportFormat::Csv => format!("csv:{number}"),
-        ReportFormat::Xlsx => "xlsx".to_owned(),
-    };
-    // A settled round's response is served from memory while the analytics epoch holds:
-    // read in one look-up, or known unchanged while every change is heard.
-    let cache = &state.analytics_cache;
-    let generation = state.changes.generation_across_processes();
-    if let Some(kept) = generation.and_then(|g| cache.response_unchanged(*id, &variant, g)) {
-        return Ok(kept_report_response(format, *id, kept));
-    }
-    let stamp = reports::stamp(&state.db, *id).await?;
-    if stamp.closed
-        && let Some(kept) = cache.response(*id, &variant, stamp.epoch, generation)
-    {
-        return Ok(kept_report_response(format, *id, kept));
-    }
-    let (report, settled) =
-        reports::settled_report(&state.db, caches(&state), *id, Some(stamp)).await?;
+    let report = reports::report(&state.db, state.analysis(), *id).await?;
     let body = match format {
         ReportFormat::Json => {
             serde_json::to_vec(&report).map_err(|e| anyhow::anyhow!("serializing: {e}"))?
@@ -294,37 +260,18 @@ async fn get_report(
         }
         ReportFormat::Xlsx => table_sheet::report_xlsx(&report)?,
     };
-    if settled {
-        let kept = cache.keep_response((*id, variant), stamp.epoch, generation, body.into());
-        return Ok(kept_report_response(format, *id, kept));
-    }
-    Ok(report_response(format, *id, body.into(), report.is_final))
-}
-
-/// A settled round's report as kept: its body shared, not copied, and its tag as digested
-/// when it was kept (`conditional::etags` then leaves the body alone).
-fn kept_report_response(format: ReportFormat, round_id: i32, kept: KeptResponse) -> HttpResponse {
-    let mut response = report_response(format, round_id, Bytes::from_owner(kept.body), true);
-    if let Ok(value) = header::HeaderValue::from_str(kept.tag.as_str()) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    Ok(report_response(format, *id, body))
 }
 
 /// The response of a report in `format`.
-fn report_response(
-    format: ReportFormat,
-    round_id: i32,
-    body: Bytes,
-    is_final: bool,
-) -> HttpResponse {
+fn report_response(format: ReportFormat, round_id: i32, body: Vec<u8>) -> HttpResponse {
     let media = match format {
         ReportFormat::Json => "application/json",
         ReportFormat::Html => "text/html; charset=utf-8",
         ReportFormat::Csv => "text/csv; charset=utf-8",
         ReportFormat::Xlsx => XLSX,
     };
-    let mut response = conditional(body, media, is_final);
+    let mut response = conditional(body, media);
     if format == ReportFormat::Xlsx {
         let name = format!("attachment; filename=\"round-{round_id}-report.xlsx\"");
         if let Ok(value) = header::HeaderValue::from_str(&name) {
@@ -370,6 +317,5 @@ async fn get_trends(
     };
     let from = parse("from", query.from)?;
     let to = parse("to", query.to)?;
-    let trends = reports::trends(&state.db, caches(&state), from, to).await?;
-    json(&*trends.figures, trends.is_final)
+    json(&reports::trends(&state.db, &state.questions, from, to).await?)
 }

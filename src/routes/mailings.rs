@@ -197,7 +197,7 @@ async fn release_feedback(
     let summary = feedback::release(
         &state.db,
         &state.mail,
-        state.caches(),
+        state.analysis(),
         &caller.actor(),
         *id,
         request.workshop_id,

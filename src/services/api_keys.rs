@@ -10,7 +10,6 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Actor, Change};
-use crate::base::changes::{Changes, Copies, Heard};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
@@ -70,41 +69,20 @@ pub async fn create(
     Ok(IssuedKey { key, secret })
 }
 
-/// The active keys this instance has seen, by digest (`crate::base::changes`): used only
-/// while no key was created, changed or revoked anywhere since, and only on PostgreSQL (the
-/// command line may revoke a key in the SQLite file beside the running service). Unknown
-/// secrets are never kept.
-#[derive(Debug, Clone)]
-pub struct KeyCache(Copies<String, api_key::Model>);
-
-impl KeyCache {
-    pub fn new(changes: Changes) -> Self {
-        Self(Copies::new(changes, Heard::ByEveryProcess))
-    }
-}
-
-/// The active key with this secret, if any: from `cache` when it holds, else read.
+/// The active key with this secret, if any, read from the database on every request (a
+/// look-up of its digest's unique index): a key revoked by any instance, or by the command
+/// line, is refused by every instance on its next request.
 pub async fn authenticate(
     db: &DatabaseConnection,
-    cache: &KeyCache,
     secret: &str,
 ) -> Result<Option<api_key::Model>, ServiceError> {
-    let digest = digest(secret);
-    let generation = cache.0.generation();
-    let kept = generation.and_then(|g| cache.0.get(&digest, g));
-    let mut key = match kept {
-        Some(key) => key,
-        None => {
-            let Some(key) = api_key::Entity::find()
-                .filter(api_key::Column::KeyHash.eq(&digest))
-                .filter(api_key::Column::RevokedAt.is_null())
-                .one(db)
-                .await?
-            else {
-                return Ok(None);
-            };
-            key
-        }
+    let Some(mut key) = api_key::Entity::find()
+        .filter(api_key::Column::KeyHash.eq(digest(secret)))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
     };
     let at = now();
     let stale = key
@@ -120,9 +98,6 @@ pub async fn authenticate(
             .exec(db)
             .await?;
         key.last_used_at = Some(at);
-    }
-    if let Some(generation) = generation {
-        cache.0.keep(digest, generation, key.clone());
     }
     Ok(Some(key))
 }

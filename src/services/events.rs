@@ -6,7 +6,7 @@
 use entity::mailing::{self, MailKind};
 use entity::round::RoundState;
 use entity::{event, invitation, reply, round};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, NotSet};
 use serde_json::json;
 
 use super::invitations::links;
@@ -18,7 +18,6 @@ use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
 use crate::mail::{MailContext, compose, outbox};
 use crate::webhooks::EventType;
-use crate::webhooks::directory::Directory;
 
 pub const REPLY_SUBMITTED: &str = EventType::ReplySubmitted.as_str();
 pub const REPLY_REVISED: &str = EventType::ReplyRevised.as_str();
@@ -39,7 +38,7 @@ pub struct Received<'a> {
 /// Payloads name no person.
 pub async fn reply_received<C: ConnectionTrait>(
     db: &C,
-    (mail, webhooks): (&MailContext, &Directory),
+    mail: &MailContext,
     received: Received<'_>,
 ) -> Result<(), ServiceError> {
     let Received {
@@ -54,7 +53,7 @@ pub async fn reply_received<C: ConnectionTrait>(
     } else {
         REPLY_REVISED
     };
-    record(db, Some(webhooks), kind, reply_payload(reply)).await?;
+    record(db, kind, reply_payload(reply)).await?;
     if !first_submission {
         return Ok(());
     }
@@ -95,7 +94,6 @@ pub async fn mailing_failed<C: ConnectionTrait>(
 ) -> Result<(), ServiceError> {
     record(
         db,
-        None,
         MAILING_FAILED,
         json!({
             "mailing_id": mailing.id,
@@ -121,7 +119,6 @@ pub async fn round_changed<C: ConnectionTrait>(
     };
     record(
         db,
-        None,
         kind.as_str(),
         json!({
             "round_id": round.id,
@@ -134,21 +131,22 @@ pub async fn round_changed<C: ConnectionTrait>(
     .await
 }
 
-/// Stores the event and queues it for every webhook subscribed to it: the endpoints as
-/// `webhooks` keeps them in memory (a reply's events), else read (rarer events).
+/// Stores the event and queues it for every webhook subscribed to it.
 async fn record<C: ConnectionTrait>(
     db: &C,
-    webhooks: Option<&Directory>,
     kind: &str,
     payload: serde_json::Value,
 ) -> Result<(), ServiceError> {
-    let event = event::ActiveModel {
-        kind: Set(kind.to_owned()),
-        occurred_at: Set(now()),
-        payload: Set(payload),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    deliveries::fan_out(db, webhooks, &event).await
+    let mut event = event::Model {
+        id: 0,
+        kind: kind.to_owned(),
+        occurred_at: now(),
+        payload,
+    };
+    let row = event::ActiveModel {
+        id: NotSet,
+        ..event.clone().into()
+    };
+    event.id = event::Entity::insert(row).exec(db).await?.last_insert_id;
+    deliveries::fan_out(db, &event).await
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Change};
 use super::invitations::links;
-use super::reports::{self, Caches};
+use super::reports::{self, Analysis};
 use super::rounds::attachments;
 use crate::analytics::findings::MinBase;
 use crate::analytics::report::{self, Approval};
@@ -44,7 +44,7 @@ fn figures(rate: &Share, min: MinBase) -> Value {
 pub async fn release(
     db: &DatabaseConnection,
     mail: &MailContext,
-    caches: Caches<'_>,
+    analysis: Analysis<'_>,
     actor: &Actor,
     round_id: i32,
     workshop_id: Option<i32>,
@@ -59,10 +59,10 @@ pub async fn release(
         Some(id) => vec![attachments::get(&txn, round_id, id).await?],
         None => attachments::of_round(&txn, round_id).await?,
     };
-    let headline = reports::headline(&txn, caches, round_id).await?;
+    let headline = reports::headline(&txn, analysis, round_id).await?;
     let quoted = Quoted {
-        min: caches.min_base,
-        figures: figures(&headline.rates.total, caches.min_base),
+        min: analysis.min_base,
+        figures: figures(&headline.rates.total, analysis.min_base),
         findings: headline.findings,
         practices: report::approved_practices(&txn, round_id, Approval::ForFeedback)
             .await?

@@ -4,7 +4,6 @@
 //! `services::events`), sent by `jobs::webhook_worker`, retried with backoff and recorded
 //! attempt by attempt.
 
-pub mod directory;
 pub mod event_type;
 pub mod signature;
 pub mod target;

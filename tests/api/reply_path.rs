@@ -1,20 +1,15 @@
-//! The reply path's cost and its webhook endpoints kept in memory: a revision runs 2
-//! statements on PostgreSQL (on one kept connection) and 8 on SQLite (besides BEGIN and
-//! COMMIT), and an endpoint written through this instance, another instance or by hand
-//! reaches the next reply's fan-out.
+//! The one reply path: a submission or revision is one transaction on both databases that
+//! locks the invitation by its token's digest, then writes only the rows that change, and
+//! reads the webhook endpoints it fans out to in that transaction, so an endpoint written
+//! by any instance or by hand reaches the next reply.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use entity::webhook_delivery;
-use followup::base::changes::Changes;
-use followup::base::kept_connections::KeptConnections;
 use followup::domain::answers::AnswerInput;
 use followup::services::questionnaires::QuestionCache;
 use followup::services::replies::submit::{self, Context};
-use followup::startup::Application;
-use followup::webhooks::directory::Directory;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -38,18 +33,7 @@ async fn open_link(app: &TestApp) -> String {
     app.link(setup.invitation_of("MY")).await
 }
 
-/// Waits (at most 10 s) until every change is heard, so copies are used.
-async fn until_heard(changes: &Changes) {
-    for _ in 0..100 {
-        if changes.heard() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("never listened for changes");
-}
-
-async fn a_revision_runs_two_statements_on_postgresql_and_eight_on_sqlite(backend: Backend) {
+async fn a_revision_is_one_transaction_of_six_statements(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = open_link(&app).await;
     let mut db = followup::db::connect(&app.settings.database())
@@ -59,19 +43,9 @@ async fn a_revision_runs_two_statements_on_postgresql_and_eight_on_sqlite(backen
     let seen = statements.clone();
     db.set_metric_callback(move |info| seen.lock().unwrap().push(info.statement.sql.clone()));
     let questions = QuestionCache::default();
-    let changes = Changes::new(db.get_database_backend());
-    changes.listen(&db);
-    until_heard(&changes).await;
-    let webhooks = Directory::new(changes);
-    let mut connections = KeptConnections::new(2);
-    let on_kept = statements.clone();
-    connections
-        .set_metric_callback(move |info| on_kept.lock().unwrap().push(info.statement.sql.clone()));
     let context = Context {
         mail: &app.mail,
         questions: &questions,
-        webhooks: &webhooks,
-        connections: &connections,
     };
     submit::respond(&db, &context, &token, inputs(false))
         .await
@@ -86,36 +60,33 @@ async fn a_revision_runs_two_statements_on_postgresql_and_eight_on_sqlite(backen
         .unwrap();
     assert_eq!(revised.reply.revision, 3);
     assert_eq!(revised.administration_code, "MY");
-    let all = statements.lock().unwrap().clone();
-    if backend == Backend::Postgres {
-        // Without a transaction: the read, then the revision's one statement.
-        assert!(!all.iter().any(|s| s.trim() == "BEGIN"), "{all:#?}");
-    }
-    let sql: Vec<String> = all
+    let sql: Vec<String> = statements
+        .lock()
+        .unwrap()
         .iter()
         .filter(|s| !matches!(s.trim(), "BEGIN" | "COMMIT"))
         .cloned()
         .collect();
-    // PostgreSQL: the read and one statement for every write (`revision_at_once`);
-    // SQLite: the lock and a statement per write.
-    let expected = match backend {
-        Backend::Postgres => 2,
-        Backend::Sqlite => 8,
-    };
-    assert_eq!(sql.len(), expected, "{sql:#?}");
-    let first = &sql[0];
-    assert!(first.contains("JOIN \"reply_revisions\""), "{first}");
+    // The lock (with the round, the administration and the current reply), the reply's
+    // revision, the one answer that changed, the revision kept, its event and the
+    // endpoints subscribed to it: the same on both databases.
+    assert_eq!(sql.len(), 6, "{sql:#?}");
+    let lock = &sql[0];
+    assert!(lock.contains("\"token_hash\" ="), "{lock}");
+    assert!(lock.contains("JOIN \"reply_revisions\""), "{lock}");
     if backend == Backend::Postgres {
-        assert!(sql[1].starts_with("WITH held AS"), "{}", sql[1]);
+        assert!(lock.contains("FOR UPDATE OF \"invitations\""), "{lock}");
     }
+    assert!(sql[1].starts_with("UPDATE \"replies\""), "{}", sql[1]);
+    assert!(sql[2].starts_with("INSERT INTO \"answers\""), "{}", sql[2]);
+    assert!(sql[2].contains("ON CONFLICT"), "{}", sql[2]);
     assert!(
-        !sql.iter()
-            .any(|s| s.contains("FROM \"webhooks\"") || s.contains("FROM \"administrations\"")),
-        "{sql:#?}"
+        sql[3].starts_with("INSERT INTO \"reply_revisions\""),
+        "{}",
+        sql[3]
     );
-    // On PostgreSQL both ran on one connection, kept for the next revision.
-    let kept = usize::from(backend == Backend::Postgres);
-    assert_eq!(connections.kept(), kept);
+    assert!(sql[4].starts_with("INSERT INTO \"events\""), "{}", sql[4]);
+    assert!(sql[5].contains("FROM \"webhooks\""), "{}", sql[5]);
 }
 
 /// The `reply.revised` deliveries queued so far.
@@ -127,82 +98,32 @@ async fn revised_deliveries(app: &TestApp) -> u64 {
         .unwrap()
 }
 
-async fn register_at(app: &TestApp, address: &str) {
-    let response = app
-        .client
-        .post(format!("{address}/v1/webhooks"))
-        .bearer_auth(&app.admin_key)
-        .json(&json!({"url": "http://127.0.0.1:9/hook", "event_types": ["reply.revised"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-}
-
-async fn an_endpoint_registered_after_replies_began_gets_the_next_revision(backend: Backend) {
+async fn endpoints_written_through_the_api_or_by_hand_reach_the_next_revision(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = open_link(&app).await;
     app.respond(&token, &answers(false)).await.expect(200);
     app.respond(&token, &answers(true)).await.expect(200);
     assert_eq!(revised_deliveries(&app).await, 0);
 
-    register_at(&app, &app.address).await;
+    app.post(
+        "/v1/webhooks",
+        &json!({"url": "http://127.0.0.1:9/hook", "event_types": ["reply.revised"]}),
+    )
+    .await
+    .expect(201);
     app.respond(&token, &answers(false)).await.expect(200);
     assert_eq!(revised_deliveries(&app).await, 1);
-}
 
-/// Submits revisions on `app` until one of them changes the number of deliveries as
-/// `wanted(before, after)` says (at most 10 s): another instance's change arrives by
-/// notification, a moment after its commit.
-async fn revise_until(app: &TestApp, token: &str, wanted: impl Fn(u64, u64) -> bool) {
-    for pass in 0..50 {
-        let before = revised_deliveries(app).await;
-        app.respond(token, &answers(pass % 2 == 0))
-            .await
-            .expect(200);
-        if wanted(before, revised_deliveries(app).await) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("the change never reached this instance's fan-out");
-}
-
-async fn an_endpoint_written_elsewhere_reaches_this_instance() {
-    let app = spawn_app(Backend::Postgres).await;
-    let token = open_link(&app).await;
-    app.respond(&token, &answers(true)).await.expect(200);
-    app.respond(&token, &answers(false)).await.expect(200);
-
-    let other = followup::db::connect(&app.settings.database())
-        .await
-        .unwrap();
-    let second = Application::build_with_database(&app.settings, other).unwrap();
-    let address = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
-    register_at(&app, &address).await;
-    revise_until(&app, &token, |before, after| after == before + 1).await;
-
-    // Deactivated by hand: the statement trigger notifies every instance all the same.
+    // Deactivated by hand in the database: the next revision reads the endpoints afresh.
     app.db
         .execute_unprepared("UPDATE webhooks SET active = false")
         .await
         .unwrap();
-    revise_until(&app, &token, |before, after| after == before).await;
-    let stopped = revised_deliveries(&app).await;
     app.respond(&token, &answers(true)).await.expect(200);
-    app.respond(&token, &answers(false)).await.expect(200);
-    assert_eq!(revised_deliveries(&app).await, stopped);
+    assert_eq!(revised_deliveries(&app).await, 1);
 }
 
 on_both_databases!(
-    a_revision_runs_two_statements_on_postgresql_and_eight_on_sqlite,
-    an_endpoint_registered_after_replies_began_gets_the_next_revision,
+    a_revision_is_one_transaction_of_six_statements,
+    endpoints_written_through_the_api_or_by_hand_reach_the_next_revision,
 );
-
-mod postgres_only {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_endpoint_written_by_another_instance_or_by_hand_reaches_this_instance() {
-        super::an_endpoint_written_elsewhere_reaches_this_instance().await
-    }
-}

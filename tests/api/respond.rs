@@ -384,6 +384,59 @@ async fn null_answers_leave_the_question_out(backend: Backend) {
     assert_eq!(refused.expect_problem(422), ["answers.new_projects"]);
 }
 
+/// A revision that waits for the invitation's lock while the link is revoked (staff's
+/// revocation or a hand-over holding it) finds the link gone once it gets the lock: 404,
+/// and nothing of it is stored.
+async fn a_revision_racing_a_revocation_answers_404_and_stores_nothing() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = spawn_app(Backend::Postgres).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    app.open_today(&setup).await;
+    let invitation = setup.invitation_of("MY");
+    let token = app.link(invitation).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+    let mut changed = full_answers();
+    changed["new_projects"] = json!({"yes": true});
+    app.respond(&token, &changed).await.expect(200);
+
+    let revocation = app.db.begin().await.unwrap();
+    revocation
+        .execute_unprepared(&format!(
+            "SELECT id FROM invitations WHERE id = {invitation} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let revision = tokio::spawn(
+        app.client
+            .put(app.url(&format!("/v1/respond/{token}")))
+            .json(&json!({"answers": full_answers()}))
+            .send(),
+    );
+    app.until_a_query_waits_for_a_lock().await;
+    revocation
+        .execute_unprepared(&format!(
+            "UPDATE invitations SET token_hash = NULL, token_generation = token_generation + 1 \
+             WHERE id = {invitation}"
+        ))
+        .await
+        .unwrap();
+    revocation.commit().await.unwrap();
+    let answered = revision.await.unwrap().unwrap().status();
+    assert_eq!(answered, reqwest::StatusCode::NOT_FOUND);
+    let replies = app
+        .get(&format!("/v1/rounds/{}/replies", setup.round_id))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(replies["items"][0]["revision"], 2, "no revision stored");
+    let stored = app
+        .get(&format!("/v1/replies/{}", replies["items"][0]["id"]))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(stored["answers"]["new_projects"]["yes"], true, "{stored}");
+}
+
 on_both_databases!(
     null_answers_leave_the_question_out,
     the_link_shows_the_workshop_the_questions_and_the_current_answers,
@@ -398,3 +451,10 @@ on_both_databases!(
     behind_a_trusted_proxy_each_forwarded_client_has_its_own_quota,
     a_client_behind_a_proxy_cannot_dodge_its_quota,
 );
+
+mod postgres_only {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_revision_racing_a_revocation_answers_404_and_stores_nothing() {
+        super::a_revision_racing_a_revocation_answers_404_and_stores_nothing().await
+    }
+}

@@ -1,14 +1,10 @@
-//! A revision stores its answers as a first submission of the same answers would: on
-//! PostgreSQL it is written in one statement from the revision's JSON
-//! (`replies::revision_at_once`), on SQLite statement by statement, and both must leave the
-//! same `answers` and `answer_choices` rows.
+//! A revision stores its answers as a first submission of the same answers would: it
+//! writes only the rows that change (`replies::answers::store_answers`), and must leave the
+//! same `answers` and `answer_choices` rows as a store from nothing.
 
-use chrono::Utc;
-use entity::reply::Provenance;
 use entity::{answer, answer_choice, reply, reply_revision};
 use followup::domain::answers::{Answer, Answers};
-use followup::services::replies::answers::{Submitter, store_answers};
-use followup::services::replies::revision_at_once;
+use followup::services::replies::answers::store_answers;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
@@ -100,8 +96,9 @@ async fn a_revision_stores_the_rows_of_a_first_submission(backend: Backend) {
     assert_eq!(history, 4);
 }
 
-/// Concurrent revisions of one link, most overtaken on the way (PostgreSQL: the unlocked
-/// try finds the revision moved and goes the locked path), each kept exactly once.
+/// Concurrent revisions of one link take turns on the invitation's lock (PostgreSQL: one
+/// that read the reply while waiting finds its revision moved and reads it again), each
+/// kept exactly once.
 async fn concurrent_revisions_of_one_link_are_each_kept(backend: Backend) {
     let app = spawn_app(backend).await;
     let setup = app.scheduled_round(6, "AEO", &["MY", "TH"]).await;
@@ -137,14 +134,8 @@ async fn concurrent_revisions_of_one_link_are_each_kept(backend: Backend) {
     assert_eq!(rows_of(&app, reply.id).await, rows_of(&app, th.id).await);
 }
 
-on_both_databases!(
-    a_revision_stores_the_rows_of_a_first_submission,
-    concurrent_revisions_of_one_link_are_each_kept,
-);
-
 /// Answers of every stored kind, including single choice and scale values, which the
-/// default questionnaire does not ask: the statement writes what it is given, as
-/// `store_answers` does.
+/// default questionnaire does not ask: `store_answers` writes what it is given.
 fn every_kind() -> Answers {
     let answer = |f: &dyn Fn(&mut Answer)| {
         let mut answer = Answer::default();
@@ -175,47 +166,51 @@ fn every_kind() -> Answers {
     ])
 }
 
-mod postgres_only {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_one_statement_stores_answers_of_every_kind() {
-        let app = spawn_app(Backend::Postgres).await;
-        let setup = app.scheduled_round(6, "AEO", &["MY", "TH"]).await;
-        app.open_today(&setup).await;
-        for code in ["MY", "TH"] {
-            let link = app.link(setup.invitation_of(code)).await;
-            app.respond(&link, &full_answers()).await.expect(200);
-        }
-        let revised = reply_of(&app, setup.invitation_of("MY")).await;
-        let stored = reply_of(&app, setup.invitation_of("TH")).await;
-        let by = Submitter {
-            provenance: Provenance::Staff,
-            name: "Test",
-            participant_id: None,
-        };
-        let (after, event) =
-            revision_at_once::revise(&app.db, &revised, &every_kind(), &by, Utc::now())
-                .await
-                .unwrap()
-                .expect("the revision written");
-        assert_eq!(after.revision, revised.revision + 1);
-        assert_eq!(event.payload["revision"], json!(after.revision));
-        store_answers(&app.db, &stored, &every_kind())
-            .await
-            .unwrap();
-        assert_eq!(
-            rows_of(&app, revised.id).await,
-            rows_of(&app, stored.id).await
-        );
-        // A revision read before another one was written writes nothing.
-        let stale = revision_at_once::revise(&app.db, &revised, &Answers::new(), &by, Utc::now())
-            .await
-            .unwrap();
-        assert!(stale.is_none());
-        assert_eq!(
-            rows_of(&app, revised.id).await,
-            rows_of(&app, stored.id).await
-        );
-    }
+/// The answers of the latest revision of `reply`, as stored with it.
+async fn latest_answers(app: &TestApp, reply: &reply::Model) -> Answers {
+    let revision = reply_revision::Entity::find()
+        .filter(reply_revision::Column::ReplyId.eq(reply.id))
+        .filter(reply_revision::Column::Revision.eq(reply.revision))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the latest revision");
+    serde_json::from_value(revision.answers).unwrap()
 }
+
+/// From the default questionnaire's answers to answers of every kind and back: the rows
+/// written by difference equal those written from nothing.
+async fn answers_stored_by_difference_equal_answers_stored_afresh(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "TH"]).await;
+    app.open_today(&setup).await;
+    for code in ["MY", "TH"] {
+        let link = app.link(setup.invitation_of(code)).await;
+        app.respond(&link, &full_answers()).await.expect(200);
+    }
+    let revised = reply_of(&app, setup.invitation_of("MY")).await;
+    let afresh = reply_of(&app, setup.invitation_of("TH")).await;
+    let full = latest_answers(&app, &revised).await;
+    let mut stored = full.clone();
+    for next in [every_kind(), full, Answers::new(), every_kind()] {
+        store_answers(&app.db, &revised, Some(&stored), &next)
+            .await
+            .unwrap();
+        store_answers(&app.db, &afresh, None, &next).await.unwrap();
+        assert_eq!(
+            rows_of(&app, revised.id).await,
+            rows_of(&app, afresh.id).await,
+            "{next:?}"
+        );
+        stored = next;
+    }
+    let (answers, choices) = rows_of(&app, revised.id).await;
+    assert_eq!(answers.len(), 5);
+    assert_eq!(choices.len(), 3);
+}
+
+on_both_databases!(
+    answers_stored_by_difference_equal_answers_stored_afresh,
+    a_revision_stores_the_rows_of_a_first_submission,
+    concurrent_revisions_of_one_link_are_each_kept,
+);

@@ -2,12 +2,13 @@
 //! every submission kept as a revision. Submissions and imports write through here; views,
 //! exports and the mail read through here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::reply::{self, Provenance};
 use entity::{answer, answer_choice, reply_revision};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::base::error::ServiceError;
 use crate::domain::answers::{Answer, Answers};
@@ -76,13 +77,64 @@ pub async fn answers_of(
     Ok(result)
 }
 
-/// Replaces the stored answers of a reply.
+/// Brings the stored rows of `reply` from `stored` to `answers`, writing only what
+/// changes: the answers that differ (one upsert), those no longer given, the options newly
+/// chosen and those no longer chosen (a statement each, when there are any). `stored` is
+/// what the reply's latest revision holds, written with these rows in the same transaction
+/// (always through here), so the two agree; `None` when it is unknown, and every row is
+/// then replaced.
 pub async fn store_answers(
     db: &impl ConnectionTrait,
     reply: &reply::Model,
+    stored: Option<&Answers>,
     answers: &Answers,
 ) -> Result<(), ServiceError> {
-    let (reply_id, round_id) = (reply.id, reply.round_id);
+    let nothing = Answers::new();
+    let stored = match stored {
+        Some(stored) => stored,
+        None => {
+            delete_all(db, reply.id).await?;
+            &nothing
+        }
+    };
+    let gone: Vec<&String> = stored
+        .keys()
+        .filter(|code| !answers.contains_key(*code))
+        .collect();
+    if !gone.is_empty() {
+        answer::Entity::delete_many()
+            .filter(answer::Column::ReplyId.eq(reply.id))
+            .filter(answer::Column::QuestionCode.is_in(gone))
+            .exec(db)
+            .await?;
+    }
+    let changed: Vec<answer::ActiveModel> = answers
+        .iter()
+        .filter(|(code, answer)| stored.get(*code).is_none_or(|s| !same_row(s, answer)))
+        .map(|(code, answer)| answer_row(reply, code, answer))
+        .collect();
+    if !changed.is_empty() {
+        let columns = [
+            answer::Column::YesNo,
+            answer::Column::ScaleValue,
+            answer::Column::TextValue,
+            answer::Column::OtherText,
+            answer::Column::Comment,
+        ];
+        answer::Entity::insert_many(changed)
+            .on_conflict(
+                OnConflict::columns([answer::Column::ReplyId, answer::Column::QuestionCode])
+                    .update_columns(columns)
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    store_choices(db, reply, &chosen(stored), &chosen(answers)).await
+}
+
+/// Every row of the reply's answers and chosen options, deleted.
+async fn delete_all(db: &impl ConnectionTrait, reply_id: i32) -> Result<(), ServiceError> {
     answer::Entity::delete_many()
         .filter(answer::Column::ReplyId.eq(reply_id))
         .exec(db)
@@ -91,42 +143,84 @@ pub async fn store_answers(
         .filter(answer_choice::Column::ReplyId.eq(reply_id))
         .exec(db)
         .await?;
-    if answers.is_empty() {
-        return Ok(());
-    }
-    let rows = answers.iter().map(|(code, answer)| answer::ActiveModel {
-        reply_id: Set(reply_id),
-        question_code: Set(code.clone()),
-        round_id: Set(round_id),
-        yes_no: Set(answer.yes),
-        scale_value: Set(answer.value),
-        text_value: Set(answer.text.clone()),
-        other_text: Set(answer.other.clone()),
-        comment: Set(answer.comment.clone()),
-    });
-    answer::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
-    let choices: Vec<_> = answers
+    Ok(())
+}
+
+/// The options chosen, by question code and option code.
+fn chosen(answers: &Answers) -> BTreeSet<(&str, String)> {
+    answers
         .iter()
         .flat_map(|(code, answer)| {
             answer
                 .chosen()
                 .into_iter()
-                .map(move |option| answer_choice::ActiveModel {
-                    reply_id: Set(reply_id),
-                    question_code: Set(code.clone()),
-                    option_code: Set(option),
-                    round_id: Set(round_id),
-                })
+                .map(move |option| (code.as_str(), option))
         })
+        .collect()
+}
+
+/// Brings the reply's chosen options from `before` to `after`.
+async fn store_choices(
+    db: &impl ConnectionTrait,
+    reply: &reply::Model,
+    before: &BTreeSet<(&str, String)>,
+    after: &BTreeSet<(&str, String)>,
+) -> Result<(), ServiceError> {
+    let dropped = before
+        .difference(after)
+        .fold(Condition::any(), |any, (question, option)| {
+            any.add(
+                Condition::all()
+                    .add(answer_choice::Column::QuestionCode.eq(*question))
+                    .add(answer_choice::Column::OptionCode.eq(option)),
+            )
+        });
+    if !dropped.is_empty() {
+        answer_choice::Entity::delete_many()
+            .filter(answer_choice::Column::ReplyId.eq(reply.id))
+            .filter(dropped)
+            .exec(db)
+            .await?;
+    }
+    let added: Vec<answer_choice::ActiveModel> = after
+        .difference(before)
+        .map(|(question, option)| choice_row(reply, question, option.clone()))
         .collect();
-    if !choices.is_empty() {
-        answer_choice::Entity::insert_many(choices)
+    if !added.is_empty() {
+        answer_choice::Entity::insert_many(added)
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
+}
+
+/// Whether two answers are stored as the same `answers` row (their options are rows of
+/// their own).
+fn same_row(a: &Answer, b: &Answer) -> bool {
+    (&a.yes, &a.value, &a.text, &a.other, &a.comment)
+        == (&b.yes, &b.value, &b.text, &b.other, &b.comment)
+}
+
+fn choice_row(reply: &reply::Model, question: &str, option: String) -> answer_choice::ActiveModel {
+    answer_choice::ActiveModel {
+        reply_id: Set(reply.id),
+        question_code: Set(question.to_owned()),
+        option_code: Set(option),
+        round_id: Set(reply.round_id),
+    }
+}
+
+fn answer_row(reply: &reply::Model, code: &str, answer: &Answer) -> answer::ActiveModel {
+    answer::ActiveModel {
+        reply_id: Set(reply.id),
+        question_code: Set(code.to_owned()),
+        round_id: Set(reply.round_id),
+        yes_no: Set(answer.yes),
+        scale_value: Set(answer.value),
+        text_value: Set(answer.text.clone()),
+        other_text: Set(answer.other.clone()),
+        comment: Set(answer.comment.clone()),
+    }
 }
 
 /// Who submitted a revision.
@@ -147,6 +241,19 @@ pub async fn record_revision(
     submitted_at: DateTime<Utc>,
     answers: &Answers,
 ) -> Result<(), ServiceError> {
+    reply_revision::Entity::insert(revision_row(reply, by, submitted_at, answers))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A submission as the reply's history keeps it.
+pub fn revision_row(
+    reply: &reply::Model,
+    by: &Submitter<'_>,
+    submitted_at: DateTime<Utc>,
+    answers: &Answers,
+) -> reply_revision::ActiveModel {
     reply_revision::ActiveModel {
         reply_id: Set(reply.id),
         revision: Set(reply.revision),
@@ -157,7 +264,21 @@ pub async fn record_revision(
         answers: Set(serde_json::to_value(answers).unwrap_or_default()),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
+}
+
+/// The rows a reply's `answers` are stored as: one per answered question, one per chosen
+/// option (what [`store_answers`] writes for a reply with nothing stored yet).
+pub fn answer_rows(
+    reply: &reply::Model,
+    answers: &Answers,
+) -> (Vec<answer::ActiveModel>, Vec<answer_choice::ActiveModel>) {
+    let rows = answers
+        .iter()
+        .map(|(code, answer)| answer_row(reply, code, answer))
+        .collect();
+    let choices = chosen(answers)
+        .into_iter()
+        .map(|(question, option)| choice_row(reply, question, option))
+        .collect();
+    (rows, choices)
 }

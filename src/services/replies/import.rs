@@ -6,26 +6,26 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::invitation::{self, InvitationStatus};
-use entity::reply;
 use entity::round::{self, RoundState};
-use entity::{administration, round_workshop, workshop};
+use entity::{
+    administration, answer, answer_choice, reply, reply_revision, round_workshop, workshop,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
-use super::answers::{Submitter, record_revision, store_answers};
+use super::answers::{Submitter, answer_rows, revision_row};
 use super::import_rows::{Errors, Row, read_rows};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::base::records::share_by_id;
+use crate::base::records::{insert_in_chunks, share_by_id};
 use crate::db;
 use crate::domain::InvalidInput;
 use crate::domain::refusal::Refusal;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::questionnaires::{self, QuestionCache};
-use crate::services::rounds::attachments;
 use crate::services::rounds::schedule;
 use crate::services::workshops;
 
@@ -71,11 +71,14 @@ pub async fn import(
         .map(|a| (a.code.clone(), a))
         .collect();
     let matched = match_workshops(&txn, actor, round_id, &rows, &administrations).await?;
+    let mut history = History::default();
     for row in &rows {
-        let workshop = &matched.workshops[&(row.workshop.title.clone(), row.workshop.start_date)];
+        let attached = &matched.workshops[&(row.workshop.title.clone(), row.workshop.start_date)];
         let administration = &administrations[row.administration.as_str()];
-        store(&txn, &round, workshop, administration, row).await?;
+        let reply = store(&txn, &round, attached, administration, row).await?;
+        history.add(&reply, row);
     }
+    history.insert(&txn).await?;
     let summary = ImportSummary {
         replies: rows.len(),
         workshops_created: matched.created,
@@ -92,10 +95,16 @@ pub async fn import(
     Ok(summary)
 }
 
-/// The workshops of an import, by title and start date.
+/// The workshops of an import, by title and start date, with their attachment to the round.
 struct Matched {
-    workshops: HashMap<(String, NaiveDate), workshop::Model>,
+    workshops: HashMap<(String, NaiveDate), Attached>,
     created: usize,
+}
+
+/// A workshop attached to the round.
+struct Attached {
+    attachment: round_workshop::Model,
+    workshop: workshop::Model,
 }
 
 /// Finds or creates the workshop of every row and attaches it to the round; every row
@@ -137,10 +146,16 @@ async fn match_workshops(
                 workshops::insert(txn, actor, row.workshop.clone()).await?
             }
         };
-        if let Some(problem) = attach(txn, actor, round_id, &workshop).await? {
-            errors.add(row.line, "workshop", problem);
+        match attach(txn, actor, round_id, &workshop).await? {
+            Ok(attachment) => {
+                let attached = Attached {
+                    attachment,
+                    workshop,
+                };
+                matched.workshops.insert(key, attached);
+            }
+            Err(problem) => errors.add(row.line, "workshop", problem),
         }
-        matched.workshops.insert(key, workshop);
     }
     if !errors.0.is_empty() {
         return Err(InvalidInput(errors.0).into());
@@ -148,25 +163,25 @@ async fn match_workshops(
     Ok(matched)
 }
 
-/// Attaches an imported workshop to the round unless it is there already; what stands in
-/// the way when it cannot be.
+/// Attaches an imported workshop to the round unless it is there already: its attachment,
+/// or what stands in the way when it cannot be.
 async fn attach(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     round_id: i32,
     workshop: &workshop::Model,
-) -> Result<Option<&'static str>, ServiceError> {
+) -> Result<Result<round_workshop::Model, &'static str>, ServiceError> {
     let attached = round_workshop::Entity::find()
         .filter(round_workshop::Column::WorkshopId.eq(workshop.id))
         .one(txn)
         .await?;
     match attached {
         Some(attached) if attached.round_id != round_id => {
-            Ok(Some("the workshop is part of another round"))
+            Ok(Err("the workshop is part of another round"))
         }
-        Some(_) => Ok(None),
+        Some(attached) => Ok(Ok(attached)),
         None if workshop.excluded_from_survey => {
-            Ok(Some("the workshop is excluded from the survey"))
+            Ok(Err("the workshop is excluded from the survey"))
         }
         None => {
             let attachment = round_workshop::ActiveModel {
@@ -184,20 +199,22 @@ async fn attach(
                 Change::created("round_workshop", id, &attachment),
             )
             .await?;
-            Ok(None)
+            Ok(Ok(attachment))
         }
     }
 }
 
-/// Stores one row as the reply of its invitation.
+/// Stores one row as the reply of its invitation; its answers and revision go in with the
+/// others' ([`History`]).
 async fn store(
     txn: &impl ConnectionTrait,
     round: &round::Model,
-    workshop: &workshop::Model,
+    attached: &Attached,
     administration: &administration::Model,
     row: &Row,
-) -> Result<(), ServiceError> {
-    let invitation = invitation_for(txn, round, workshop, administration).await?;
+) -> Result<reply::Model, ServiceError> {
+    let workshop = &attached.workshop;
+    let invitation = invitation_for(txn, round, attached, administration).await?;
     let reply = reply::ActiveModel {
         invitation_id: Set(invitation.id),
         round_id: Set(round.id),
@@ -212,13 +229,38 @@ async fn store(
     }
     .insert(txn)
     .await?;
-    store_answers(txn, &reply, &row.answers).await?;
-    let by = Submitter {
-        provenance: row.provenance,
-        name: "import",
-        participant_id: None,
-    };
-    record_revision(txn, &reply, &by, row.submitted_at, &row.answers).await
+    Ok(reply)
+}
+
+/// The answers, chosen options and first revisions of the imported replies, written
+/// together at the end, many rows a statement rather than a statement a reply.
+#[derive(Default)]
+struct History {
+    answers: Vec<answer::ActiveModel>,
+    choices: Vec<answer_choice::ActiveModel>,
+    revisions: Vec<reply_revision::ActiveModel>,
+}
+
+impl History {
+    fn add(&mut self, reply: &reply::Model, row: &Row) {
+        let (answers, choices) = answer_rows(reply, &row.answers);
+        self.answers.extend(answers);
+        self.choices.extend(choices);
+        let by = Submitter {
+            provenance: row.provenance,
+            name: "import",
+            participant_id: None,
+        };
+        let revision = revision_row(reply, &by, row.submitted_at, &row.answers);
+        self.revisions.push(revision);
+    }
+
+    async fn insert(self, txn: &impl ConnectionTrait) -> Result<(), ServiceError> {
+        insert_in_chunks(txn, self.answers).await?;
+        insert_in_chunks(txn, self.choices).await?;
+        insert_in_chunks(txn, self.revisions).await?;
+        Ok(())
+    }
 }
 
 /// An invitation of the roster still waiting for this administration's reply takes it;
@@ -226,9 +268,10 @@ async fn store(
 async fn invitation_for(
     txn: &impl ConnectionTrait,
     round: &round::Model,
-    workshop: &workshop::Model,
+    attached: &Attached,
     administration: &administration::Model,
 ) -> Result<invitation::Model, ServiceError> {
+    let workshop = &attached.workshop;
     let waiting = invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(round.id))
         .filter(invitation::Column::WorkshopId.eq(workshop.id))
@@ -244,8 +287,7 @@ async fn invitation_for(
         active.updated_at = Set(at);
         return Ok(active.update(txn).await?);
     }
-    let (attachment, _) = attachments::get(txn, round.id, workshop.id).await?;
-    let dates = schedule::dates(round, &attachment, workshop);
+    let dates = schedule::dates(round, &attached.attachment, workshop);
     let mut invitation =
         schedule::new_invitation(round.id, workshop.id, None, administration, &dates);
     invitation.status = Set(InvitationStatus::Replied);

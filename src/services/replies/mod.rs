@@ -1,7 +1,6 @@
-//! Replies: submitted or entered (`submit` with its `context`, starting from `locked`; a
-//! revision on PostgreSQL in one statement, `revision_at_once`), stored (`answers`), shown
-//! (`views`), and exported to and imported from CSV (`columns`, `export`, `import`,
-//! `import_rows`).
+//! Replies: submitted or entered (`submit` with its `context`, starting from the invitation
+//! locked with what it reads, `invitation_for_reply`), stored (`answers`), shown (`views`),
+//! and exported to and imported from CSV (`columns`, `export`, `import`, `import_rows`).
 
 pub mod answers;
 pub mod columns;
@@ -9,7 +8,6 @@ pub mod context;
 pub mod export;
 pub mod import;
 pub mod import_rows;
-pub mod locked;
-pub mod revision_at_once;
+pub mod invitation_for_reply;
 pub mod submit;
 pub mod views;

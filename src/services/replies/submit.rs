@@ -1,23 +1,26 @@
 //! Replies submitted by participants through their link or entered by staff from an
-//! emailed answer, revised until the round closes, each submission kept as a revision and
-//! followed by its reactions (`crate::services::events`) in the same transaction.
+//! emailed answer, revised until the round closes. One use case on both databases, in one
+//! transaction: the invitation locked ([`lock_for_reply`]), the answers validated, the
+//! reply created or moved to its next revision, only the stored answers that change
+//! written, the submission kept as a revision and followed by its reactions
+//! (`crate::services::events`: events, webhook deliveries, mail).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use entity::event;
 use entity::invitation::{self, InvitationStatus};
 use entity::reply::{self, Provenance};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 
 pub use super::context::Context;
 
 use super::answers::{Submitter, record_revision, store_answers};
-use super::locked::{Locked, Which, accepted_answers, current_reply, lock_for_reply};
-use super::revision_at_once;
+use super::invitation_for_reply::{
+    InvitationForReply, Which, accepted_answers, current_reply, lock_for_reply,
+};
 use super::views::{ReplyDetail, unknown_link};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
@@ -26,7 +29,9 @@ use crate::domain::InvalidInput;
 use crate::domain::answers::{AnswerInput, Answers};
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
-use crate::services::webhooks::deliveries;
+
+/// Who submitted, for a participant's own submission.
+pub const PARTICIPANT: &str = "participant";
 
 /// One submission.
 #[derive(Debug, Clone)]
@@ -39,6 +44,16 @@ pub struct Submission {
     pub received_at: DateTime<Utc>,
     /// The officer whose link sent the answers; none when staff entered them.
     pub officer: Option<i32>,
+}
+
+impl Submission {
+    fn submitter(&self) -> Submitter<'_> {
+        Submitter {
+            provenance: self.provenance,
+            name: &self.submitted_by,
+            participant_id: self.officer,
+        }
+    }
 }
 
 /// What a submission did.
@@ -69,55 +84,44 @@ enum Written {
     Revised {
         after: reply::Model,
         before: reply::Model,
+        /// The answers the revision before holds, as its rows are stored (`None` when they
+        /// no longer parse).
+        stored: Option<Answers>,
         invitation: invitation::Model,
-        /// The revision's event when its answers, history and event were written with it
-        /// (`revision_at_once`, PostgreSQL); `None` when they are still to be written.
-        announced: Option<event::Model>,
     },
 }
 
-impl Submission {
-    fn submitter(&self) -> Submitter<'_> {
-        Submitter {
-            provenance: self.provenance,
-            name: &self.submitted_by,
-            participant_id: self.officer,
-        }
-    }
-}
-
 /// Creates or revises the reply of the locked `invitation`. The reply the lock statement
-/// read (`current`) may predate a submission that held the lock meanwhile: PostgreSQL reads
-/// the joined rows from the statement's snapshot, taken before the wait. So a revision is
-/// written only if the reply's revision is still the one read, and a first submission, an
+/// read (`read`) may predate a submission that held the lock meanwhile, so a revision is
+/// written only where the reply is still at the revision read; a first submission, an
 /// unchanged one or a revision that found another number decide again on a fresh read
 /// (the lock is held by then, so it stays true).
 async fn write_reply(
     db: &impl ConnectionTrait,
     invitation: invitation::Model,
-    mut current: Option<(reply::Model, Option<Answers>)>,
+    read: Option<(reply::Model, Option<Answers>)>,
     answers: &Answers,
     submission: &Submission,
 ) -> Result<Written, ServiceError> {
+    let mut current = read;
     for fresh in [false, true] {
-        match &current {
-            None if fresh => return create_reply(db, invitation, submission).await,
+        match current {
             Some((reply, stored)) if fresh && stored.as_ref() == Some(answers) => {
-                return Ok(Written::Unchanged(reply.clone()));
+                return Ok(Written::Unchanged(reply));
             }
             // Unchanged by a read that may be stale: read afresh before saying so.
             Some((_, stored)) if stored.as_ref() == Some(answers) => {}
-            Some((reply, _)) => {
-                if let Some((after, announced)) = revise(db, reply, answers, submission).await? {
-                    let before = reply.clone();
+            Some((before, stored)) => {
+                if let Some(after) = revise(db, &before, submission.received_at).await? {
                     return Ok(Written::Revised {
                         after,
                         before,
+                        stored,
                         invitation,
-                        announced,
                     });
                 }
             }
+            None if fresh => return create_reply(db, invitation, submission).await,
             None => {}
         }
         current = current_reply(db, invitation.id).await?;
@@ -129,33 +133,24 @@ async fn write_reply(
     .into())
 }
 
-/// The next revision of `reply`, unless its revision moved since it was read: on
-/// PostgreSQL with its answers, history and event (`revision_at_once`), elsewhere the reply
-/// alone.
+/// The next revision of `reply`, unless its revision moved since it was read.
 async fn revise(
     db: &impl ConnectionTrait,
     reply: &reply::Model,
-    answers: &Answers,
-    submission: &Submission,
-) -> Result<Option<(reply::Model, Option<event::Model>)>, ServiceError> {
-    let at = submission.received_at;
-    if db.get_database_backend() == DbBackend::Postgres {
-        let by = submission.submitter();
-        let written = revision_at_once::revise(db, reply, answers, &by, at).await?;
-        return Ok(written.map(|(after, event)| (after, Some(event))));
-    }
-    let active = reply::ActiveModel {
+    at: DateTime<Utc>,
+) -> Result<Option<reply::Model>, ServiceError> {
+    let next = reply::ActiveModel {
         revision: Set(reply.revision + 1),
         last_submitted_at: Set(at.max(reply.last_submitted_at)),
         ..Default::default()
     };
     let updated = reply::Entity::update_many()
-        .set(active)
+        .set(next)
         .filter(reply::Column::Id.eq(reply.id))
         .filter(reply::Column::Revision.eq(reply.revision))
         .exec_with_returning(db)
         .await?;
-    Ok(updated.into_iter().next().map(|after| (after, None)))
+    Ok(updated.into_iter().next())
 }
 
 /// A first submission: the reply, and the invitation marked replied.
@@ -179,60 +174,47 @@ async fn create_reply(
     }
     .insert(db)
     .await?;
-    let mut active: invitation::ActiveModel = invitation.into();
-    active.status = Set(InvitationStatus::Replied);
-    active.updated_at = Set(now());
-    Ok(Written::Created(created, active.update(db).await?))
+    let mut replied: invitation::ActiveModel = invitation.into();
+    replied.status = Set(InvitationStatus::Replied);
+    replied.updated_at = Set(now());
+    Ok(Written::Created(created, replied.update(db).await?))
 }
 
-/// The one way a reply is written: first submission or revision, identical resubmissions
-/// change nothing. `locked` comes from the caller's transaction.
+/// The one way a reply is written: first submission or revision; identical resubmissions
+/// change nothing.
 async fn submit(
     db: &impl ConnectionTrait,
     context: &Context<'_>,
-    locked: Locked,
+    locked: InvitationForReply,
     submission: Submission,
 ) -> Result<Outcome, ServiceError> {
-    let Locked {
+    let InvitationForReply {
         invitation,
         round,
-        current: existing,
+        current,
         ..
     } = locked;
     let (questions, answers) =
         accepted_answers(db, context.questions, &round, &submission.answers).await?;
+    let written = write_reply(db, invitation, current, &answers, &submission).await?;
+    let (reply, invitation, before, stored) = match written {
+        Written::Unchanged(reply) => {
+            return Ok(Outcome {
+                reply,
+                answers,
+                change: None,
+            });
+        }
+        Written::Created(reply, invitation) => (reply, invitation, None, Some(Answers::new())),
+        Written::Revised {
+            after,
+            before,
+            stored,
+            invitation,
+        } => (after, invitation, Some(before), stored),
+    };
+    store_answers(db, &reply, stored.as_ref(), &answers).await?;
     let at = submission.received_at;
-    let (reply, invitation, before) =
-        match write_reply(db, invitation, existing, &answers, &submission).await? {
-            Written::Unchanged(reply) => {
-                return Ok(Outcome {
-                    reply,
-                    answers,
-                    change: None,
-                });
-            }
-            Written::Created(reply, invitation) => (reply, invitation, None),
-            Written::Revised {
-                after,
-                before,
-                announced: Some(event),
-                ..
-            } => {
-                deliveries::fan_out(db, Some(context.webhooks), &event).await?;
-                return Ok(Outcome {
-                    reply: after,
-                    answers,
-                    change: Some(Some(before)),
-                });
-            }
-            Written::Revised {
-                after,
-                before,
-                invitation,
-                announced: None,
-            } => (after, invitation, Some(before)),
-        };
-    store_answers(db, &reply, &answers).await?;
     record_revision(db, &reply, &submission.submitter(), at, &answers).await?;
     let received = events::Received {
         invitation: &invitation,
@@ -241,7 +223,7 @@ async fn submit(
         questions: &questions,
         answers: &answers,
     };
-    events::reply_received(db, (context.mail, context.webhooks), received).await?;
+    events::reply_received(db, context.mail, received).await?;
     Ok(Outcome {
         reply,
         answers,
@@ -256,9 +238,6 @@ pub async fn respond(
     token: &str,
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ServiceError> {
-    if let Some(detail) = revision_at_once::respond(db, context, token, &answers).await? {
-        return Ok(detail);
-    }
     let txn = db::begin(db).await?;
     let locked = lock_for_reply(&txn, Which::Token(token))
         .await?
@@ -266,7 +245,7 @@ pub async fn respond(
     let submission = Submission {
         answers,
         provenance: Provenance::Participant,
-        submitted_by: revision_at_once::PARTICIPANT.into(),
+        submitted_by: PARTICIPANT.into(),
         received_at: now(),
         officer: locked.invitation.participant_id,
     };

@@ -2,8 +2,6 @@
 //! per subscribed endpoint (inside the transaction that recorded the event), the queue the
 //! worker claims from, the record of every attempt, and redelivery by hand.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use entity::webhook::{self, Audience};
 use entity::webhook_delivery::{self, DeliveryStatus};
@@ -25,7 +23,6 @@ use crate::db;
 use crate::domain::refusal::Refusal;
 use crate::services::audit::{self, Actor, Change};
 use crate::webhooks::EventType;
-use crate::webhooks::directory::{self, Directory};
 
 /// The body an endpoint receives for an event. Partner endpoints get only what partners may
 /// read: the payload without the `error` of a failed mail (a server's reply may quote the
@@ -50,22 +47,21 @@ pub fn body_for(audience: Audience, event: &event::Model) -> String {
 /// Payload fields partner endpoints never receive.
 const PARTNER_HIDDEN: &[&str] = &["error", "recipient"];
 
-/// Queues the event for every active endpoint subscribed to it, in the caller's transaction:
-/// the endpoints as `directory` keeps them, or read when there is none.
-pub async fn fan_out(
-    db: &impl ConnectionTrait,
-    directory: Option<&Directory>,
-    event: &event::Model,
-) -> Result<(), ServiceError> {
+/// Queues the event for every active endpoint subscribed to it, read in the caller's
+/// transaction (the one that recorded the event), so an endpoint registered, paused or
+/// deleted by any instance or by hand counts from the next event on.
+pub async fn fan_out(db: &impl ConnectionTrait, event: &event::Model) -> Result<(), ServiceError> {
     let Some(kind) = EventType::parse(&event.kind) else {
         return Ok(());
     };
-    let endpoints = match directory {
-        Some(directory) => directory.active(db).await?,
-        None => Arc::new(directory::read_active(db).await?),
-    };
-    for endpoint in endpoints.iter().filter(|e| event_types(e).contains(&kind)) {
-        webhook_delivery::ActiveModel {
+    let endpoints = webhook::Entity::find()
+        .filter(webhook::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let deliveries: Vec<webhook_delivery::ActiveModel> = endpoints
+        .iter()
+        .filter(|endpoint| event_types(endpoint).contains(&kind))
+        .map(|endpoint| webhook_delivery::ActiveModel {
             webhook_id: Set(endpoint.id),
             event_id: Set(event.id),
             event_type: Set(event.kind.clone()),
@@ -79,20 +75,14 @@ pub async fn fan_out(
             created_at: Set(event.occurred_at),
             delivered_at: Set(None),
             ..Default::default()
-        }
-        .insert(db)
-        .await?;
+        })
+        .collect();
+    if !deliveries.is_empty() {
+        webhook_delivery::Entity::insert_many(deliveries)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
-}
-
-/// Whether any of `endpoints` is subscribed to events of `kind`.
-pub fn any_subscribed(endpoints: &[webhook::Model], kind: &str) -> bool {
-    EventType::parse(kind).is_some_and(|kind| {
-        endpoints
-            .iter()
-            .any(|endpoint| event_types(endpoint).contains(&kind))
-    })
 }
 
 /// A delivery with its attempts, newest delivery first.

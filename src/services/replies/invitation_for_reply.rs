@@ -1,19 +1,25 @@
-//! The one statement a submission starts with: the invitation, locked until the transaction
-//! ends so that concurrent submissions of one link take turns (PostgreSQL; SQLite's write
-//! lock already does), with its round, its administration's code and its reply with the
-//! answers of the latest revision. Only the invitation's row is locked: every submission of
-//! a round would otherwise wait on the round's. The joined rows come from the statement's
-//! snapshot, taken before any wait for the lock: `submit` checks them where it matters.
+//! What a submission starts with: the invitation it is for, locked until the transaction
+//! ends, read in one statement with its round, its administration's code and its reply
+//! with the answers of the latest revision. Concurrent submissions of one invitation take
+//! turns on the lock (PostgreSQL; SQLite's write lock already does). A link is looked up by
+//! its token's digest, which a revocation or a hand-over changes under the same lock: a
+//! submission that waited on one of them finds no invitation and answers as for any link
+//! that opens nothing. Only the invitation's row is locked: every submission of a round
+//! would otherwise wait on the round's.
+//!
+//! On PostgreSQL the joined rows come from the statement's snapshot, taken before any wait
+//! for the lock, so the reply read may predate a submission that held the lock meanwhile:
+//! `submit` writes a revision only where the reply is still at the revision read, and
+//! otherwise reads it again ([`current_reply`]), the lock held by then.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use entity::round::RoundState;
 use entity::{administration, invitation, reply, reply_revision, round};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LockType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    QueryFilter, QueryTrait, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+    QueryTrait,
 };
 
 use crate::base::error::ServiceError;
@@ -34,7 +40,7 @@ pub enum Which<'a> {
 
 /// An invitation locked for a submission, with what the submission reads besides.
 #[derive(Debug, Clone)]
-pub struct Locked {
+pub struct InvitationForReply {
     pub invitation: invitation::Model,
     pub round: round::Model,
     pub administration_code: String,
@@ -69,61 +75,11 @@ const ANSWERS: &str = "D_answers";
 const ADMINISTRATION_CODE: &str = "administration_code";
 
 /// The invitation `which` names, locked, with its round, administration and current reply;
-/// `None` when there is no such invitation.
+/// `None` when there is no such invitation (or no longer: a link revoked or handed over).
 pub async fn lock_for_reply(
     db: &impl ConnectionTrait,
     which: Which<'_>,
-) -> Result<Option<Locked>, ServiceError> {
-    read_for_reply(db, which, true).await
-}
-
-/// The same rows as [`lock_for_reply`], read without locking where `lock` is false (a
-/// revision through a link on PostgreSQL first tries without a transaction:
-/// `revision_at_once::respond`).
-pub async fn read_for_reply(
-    db: &impl ConnectionTrait,
-    which: Which<'_>,
-    lock: bool,
-) -> Result<Option<Locked>, ServiceError> {
-    let statement = reply_statement(db.get_database_backend(), which, lock);
-    let Some(row) = db.query_one_raw(statement).await? else {
-        return Ok(None);
-    };
-    let invitation = invitation::Model::from_query_result(&row, "A_")?;
-    let Some(round) = round::Model::from_query_result_optional(&row, "B_")? else {
-        return Ok(None);
-    };
-    let current = reply::Model::from_query_result_optional(&row, REPLY)?.map(|reply| {
-        let answers: Option<serde_json::Value> = row.try_get("", ANSWERS).ok().flatten();
-        (reply, answers.and_then(|a| serde_json::from_value(a).ok()))
-    });
-    Ok(Some(Locked {
-        invitation,
-        round,
-        administration_code: row
-            .try_get::<Option<String>>("", ADMINISTRATION_CODE)?
-            .unwrap_or_default(),
-        current,
-    }))
-}
-
-/// The statement of [`read_for_reply`]. Its SQL depends only on the database, the column
-/// `which` names and `lock`, so each is built once (sea-query's builder was 4% of a
-/// revision's CPU), with the token's digest or the id as its one value.
-fn reply_statement(backend: DbBackend, which: Which<'_>, lock: bool) -> Statement {
-    static BUILT: [OnceLock<String>; 8] = [const { OnceLock::new() }; 8];
-    let (by_id, value) = match which {
-        Which::Token(token) => (false, Value::from(token::digest(token))),
-        Which::Id(id) => (true, Value::from(id)),
-    };
-    let slot = usize::from(backend == DbBackend::Postgres) * 4 + usize::from(by_id) * 2;
-    let sql = BUILT[slot + usize::from(lock)].get_or_init(|| reply_sql(backend, which, lock));
-    Statement::from_sql_and_values(backend, sql.as_str(), [value])
-}
-
-/// The SQL of [`reply_statement`]: the invitation `which` names with its round, its
-/// administration's code, its reply and the answers of the reply's latest revision.
-fn reply_sql(backend: DbBackend, which: Which<'_>, lock: bool) -> String {
+) -> Result<Option<InvitationForReply>, ServiceError> {
     let mut select = invitation::Entity::find().find_also_related(round::Entity);
     select = match which {
         Which::Token(token) => {
@@ -165,17 +121,33 @@ fn reply_sql(backend: DbBackend, which: Which<'_>, lock: bool) -> String {
         .expr_as(
             Expr::col((reply_revision::Entity, reply_revision::Column::Answers)),
             Alias::new(ANSWERS),
-        );
-    if lock {
-        query.lock_with_tables(LockType::Update, [invitation::Entity]);
-    }
+        )
+        .lock_with_tables(LockType::Update, [invitation::Entity]);
     for column in reply::Column::iter() {
         query.expr_as(
             Expr::col((reply::Entity, column)),
             Alias::new(format!("{REPLY}{}", column.as_str())),
         );
     }
-    select.build(backend).sql
+    let Some(row) = db.query_one(&*query).await? else {
+        return Ok(None);
+    };
+    let invitation = invitation::Model::from_query_result(&row, "A_")?;
+    let Some(round) = round::Model::from_query_result_optional(&row, "B_")? else {
+        return Ok(None);
+    };
+    let current = reply::Model::from_query_result_optional(&row, REPLY)?.map(|reply| {
+        let answers: Option<serde_json::Value> = row.try_get("", ANSWERS).ok().flatten();
+        (reply, answers.and_then(|a| serde_json::from_value(a).ok()))
+    });
+    Ok(Some(InvitationForReply {
+        invitation,
+        round,
+        administration_code: row
+            .try_get::<Option<String>>("", ADMINISTRATION_CODE)?
+            .unwrap_or_default(),
+        current,
+    }))
 }
 
 /// The answers a submission to `round` gives, validated against its questions (with the
