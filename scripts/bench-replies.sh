@@ -6,8 +6,8 @@
 # (`GET /v1/respond/{token}`) and the server-rendered page (`GET /respond/{token}`, its form
 # posted to `POST /respond/{token}`), printing requests per second and p50/p99; after a warm-up
 # of first submissions every measured PUT is a revision that writes. Beside it, pgbench
-# runs the SQL of one such submission (scripts/bench_reply.sql: the statements the
-# service sends, as PostgreSQL logged them) with as many clients, so the service's
+# runs the SQL of one such submission (scripts/bench_reply.sql: the transaction the
+# service runs, as PostgreSQL logged it) with as many clients, so the service's
 # throughput reads as a fraction of what PostgreSQL itself does on this machine: the two run
 # three times alternately and the median of the three ratios is printed. The SQL statements
 # of a revision are counted from PostgreSQL's own log (`log_statement = all` for this
@@ -35,11 +35,13 @@ psql "$server/postgres" -qc 'CREATE DATABASE followup_bench_replies'
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# The service's pool holds 16 connections (BENCH_POOL), half of which the reply path may keep
-# for itself (`base::kept_connections`): as many as wrk keeps requests in flight.
+# The service's pool holds as many connections as wrk keeps requests in flight (BENCH_POOL
+# to change it), as pgbench has clients: sqlx hands out its idle connections oldest first,
+# so a larger pool spreads the same statements over more PostgreSQL backends, each with
+# colder caches, and PostgreSQL spends more CPU on each revision.
 export DATABASE_URL="$database" BIND="127.0.0.1:$port" DATA_DIR="$work" LOG_LEVEL=warn \
   FOLLOWUP_BACKGROUND_JOBS=false FOLLOWUP_RESPOND_REQUESTS_PER_MINUTE=1000000000 \
-  FOLLOWUP_DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-16}
+  FOLLOWUP_DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-$connections}
 target/release/followup migrate >/dev/null
 key=$(target/release/followup keys create --role admin --name bench | grep -o 'fu_[A-Za-z0-9]*')
 pid=
