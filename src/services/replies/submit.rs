@@ -31,7 +31,7 @@ use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
 
 /// Who submitted, for a participant's own submission.
-pub const PARTICIPANT: &str = "participant";
+const PARTICIPANT: &str = "participant";
 
 /// One submission.
 #[derive(Debug, Clone)]
@@ -92,18 +92,17 @@ enum Written {
 }
 
 /// Creates or revises the reply of the locked `invitation`. The reply the lock statement
-/// read (`read`) may predate a submission that held the lock meanwhile, so a revision is
+/// read (`current`) may predate a submission that held the lock meanwhile, so a revision is
 /// written only where the reply is still at the revision read; a first submission, an
 /// unchanged one or a revision that found another number decide again on a fresh read
 /// (the lock is held by then, so it stays true).
 async fn write_reply(
     db: &impl ConnectionTrait,
     invitation: invitation::Model,
-    read: Option<(reply::Model, Option<Answers>)>,
+    mut current: Option<(reply::Model, Option<Answers>)>,
     answers: &Answers,
     submission: &Submission,
 ) -> Result<Written, ServiceError> {
-    let mut current = read;
     for fresh in [false, true] {
         match current {
             Some((reply, stored)) if fresh && stored.as_ref() == Some(answers) => {
