@@ -2,8 +2,8 @@
 //! and an earlier Survey 2019 so trends show something. The data are the committed files of
 //! `fixtures/demo/` (its README says where each figure comes from and how the report's own
 //! contradictions are settled), loaded through the use cases the API offers: workshops,
-//! participants, rounds and their schedules, then each round's replies file through the
-//! same import as a user's file, then the good practices, then both rounds are closed.
+//! participants, rounds and their schedules, each round closed as history, then its replies
+//! file through the same import as a user's file, then the good practices.
 
 use chrono::NaiveDate;
 use entity::good_practice::Category;
@@ -134,9 +134,6 @@ pub async fn load(db: &DatabaseConnection) -> Result<Loaded, ServiceError> {
     for round in rounds()? {
         ids.push(load_round(db, &actor, &round).await?);
     }
-    for id in &ids {
-        states::transition(db, &actor, *id, Transition::Close).await?;
-    }
     match ids[..] {
         [survey_2019, survey_2020] => Ok(Loaded {
             survey_2019,
@@ -165,7 +162,10 @@ async fn load_round(
     for workshop in &demo.workshops {
         add_workshop(db, actor, round.id, workshop).await?;
     }
+    // History: scheduled (its officers invited), closed, then its replies imported into the
+    // invitations, as a round run before the service is loaded.
     states::transition(db, actor, round.id, Transition::Schedule).await?;
+    states::transition(db, actor, round.id, Transition::Close).await?;
     let questions = QuestionCache::default();
     import::import(db, &questions, actor, round.id, demo.replies_csv()?).await?;
     add_good_practices(db, actor, &questions, round.id, &demo.good_practices).await?;

@@ -71,15 +71,18 @@ pub enum Refusal {
     // Replies.
     #[error("the round is closed; replies are final")]
     RepliesFinal,
-    #[error("the round is closed; import into a round before closing it")]
-    ImportIntoClosedRound,
     #[error(
-        "{} given out in this round; imported history would show under \
-         live links. Import into a round before its links go out (a draft, or a scheduled \
-         round before it opens)",
-        count(*issued, "link was", "links were")
+        "the round is {state}: its invitations belong to officers who answer by their own \
+         links, where imported replies would show as theirs. Import history into a draft \
+         round, or into a closed round that never gave out links or mail"
     )]
-    ImportAfterLinks { issued: u64 },
+    ImportIntoLiveRound { state: String },
+    #[error(
+        "{} out in this round; imported history would show under live links. Import \
+         history into a draft round, or into a closed round that never gave out links or mail",
+        count(*sent, "link or mail went", "links or mails went")
+    )]
+    ImportAfterLinks { sent: u64 },
     // Mail and webhooks.
     #[error("a draft round has nobody to send feedback to")]
     FeedbackOfDraft,
@@ -180,10 +183,10 @@ mod tests {
             invited.starts_with("the participant has 1 invitation, with"),
             "{invited}"
         );
-        let issued = Refusal::ImportAfterLinks { issued: 1 }.to_string();
+        let sent = Refusal::ImportAfterLinks { sent: 1 }.to_string();
         assert!(
-            issued.starts_with("1 link was given out in this round;"),
-            "{issued}"
+            sent.starts_with("1 link or mail went out in this round;"),
+            "{sent}"
         );
     }
 }

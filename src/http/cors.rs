@@ -50,7 +50,13 @@ pub fn origins(configured: &[String]) -> anyhow::Result<Vec<String>> {
 /// The CORS middleware for the allowed origins.
 pub fn middleware(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allowed_headers(ALLOWED.map(header::HeaderName::from_static))
         .expose_headers(EXPOSED.map(header::HeaderName::from_static))
         .max_age(3600);

@@ -13,9 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::base::listing::PageRequest;
-use crate::base::sheets::{self, XLSX};
-use crate::domain::AdministrationCode;
+use crate::base::sheets::{self, SheetFault, XLSX};
 use crate::domain::answers::{Answer, AnswerInput, answers_schema, without_nulls};
+use crate::domain::{AdministrationCode, InvalidInput};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
 use crate::http::extract::Query;
@@ -24,7 +24,7 @@ use crate::http::paging::{Page, PageParams};
 use crate::http::policy::Access;
 use crate::http::state::AppState;
 use crate::services::replies::views::{self as service, ReplyDetail, ReplyFilter};
-use crate::services::replies::{export, import};
+use crate::services::replies::{export, import, import_target};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -258,7 +258,16 @@ async fn import_replies(
             .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?
             .to_owned()
     } else if media.starts_with(XLSX) {
-        sheets::xlsx_as_csv(&body).map_err(|message| ApiError::bad_request("body", message))?
+        // The round first: a workbook is read only for a round that takes it, within the
+        // round's columns, off the async workers.
+        let bounds = import_target::sheet_bounds(&state.db, &state.questions, *id).await?;
+        let read = web::block(move || sheets::xlsx_as_csv(&body, bounds))
+            .await
+            .map_err(|e| anyhow::anyhow!("reading a workbook: {e}"))?;
+        read.map_err(|fault| match fault {
+            SheetFault::Unreadable(message) => ApiError::bad_request("body", message),
+            SheetFault::Beyond(message) => InvalidInput::field("body", message).into(),
+        })?
     } else {
         return Err(ApiError::UnsupportedMediaType);
     };

@@ -346,8 +346,10 @@ async fn schedule_round(
 /// number of officers, and its problems (a due date already past, a reminder that would
 /// fall before its invitation, a workshop without participants or with participants
 /// lacking an email).
+// Staff only: officers counted per administration and workshop, set beside the cross-tabs
+// that name administrations, would single out one officer's answers.
 #[utoipa::path(
-    extensions(("x-access" = json!(Access::ReadRegistry))),
+    extensions(("x-access" = json!(Access::ReadPersonalData))),
     tag = "rounds",
     params(("id" = i32, Path, description = "Round id")),
     responses((status = 200, body = Timeline))

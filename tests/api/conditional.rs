@@ -253,7 +253,52 @@ async fn the_front_end_origin_may_call_and_others_may_not(backend: Backend) {
     app.get("/v1/workshops").await.expect(200);
 }
 
+/// Every operation of the OpenAPI document can be called from the allowed front end: its
+/// preflight (with the headers a front end sends) is allowed, from any other origin refused.
+async fn every_documented_operation_passes_the_front_ends_preflight(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let document = app.get("/openapi.json").await.expect(200).body;
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let concrete: Vec<String> = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "1".into() } else { s.to_owned() })
+            .collect();
+        let url = app.url(&concrete.join("/"));
+        for method in item.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                continue;
+            }
+            let preflight = |origin: &str| {
+                app.client
+                    .request(Method::OPTIONS, &url)
+                    .header("Origin", origin)
+                    .header("Access-Control-Request-Method", method.as_str())
+                    .header(
+                        "Access-Control-Request-Headers",
+                        "authorization, content-type, idempotency-key, if-match",
+                    )
+            };
+            let allowed = app.send(preflight(FRONT_END)).await;
+            assert!(allowed.status.is_success(), "{method} {path}: {}", allowed.status);
+            let methods = allowed.headers["access-control-allow-methods"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(methods.contains(method.as_str()), "{method} {path}: {methods}");
+            let refused = app.send(preflight("https://elsewhere.test")).await;
+            assert!(refused.status.is_client_error(), "{method} {path}");
+            assert!(refused.headers.get("access-control-allow-origin").is_none());
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked} operations");
+    eprintln!("{checked} documented operations pass the front end's preflight");
+}
+
 on_both_databases!(
+    every_documented_operation_passes_the_front_ends_preflight,
     an_unchanged_resource_answers_304_and_a_changed_one_200,
     a_write_based_on_a_stale_version_gets_412,
     the_front_end_origin_may_call_and_others_may_not,

@@ -304,38 +304,47 @@ async fn a_bad_import_names_line_and_column_and_writes_nothing(backend: Backend)
 
 /// History goes into a round before its links go out, never under a live link, and a
 /// round holding imported replies is not deleted with them.
-async fn history_is_imported_before_links_go_out_and_stays(backend: Backend) {
+/// History goes only where no officer can meet it: a draft round, or a closed round that
+/// never gave out a link or sent a mail. A scheduled round's invitations belong to officers
+/// who will answer by their links (an imported reply would greet one of them as theirs),
+/// and a closed round that ran with links is not history to fill in.
+async fn history_is_imported_into_a_draft_or_a_closed_round_that_sent_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let round = a_round_with_replies(&app).await;
     let exported = export(&app, round).await;
-    let import = |round: i64| {
+    let import = |round: i64, csv: String| {
         app.request_as(
             &app.admin_key,
             Method::POST,
             &format!("/v1/rounds/{round}/replies/import"),
         )
         .header("content-type", "text/csv")
-        .body(exported.clone())
+        .body(csv)
     };
-    let refused = app.send(import(round)).await;
-    assert!(refused.text.contains("live links"), "{}", refused.text);
+    let refused = app.send(import(round, exported.clone())).await;
+    assert!(
+        refused.text.contains("the round is scheduled: its invitations belong to officers"),
+        "{}",
+        refused.text
+    );
     refused.expect_problem(409);
+
+    // Scheduled, no link given out yet: its officers' invitations are still theirs.
+    let waiting = app.scheduled_round(8, "Origin", &["TH"]).await;
+    let renamed = exported.replace("WCO Regional Workshop on AEO", "Origin");
+    let refused = app.send(import(waiting.round_id, renamed)).await;
+    assert!(refused.text.contains("draft round"), "{}", refused.text);
+    refused.expect_problem(409);
+    assert_eq!(
+        app.get(&format!("/v1/rounds/{}/replies", waiting.round_id))
+            .await
+            .body["total"],
+        0
+    );
 
     let history = app.create_round(7).await;
     let renamed = exported.replace("WCO Regional Workshop on AEO", "Earlier AEO workshop");
-    let summary = app
-        .send(
-            app.request_as(
-                &app.admin_key,
-                Method::POST,
-                &format!("/v1/rounds/{history}/replies/import"),
-            )
-            .header("content-type", "text/csv")
-            .body(renamed),
-        )
-        .await
-        .expect(201)
-        .body;
+    let summary = app.send(import(history, renamed)).await.expect(201).body;
     assert_eq!(summary["replies"], 2);
     let refused = app.delete(&format!("/v1/rounds/{history}")).await;
     assert!(refused.text.contains("2 replies were"), "{}", refused.text);
@@ -344,10 +353,30 @@ async fn history_is_imported_before_links_go_out_and_stays(backend: Backend) {
         app.get(&format!("/v1/rounds/{history}/replies")).await.body["total"],
         2
     );
+
+    // Closed without a link or a mail: history of a round run elsewhere.
+    let closed = app.scheduled_round(9, "Valuation", &["VN"]).await;
+    app.post(&format!("/v1/rounds/{}/close", closed.round_id), &json!({}))
+        .await
+        .expect(200);
+    let renamed = exported.replace("WCO Regional Workshop on AEO", "Valuation history");
+    app.send(import(closed.round_id, renamed)).await.expect(201);
+    // Closed after its links went out: not history to fill in.
+    app.post(&format!("/v1/rounds/{round}/close"), &json!({}))
+        .await
+        .expect(200);
+    let renamed = exported.replace("WCO Regional Workshop on AEO", "Later AEO workshop");
+    let refused = app.send(import(round, renamed)).await;
+    assert!(
+        refused.text.contains("went out in this round"),
+        "{}",
+        refused.text
+    );
+    refused.expect_problem(409);
 }
 
 on_both_databases!(
-    history_is_imported_before_links_go_out_and_stays,
+    history_is_imported_into_a_draft_or_a_closed_round_that_sent_nothing,
     staff_enter_an_emailed_reply_and_it_is_audited,
     staff_list_replies_with_filters,
     the_export_has_a_row_per_reply_and_a_column_per_question,

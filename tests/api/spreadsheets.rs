@@ -346,8 +346,94 @@ async fn a_bad_workbook_names_row_and_column_and_writes_nothing(backend: Backend
     );
 }
 
+/// A workbook of 16 x 16 cells that all point to one shared string of a MiB, as nothing but
+/// a hand-made file holds (Excel stops at 32,767 characters): a few kilobytes zipped.
+fn one_long_shared_string() -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for row in 0..16 {
+        for column in 0..16 {
+            sheet.write_string(row, column, "PLACEHOLDER").unwrap();
+        }
+    }
+    let made = book.save_to_buffer().unwrap();
+    let mut parts = zip::ZipArchive::new(Cursor::new(made)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..parts.len() {
+        let mut part = parts.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut content = String::new();
+        part.read_to_string(&mut content).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            content = content.replace("PLACEHOLDER", &"x".repeat(1024 * 1024));
+        }
+        out.start_file(name, deflated).unwrap();
+        out.write_all(content.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// The service's resident memory, from the kernel (the app runs in this process).
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Workbooks of a few kilobytes that claim more than an import holds are refused at their
+/// first such cell, with what they claim never built: a cell in the last column of the last
+/// row (a range of it would be 512 GiB of cells) and 256 cells of one shared string of a MiB
+/// (a copy each would be 256 MiB). The round is found before the file is read.
+async fn workbooks_claiming_more_than_an_import_holds_are_refused_at_their_first_cell(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let round = app.create_round(6).await;
+    let mut far = rust_xlsxwriter::Workbook::new();
+    let sheet = far.add_worksheet();
+    sheet.write_string(0, 0, "workshop").unwrap();
+    sheet.write_string(1_048_575, 16_383, "far").unwrap();
+    let far = far.save_to_buffer().unwrap();
+    let long = one_long_shared_string();
+    assert!(far.len() < 8 * 1024 && long.len() < 16 * 1024);
+
+    let before = resident_kib();
+    let started = std::time::Instant::now();
+    let refused = import(&app, round, XLSX, far.clone()).await;
+    assert!(
+        refused.text.contains("cell XFD1048576 lies beyond the 22 columns"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.expect_problem(422), ["body"]);
+    let refused = import(&app, round, XLSX, long).await;
+    assert!(
+        refused.text.contains("cell A1 holds more than 4000 characters"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.expect_problem(422), ["body"]);
+    let grown = resident_kib().saturating_sub(before);
+    eprintln!(
+        "both workbooks refused in {:?}; resident memory grew by {grown} KiB",
+        started.elapsed()
+    );
+    assert!(grown < 128 * 1024, "resident memory grew by {grown} KiB");
+    // Another round's id: not found, the file unread.
+    import(&app, round + 100, XLSX, far)
+        .await
+        .expect_problem(404);
+}
+
 on_both_databases!(
     the_report_exports_as_a_workbook_with_every_figure_as_in_json,
     replies_go_out_and_back_in_as_a_workbook,
     a_bad_workbook_names_row_and_column_and_writes_nothing,
+    workbooks_claiming_more_than_an_import_holds_are_refused_at_their_first_cell,
 );

@@ -6,24 +6,24 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::invitation::{self, InvitationStatus};
-use entity::round::{self, RoundState};
+use entity::round;
 use entity::{
     administration, answer, answer_choice, reply, reply_revision, round_workshop, workshop,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
 use super::answers::{Submitter, answer_rows, revision_row};
 use super::import_rows::{Errors, Row, read_rows};
+use super::import_target::check_takes_history;
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::records::{insert_in_chunks, share_by_id};
 use crate::db;
 use crate::domain::InvalidInput;
-use crate::domain::refusal::Refusal;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::questionnaires::{self, QuestionCache};
 use crate::services::rounds::schedule;
@@ -36,12 +36,12 @@ pub struct ImportSummary {
     pub workshops_created: usize,
 }
 
-/// Loads replies into a round whose links were never given out (a draft, or a scheduled
-/// round before it opens), so that no officer's link shows imported answers: workshops are matched by title and start
-/// date or created, and attached to the round; each row becomes the reply of an invitation
-/// of its workshop and administration still waiting for one, or of a new invitation (with
-/// no officer). Nothing is written unless every row is valid. No mail or other
-/// reaction follows: these replies are history.
+/// Loads replies into a round that takes history (a draft, or a closed round that never
+/// gave out links or mail: `import_target`), so that no officer's link shows imported
+/// answers: workshops are matched by title and start date or created, and attached to the
+/// round; each row becomes the reply of an invitation of its workshop and administration
+/// still waiting for one, or of a new invitation (with no officer). Nothing is written
+/// unless every row is valid. No mail or other reaction follows: these replies are history.
 pub async fn import(
     db: &DatabaseConnection,
     questions: &QuestionCache,
@@ -51,17 +51,7 @@ pub async fn import(
 ) -> Result<ImportSummary, ServiceError> {
     let txn = db::begin(db).await?;
     let round = share_by_id::<round::Entity>(&txn, "round", round_id).await?;
-    if round.state == RoundState::Closed {
-        return Err(Refusal::ImportIntoClosedRound.into());
-    }
-    let issued = invitation::Entity::find()
-        .filter(invitation::Column::RoundId.eq(round_id))
-        .filter(invitation::Column::TokenGeneration.gt(0))
-        .count(&txn)
-        .await?;
-    if issued > 0 {
-        return Err(Refusal::ImportAfterLinks { issued }.into());
-    }
+    check_takes_history(&txn, &round).await?;
     let questions = questionnaires::questions_of_round(&txn, questions, &round).await?;
     let rows = read_rows(csv_text, &questions)?;
     let administrations: HashMap<String, administration::Model> = administration::Entity::find()
