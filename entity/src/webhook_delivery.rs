@@ -27,6 +27,10 @@ pub enum DeliveryStatus {
     /// Out of attempts.
     #[sea_orm(string_value = "failed")]
     Failed,
+    /// Waiting while its endpoint is inactive: nothing is sent to a paused endpoint. The
+    /// delivery is queued again, its attempts as they were, when the endpoint is active.
+    #[sea_orm(string_value = "paused")]
+    Paused,
 }
 
 /// One event for one endpoint, written in the transaction of the change that caused it.

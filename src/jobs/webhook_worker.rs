@@ -60,11 +60,13 @@ pub struct WebhookReport {
     pub delivered: usize,
     pub retried: usize,
     pub failed: usize,
+    /// Claimed for an endpoint found inactive: paused unsent.
+    pub paused: usize,
 }
 
 impl WebhookReport {
     pub fn handled(&self) -> usize {
-        self.delivered + self.retried + self.failed
+        self.delivered + self.retried + self.failed + self.paused
     }
 }
 
@@ -117,6 +119,7 @@ impl WebhookWorker {
                 DeliveryStatus::Delivered => report.delivered += 1,
                 DeliveryStatus::Queued => report.retried += 1,
                 DeliveryStatus::Failed => report.failed += 1,
+                DeliveryStatus::Paused => report.paused += 1,
             }
         }
         Ok(report)
@@ -124,6 +127,9 @@ impl WebhookWorker {
 
     async fn deliver(&self, delivery: webhook_delivery::Model) -> anyhow::Result<DeliveryStatus> {
         let outcome = match deliveries::sendable(&self.db, &delivery).await? {
+            Some((endpoint, _)) if !endpoint.active => {
+                return Ok(deliveries::pause(&self.db, &delivery).await?);
+            }
             Some((endpoint, body)) => self.post(&endpoint, &delivery, body).await,
             None => AttemptOutcome {
                 at: self.clock.now(),

@@ -262,7 +262,13 @@ async fn every_documented_operation_passes_the_front_ends_preflight(backend: Bac
     for (path, item) in document["paths"].as_object().unwrap() {
         let concrete: Vec<String> = path
             .split('/')
-            .map(|s| if s.starts_with('{') { "1".into() } else { s.to_owned() })
+            .map(|s| {
+                if s.starts_with('{') {
+                    "1".into()
+                } else {
+                    s.to_owned()
+                }
+            })
             .collect();
         let url = app.url(&concrete.join("/"));
         for method in item.as_object().unwrap().keys() {
@@ -281,12 +287,19 @@ async fn every_documented_operation_passes_the_front_ends_preflight(backend: Bac
                     )
             };
             let allowed = app.send(preflight(FRONT_END)).await;
-            assert!(allowed.status.is_success(), "{method} {path}: {}", allowed.status);
+            assert!(
+                allowed.status.is_success(),
+                "{method} {path}: {}",
+                allowed.status
+            );
             let methods = allowed.headers["access-control-allow-methods"]
                 .to_str()
                 .unwrap()
                 .to_owned();
-            assert!(methods.contains(method.as_str()), "{method} {path}: {methods}");
+            assert!(
+                methods.contains(method.as_str()),
+                "{method} {path}: {methods}"
+            );
             let refused = app.send(preflight("https://elsewhere.test")).await;
             assert!(refused.status.is_client_error(), "{method} {path}");
             assert!(refused.headers.get("access-control-allow-origin").is_none());

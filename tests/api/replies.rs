@@ -323,7 +323,9 @@ async fn history_is_imported_into_a_draft_or_a_closed_round_that_sent_nothing(ba
     };
     let refused = app.send(import(round, exported.clone())).await;
     assert!(
-        refused.text.contains("the round is scheduled: its invitations belong to officers"),
+        refused
+            .text
+            .contains("the round is scheduled: its invitations belong to officers"),
         "{}",
         refused.text
     );

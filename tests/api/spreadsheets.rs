@@ -407,14 +407,18 @@ async fn workbooks_claiming_more_than_an_import_holds_are_refused_at_their_first
     let started = std::time::Instant::now();
     let refused = import(&app, round, XLSX, far.clone()).await;
     assert!(
-        refused.text.contains("cell XFD1048576 lies beyond the 22 columns"),
+        refused
+            .text
+            .contains("cell XFD1048576 lies beyond the 22 columns"),
         "{}",
         refused.text
     );
     assert_eq!(refused.expect_problem(422), ["body"]);
     let refused = import(&app, round, XLSX, long).await;
     assert!(
-        refused.text.contains("cell A1 holds more than 4000 characters"),
+        refused
+            .text
+            .contains("cell A1 holds more than 4000 characters"),
         "{}",
         refused.text
     );

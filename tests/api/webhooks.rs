@@ -558,6 +558,69 @@ async fn an_endpoint_turned_partner_gets_the_partner_payload_on_retry(backend: B
     assert!(sent["data"]["mailing_id"].is_i64());
 }
 
+/// Nothing is sent to a paused endpoint: its queued deliveries and their retries wait as
+/// `paused` in its delivery list, their attempts as they were, and go out once it is active
+/// again. An endpoint paused by hand in the database is found paused when its delivery is
+/// claimed, and the delivery waits the same way.
+async fn a_paused_endpoint_receives_nothing_until_it_is_active_again(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(backend).await;
+    let receiver = Receiver::start();
+    let (id, _) = register(&app, &receiver.url, &["round.opened"], "staff").await;
+    receiver.fail_next(1);
+    let setup = app.scheduled_round(1, "AEO workshop", &["MY"]).await;
+    app.post(&format!("/v1/rounds/{}/open", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    let clock = now_clock();
+    let worker = app.webhook_worker(clock.clone());
+    assert_eq!(worker.run_once().await.unwrap().retried, 1);
+    let paused = json!({"url": receiver.url, "event_types": ["round.opened"], "active": false});
+    app.put(&format!("/v1/webhooks/{id}"), &paused)
+        .await
+        .expect(200);
+    clock.advance(Span::hours(2));
+    assert_eq!(worker.run_once().await.unwrap().handled(), 0);
+    assert_eq!(receiver.received().len(), 1, "only the failed first attempt");
+    let log = deliveries(&app, id, "status=paused").await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["attempts"], 1);
+
+    let active = json!({"url": receiver.url, "event_types": ["round.opened"], "active": true});
+    app.put(&format!("/v1/webhooks/{id}"), &active)
+        .await
+        .expect(200);
+    assert_eq!(worker.run_once().await.unwrap().delivered, 1);
+    assert_eq!(receiver.received().len(), 2);
+
+    // Paused by hand while a delivery is queued: claimed, found paused, not sent.
+    app.post(&format!("/v1/rounds/{}/close", setup.round_id), &json!({}))
+        .await
+        .expect(200);
+    app.put(
+        &format!("/v1/webhooks/{id}"),
+        &json!({"url": receiver.url, "event_types": ["round.closed"]}),
+    )
+    .await
+    .expect(200);
+    let again = app.scheduled_round(2, "Origin workshop", &["TH"]).await;
+    app.post(&format!("/v1/rounds/{}/open", again.round_id), &json!({}))
+        .await
+        .expect(200);
+    app.post(&format!("/v1/rounds/{}/close", again.round_id), &json!({}))
+        .await
+        .expect(200);
+    app.db
+        .execute_unprepared("UPDATE webhooks SET active = false")
+        .await
+        .unwrap();
+    assert_eq!(worker.run_once().await.unwrap().paused, 1);
+    assert_eq!(receiver.received().len(), 2);
+    let log = deliveries(&app, id, "status=paused").await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["attempts"], 0, "the claim's attempt given back");
+}
+
 on_both_databases!(
     internal_targets_are_refused_at_registration,
     a_name_resolving_to_loopback_reaches_nothing,
@@ -568,4 +631,5 @@ on_both_databases!(
     partner_payloads_carry_no_names_emails_or_tokens,
     admins_register_validated_endpoints_whose_secret_is_shown_once,
     inactive_endpoints_and_unsubscribed_events_get_nothing,
+    a_paused_endpoint_receives_nothing_until_it_is_active_again,
 );

@@ -188,6 +188,32 @@ pub async fn redeliver(
     })
 }
 
+/// A claimed delivery whose endpoint turned out inactive (paused by hand in the database,
+/// or while the delivery was claimed): paused, unsent, its claim and the attempt the claim
+/// counted given back.
+pub async fn pause(
+    db: &DatabaseConnection,
+    delivery: &webhook_delivery::Model,
+) -> Result<DeliveryStatus, ServiceError> {
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Paused),
+        )
+        .col_expr(
+            webhook_delivery::Column::LeasedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            webhook_delivery::Column::Attempts,
+            Expr::value(delivery.attempts - 1),
+        )
+        .filter(webhook_delivery::Column::Id.eq(delivery.id))
+        .exec(db)
+        .await?;
+    Ok(DeliveryStatus::Paused)
+}
+
 /// Claims up to `limit` due deliveries for `lease` (see `crate::base::queue`).
 pub async fn claim_due(
     db: &DatabaseConnection,

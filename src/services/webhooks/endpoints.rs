@@ -3,8 +3,11 @@
 //! it) and never returned again nor audited.
 
 use entity::webhook::{self, Audience};
+use entity::webhook_delivery::{self, DeliveryStatus};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -127,6 +130,9 @@ pub async fn update(
     let mut active: webhook::ActiveModel = before.clone().into();
     apply(&mut active, input);
     let after = active.update(&txn).await?;
+    if after.active != before.active {
+        follow_endpoint(&txn, &after).await?;
+    }
     audit::record(
         &txn,
         actor,
@@ -135,6 +141,26 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Pauses the queued deliveries of an endpoint turned inactive, or queues again the paused
+/// ones of an endpoint turned active (due as they were: at once when their time passed).
+async fn follow_endpoint(
+    db: &impl ConnectionTrait,
+    endpoint: &webhook::Model,
+) -> Result<(), ServiceError> {
+    let (from, to) = if endpoint.active {
+        (DeliveryStatus::Paused, DeliveryStatus::Queued)
+    } else {
+        (DeliveryStatus::Queued, DeliveryStatus::Paused)
+    };
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(to))
+        .filter(webhook_delivery::Column::WebhookId.eq(endpoint.id))
+        .filter(webhook_delivery::Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Deletes an endpoint with its deliveries and their attempts.
