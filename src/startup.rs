@@ -73,7 +73,7 @@ impl Jobs {
         let webhook_worker = WebhookWorker::new(
             db.clone(),
             clock.clone(),
-            WebhookSettings::from_settings(settings),
+            WebhookSettings::from_settings(settings)?,
         )?;
         let scheduler = Scheduler {
             db: db.clone(),

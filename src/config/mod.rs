@@ -90,6 +90,9 @@ pub struct Settings {
     /// Hosts webhooks may target (`hooks.example.org`, `*.example.org`, `127.0.0.1`); when
     /// empty, any host except loopback, private and link-local addresses.
     pub webhook_allowed_hosts: Vec<String>,
+    /// The HTTP proxy webhooks go through (`http://proxy.internal:3128`); none by default,
+    /// and the environment's `HTTP_PROXY`/`HTTPS_PROXY` are never used for webhooks.
+    pub webhook_proxy_url: Option<String>,
     /// A webhook request taking longer is abandoned and retried.
     pub webhook_timeout_secs: u64,
     /// Attempts per webhook event before it is marked failed.
@@ -144,6 +147,7 @@ impl Default for Settings {
             background_jobs: true,
             report_min_base: 5,
             webhook_allowed_hosts: Vec::new(),
+            webhook_proxy_url: None,
             webhook_timeout_secs: 10,
             webhook_max_attempts: 8,
             webhook_retry_base_secs: 30,

@@ -33,12 +33,21 @@ pub struct WebhookSettings {
     pub policy: TargetPolicy,
     /// Fixed addresses of names, as `/etc/hosts` gives them (tests).
     pub hosts: HashMap<String, Vec<IpAddr>>,
+    /// The proxy requests go through, when one is configured (`webhook_proxy_url`).
+    pub proxy: Option<reqwest::Url>,
 }
 
 impl WebhookSettings {
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
         let timeout = Duration::from_secs(settings.webhook_timeout_secs.max(1));
-        Self {
+        let proxy =
+            match settings.webhook_proxy_url.as_deref() {
+                Some(url) => Some(reqwest::Url::parse(url).map_err(|e| {
+                    anyhow::anyhow!("webhook_proxy_url: {url:?} is not a URL ({e})")
+                })?),
+                None => None,
+            };
+        Ok(Self {
             max_attempts: settings.webhook_max_attempts.max(1),
             retry_base: Span::seconds(
                 i64::try_from(settings.webhook_retry_base_secs).unwrap_or(3600),
@@ -50,7 +59,8 @@ impl WebhookSettings {
             timeout,
             policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
             hosts: HashMap::new(),
-        }
+            proxy,
+        })
     }
 }
 
@@ -74,6 +84,9 @@ impl WebhookReport {
 pub struct WebhookWorker {
     db: DatabaseConnection,
     client: reqwest::Client,
+    /// Checks a target's addresses before a request goes through the proxy, which
+    /// resolves the target itself.
+    resolver: FilteringResolver,
     clock: Arc<dyn Clock>,
     settings: WebhookSettings,
 }
@@ -85,15 +98,24 @@ impl WebhookWorker {
         settings: WebhookSettings,
     ) -> anyhow::Result<Self> {
         let resolver = FilteringResolver::new(settings.policy.clone(), settings.hosts.clone());
-        let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(resolver))
+        // The environment's proxies are never used: a target's name would go to them
+        // unchecked. A configured proxy is reached by its own name (the resolver leaves it
+        // alone); targets are checked before each request instead (`post`).
+        let mut client = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
-            .user_agent(concat!("followup-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("followup-webhooks/", env!("CARGO_PKG_VERSION")));
+        client = match &settings.proxy {
+            Some(proxy) => client
+                .proxy(reqwest::Proxy::all(proxy.clone())?)
+                .dns_resolver(Arc::new(resolver.trusting(proxy.host_str()))),
+            None => client.dns_resolver(Arc::new(resolver.clone())),
+        };
         Ok(Self {
             db,
-            client,
+            client: client.build()?,
+            resolver,
             clock,
             settings,
         })
@@ -173,6 +195,14 @@ impl WebhookWorker {
             Ok(url) => url,
             Err(reason) => return failed(format!("the URL is no longer allowed: {reason}")),
         };
+        if self.settings.proxy.is_some()
+            && let Err(error) = self
+                .resolver
+                .check(url.host_str().unwrap_or_default())
+                .await
+        {
+            return failed(unreachable_because(&*error, self.settings.timeout));
+        }
         let message_id = format!("evt_{}", delivery.event_id);
         let timestamp = at.timestamp();
         let Some(signature) = signature::sign(&endpoint.secret, &message_id, timestamp, &body)
@@ -222,7 +252,11 @@ fn elapsed_ms(started: Instant) -> i32 {
 /// out or never started: the log of deliveries must not tell ports apart like a scanner.
 /// Only a refusal by the target policy (an internal address) is told as such.
 fn unreachable(error: reqwest::Error, timeout: Duration) -> String {
-    let mut source: Option<&dyn std::error::Error> = Some(&error);
+    unreachable_because(&error, timeout)
+}
+
+fn unreachable_because(error: &(dyn std::error::Error + 'static), timeout: Duration) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(cause) = source {
         if cause.downcast_ref::<InternalAddress>().is_some() {
             return "the host resolves to an internal address; nothing was sent".into();

@@ -194,10 +194,12 @@ pub struct InternalAddress {
 /// The webhook client's resolver: a name resolves only when every address the connection
 /// may use is allowed, so DNS cannot point a registered name at an internal address.
 /// `hosts` fixes the addresses of names, as `/etc/hosts` does (tests use it).
+/// A configured proxy's host is the one name it resolves unchecked (`trusting`).
 #[derive(Debug, Clone)]
 pub struct FilteringResolver {
     policy: TargetPolicy,
     hosts: Arc<HashMap<String, Vec<IpAddr>>>,
+    trusted: Option<String>,
 }
 
 impl FilteringResolver {
@@ -205,28 +207,53 @@ impl FilteringResolver {
         Self {
             policy,
             hosts: Arc::new(hosts),
+            trusted: None,
         }
+    }
+
+    /// The same resolver, resolving `host` (a configured proxy's) without the policy.
+    pub fn trusting(&self, host: Option<&str>) -> Self {
+        Self {
+            trusted: host.map(normalized),
+            ..self.clone()
+        }
+    }
+
+    /// The addresses of `host`, when the policy allows every one of them.
+    async fn addresses(&self, host: &str) -> Result<Vec<SocketAddr>, BoxError> {
+        let host = normalized(host);
+        let addresses: Vec<SocketAddr> = match self.hosts.get(&host) {
+            Some(fixed) => fixed.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
+            None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+        };
+        if addresses.is_empty() {
+            return Err(format!("{host} has no address").into());
+        }
+        let trusted = self.trusted.as_deref() == Some(host.as_str());
+        if !trusted
+            && addresses
+                .iter()
+                .any(|address| !self.policy.allows_address(&host, address.ip()))
+        {
+            return Err(InternalAddress { host }.into());
+        }
+        Ok(addresses)
+    }
+
+    /// Whether a request may go to `host` (a name or an address), as a connection made
+    /// through this resolver would find: an error saying why not.
+    pub async fn check(&self, host: &str) -> Result<(), BoxError> {
+        self.addresses(host).await.map(|_| ())
     }
 }
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 impl Resolve for FilteringResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let (policy, hosts) = (self.policy.clone(), self.hosts.clone());
-        let host = normalized(name.as_str());
+        let resolver = self.clone();
         Box::pin(async move {
-            let addresses: Vec<SocketAddr> = match hosts.get(&host) {
-                Some(fixed) => fixed.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
-            };
-            if addresses.is_empty() {
-                return Err(format!("{host} has no address").into());
-            }
-            if addresses
-                .iter()
-                .any(|address| !policy.allows_address(&host, address.ip()))
-            {
-                return Err(InternalAddress { host }.into());
-            }
+            let addresses = resolver.addresses(name.as_str()).await?;
             let addrs: Addrs = Box::new(addresses.into_iter());
             Ok(addrs)
         })

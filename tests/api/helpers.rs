@@ -610,7 +610,7 @@ impl TestApp {
         WebhookWorker::new(
             self.db.clone(),
             clock,
-            WebhookSettings::from_settings(&self.settings),
+            WebhookSettings::from_settings(&self.settings).expect("webhook settings"),
         )
         .expect("a webhook worker")
     }

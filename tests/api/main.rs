@@ -41,5 +41,6 @@ mod shared_database;
 mod smtp;
 mod spreadsheets;
 mod timeline;
+mod webhook_proxy;
 mod webhooks;
 mod workshops;

@@ -511,7 +511,7 @@ async fn a_name_resolving_to_loopback_reaches_nothing(backend: Backend) {
     app.post(&format!("/v1/rounds/{}/open", setup.round_id), &json!({}))
         .await
         .expect(200);
-    let mut settings = WebhookSettings::from_settings(&app.settings);
+    let mut settings = WebhookSettings::from_settings(&app.settings).unwrap();
     settings.hosts = HashMap::from([(
         "receiver.example".to_owned(),
         vec!["127.0.0.1".parse().unwrap()],
@@ -581,7 +581,11 @@ async fn a_paused_endpoint_receives_nothing_until_it_is_active_again(backend: Ba
         .expect(200);
     clock.advance(Span::hours(2));
     assert_eq!(worker.run_once().await.unwrap().handled(), 0);
-    assert_eq!(receiver.received().len(), 1, "only the failed first attempt");
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "only the failed first attempt"
+    );
     let log = deliveries(&app, id, "status=paused").await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["attempts"], 1);
