@@ -42,6 +42,19 @@ const PLACEHOLDERS: &[&str] = &[
     "secret",
 ];
 
+/// Whether a secret is mostly one character repeated or counted through: fewer than eight
+/// different characters, or at most half of its neighbouring characters differing by more
+/// than one (a random hex secret differs so in about four pairs of five).
+fn monotonous(secret: &str) -> bool {
+    let chars: Vec<char> = secret.chars().collect();
+    let distinct: std::collections::BTreeSet<&char> = chars.iter().collect();
+    let leaps = chars
+        .windows(2)
+        .filter(|pair| (pair[0] as i64 - pair[1] as i64).abs() > 1)
+        .count();
+    distinct.len() < 8 || leaps * 2 <= chars.len() - 1
+}
+
 /// How to make a secret, said with every refusal.
 const HOW: &str = "make one with `openssl rand -hex 32`, or leave token_secret unset to have a random one kept in <data_dir>/token-secret";
 
@@ -54,6 +67,11 @@ pub enum WeakSecret {
     Short(usize),
     #[error("the token secret is an example this project once showed; {HOW}")]
     Placeholder,
+    #[error(
+        "the token secret repeats or counts through its characters (`aaaa...`, `abcd...`, \
+         `0123...`) and is guessed as easily as a short one; {HOW}"
+    )]
+    Monotonous,
 }
 
 /// The server's secret for deriving tokens. Never logged.
@@ -82,6 +100,9 @@ impl TokenKey {
         }
         if secret.len() < MIN_SECRET_BYTES {
             return Err(WeakSecret::Short(secret.len()));
+        }
+        if monotonous(secret) {
+            return Err(WeakSecret::Monotonous);
         }
         let mut key = [0u8; 32];
         hkdf::Hkdf::<Sha256>::new(Some(b"followup token key"), secret.as_bytes())
@@ -123,7 +144,9 @@ mod tests {
 
     #[test]
     fn a_token_depends_on_key_invitation_and_generation() {
-        let secret = |word: &str| TokenKey::from_secret(&word.repeat(16)).unwrap();
+        let secret = |word: &str| {
+            TokenKey::from_secret(&format!("{word}: the links of the survey office")).unwrap()
+        };
         let key = secret("one");
         assert_eq!(
             key.token(1, 1),
@@ -146,6 +169,11 @@ mod tests {
             ("   \n", WeakSecret::Empty),
             ("short but not empty", WeakSecret::Short(19)),
             ("change-me-to-a-long-random-secret", WeakSecret::Placeholder),
+            (&"x".repeat(32), WeakSecret::Monotonous),
+            ("abcdefghijklmnopqrstuvwxyzabcdefgh", WeakSecret::Monotonous),
+            ("0123456789abcdef0123456789abcdef", WeakSecret::Monotonous),
+            ("abababababababababababababababab", WeakSecret::Monotonous),
+            ("aabbccddeeffgghhiijjkkllmmnnoopp", WeakSecret::Monotonous),
         ] {
             let error = TokenKey::from_secret(secret).unwrap_err();
             assert_eq!(error, refusal, "{secret:?}");
@@ -154,8 +182,16 @@ mod tests {
     }
 
     #[test]
+    fn random_secrets_are_taken() {
+        for _ in 0..1000 {
+            assert!(TokenKey::from_secret(&TokenKey::new_secret()).is_ok());
+        }
+        assert!(TokenKey::from_secret("a test token secret of more than thirty-two bytes").is_ok());
+    }
+
+    #[test]
     fn the_key_is_derived_with_hkdf() {
-        let secret = "0123456789abcdef0123456789abcdef";
+        let secret = "3f9a0c71d2e84b6a95c0e7f1a2b3c4d5";
         let mut expected = [0u8; 32];
         hkdf::Hkdf::<Sha256>::new(Some(b"followup token key"), secret.as_bytes())
             .expand(b"invitation links", &mut expected)

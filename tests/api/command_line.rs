@@ -226,6 +226,8 @@ fn serve_refuses_a_weak_token_secret_and_says_how_to_make_one() {
         "   ",
         "short-secret",
         "change-me-to-a-long-random-secret",
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "0123456789abcdef0123456789abcdef",
     ] {
         let data = tempfile::tempdir().unwrap();
         let output = followup()
