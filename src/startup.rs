@@ -21,6 +21,7 @@ use crate::base::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::problem_for_foreign_errors;
 use crate::http::extract::BodyLimit;
+use crate::http::failed_keys::FailedKeys;
 use crate::http::policy::{self, RoutePolicy};
 use crate::http::rate_limit::RespondLimiter;
 use crate::http::state::{ApiDocument, AppState};
@@ -145,6 +146,10 @@ impl Application {
             settings.respond_requests_per_minute,
             settings.trusted_proxies.clone(),
         ));
+        let failed_keys = web::Data::new(FailedKeys::new(
+            settings.failed_keys_per_minute,
+            settings.trusted_proxies.clone(),
+        ));
         let state = web::Data::new(app_state(settings, db, mail));
         let body_limit = settings.max_body_bytes;
         let cors_origins = cors::origins(&settings.cors_allowed_origins)?;
@@ -163,6 +168,7 @@ impl Application {
                 .wrap(from_fn(observe::observe))
                 .app_data(state.clone())
                 .app_data(respond_limiter.clone())
+                .app_data(failed_keys.clone())
                 .app_data(api_document.clone())
                 .app_data(route_policy.clone())
                 .app_data(web::PayloadConfig::new(body_limit))

@@ -50,6 +50,9 @@ pub struct Settings {
     pub http_workers: Option<usize>,
     /// Requests per minute one client address may make to `/v1/respond/...`.
     pub respond_requests_per_minute: NonZeroU32,
+    /// Unknown or revoked API keys one client address may send a minute; past them its
+    /// requests with a key get 429 until the minute is over.
+    pub failed_keys_per_minute: NonZeroU32,
     /// Reverse proxies whose `X-Forwarded-For` is believed, e.g. `["10.0.0.1"]`.
     pub trusted_proxies: Vec<IpAddr>,
     /// `smtp://user:pass@host:587?tls=required`, `smtps://...`; unset writes `.eml` files
@@ -130,6 +133,7 @@ impl Default for Settings {
             shutdown_timeout_secs: 10,
             http_workers: None,
             respond_requests_per_minute: NonZeroU32::new(60).expect("not zero"),
+            failed_keys_per_minute: NonZeroU32::new(20).expect("not zero"),
             trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),

@@ -11,6 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use entity::api_key::Role;
 
+use super::failed_keys::FailedKeys;
 use super::observe::RequestId;
 use super::policy::{Access, RoutePolicy};
 use super::state::AppState;
@@ -49,9 +50,18 @@ impl Caller {
             .extensions()
             .get::<RequestId>()
             .map(|id| id.0.clone());
-        let key = api_keys::authenticate(&state.db, &secret)
-            .await?
-            .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))?;
+        let failed_keys = request.app_data::<web::Data<FailedKeys>>();
+        let client = failed_keys.and_then(|keys| keys.client(request));
+        if let Some((keys, client)) = failed_keys.zip(client) {
+            keys.check(client)
+                .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+        }
+        let Some(key) = api_keys::authenticate(&state.db, &secret).await? else {
+            if let Some((keys, client)) = failed_keys.zip(client) {
+                keys.failed(client);
+            }
+            return Err(ApiError::Unauthorized("the API key is unknown or revoked"));
+        };
         Ok(Caller {
             key_id: key.id,
             name: key.name,

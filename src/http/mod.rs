@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conditional;
 pub mod cors;
 pub mod extract;
+pub mod failed_keys;
 pub mod idempotency;
 pub mod observe;
 pub mod paging;

@@ -1,7 +1,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Backend, participant_body, spawn_app, workshop_body};
+use crate::helpers::{Backend, participant_body, spawn_app, spawn_app_with, workshop_body};
 
 async fn a_request_without_a_key_gets_401_problem(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -223,7 +223,52 @@ async fn a_bad_key_request_is_refused(backend: Backend) {
     assert_eq!(app.get("/v1/api-keys").await.expect(200).body["total"], 1);
 }
 
+/// Made-up keys cost a client its right to try for the rest of the minute: past
+/// `failed_keys_per_minute` failures its requests with any key get 429 with `Retry-After`,
+/// before the key is looked up (even the admin's own key is refused then), while another
+/// client, told apart behind a trusted proxy, is not affected. Requests without a key are
+/// not counted.
+async fn made_up_keys_are_throttled_per_client(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.failed_keys_per_minute = std::num::NonZeroU32::new(3).unwrap();
+        settings.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let from = |client: &str, key: &str| {
+        app.request_as(key, Method::GET, "/v1/workshops")
+            .header("x-forwarded-for", client.to_owned())
+    };
+    for _ in 0..5 {
+        let anonymous = app
+            .client
+            .get(app.url("/v1/workshops"))
+            .header("x-forwarded-for", "203.0.113.7");
+        assert_eq!(app.send(anonymous).await.status, 401);
+    }
+    for n in 0..3 {
+        let made_up = format!("fu_madeUpKey{n}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        app.send(from("203.0.113.7", &made_up))
+            .await
+            .expect_problem(401);
+    }
+    let throttled = app.send(from("203.0.113.7", "fu_madeUpKey4")).await;
+    let wait: u64 = throttled.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    throttled.expect_problem(429);
+    app.send(from("203.0.113.7", &app.admin_key))
+        .await
+        .expect_problem(429);
+    app.send(from("198.51.100.8", &app.admin_key))
+        .await
+        .expect(200);
+}
+
 on_both_databases!(
+    made_up_keys_are_throttled_per_client,
     a_request_without_a_key_gets_401_problem,
     an_admin_issues_a_key_whose_secret_works_and_is_stored_hashed,
     roles_are_enforced_on_every_kind_of_route,

@@ -138,6 +138,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         http_workers: Some(2),
         max_body_bytes: 64 * 1024,
         respond_requests_per_minute: std::num::NonZeroU32::new(10_000).unwrap(),
+        failed_keys_per_minute: std::num::NonZeroU32::new(10_000).unwrap(),
         // Tests run the scheduler and the worker themselves, on a clock they move.
         background_jobs: false,
         token_secret: Some(SecretString::from(
