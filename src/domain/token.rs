@@ -52,7 +52,7 @@ fn monotonous(secret: &str) -> bool {
         .windows(2)
         .filter(|pair| (pair[0] as i64 - pair[1] as i64).abs() > 1)
         .count();
-    distinct.len() < 8 || leaps * 2 <= chars.len() - 1
+    distinct.len() < 8 || leaps * 2 < chars.len()
 }
 
 /// How to make a secret, said with every refusal.
