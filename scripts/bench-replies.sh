@@ -41,6 +41,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # colder caches, and PostgreSQL spends more CPU on each revision.
 export DATABASE_URL="$database" BIND="127.0.0.1:$port" DATA_DIR="$work" LOG_LEVEL=warn \
   FOLLOWUP_BACKGROUND_JOBS=false FOLLOWUP_RESPOND_REQUESTS_PER_MINUTE=1000000000 \
+  FOLLOWUP_REVISIONS_PER_HOUR=1000000000 FOLLOWUP_MOST_REVISIONS=1000000000 \
   FOLLOWUP_DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-$connections}
 target/release/followup migrate >/dev/null
 key=$(target/release/followup keys create --role admin --name bench | grep -o 'fu_[A-Za-z0-9]*')

@@ -122,7 +122,9 @@ def start_instance(name, sink, secret):
                FOLLOWUP_MAIL_LEASE_SECS=str(LEASE_SECS),
                FOLLOWUP_MAIL_RETRY_BASE_SECS="1", FOLLOWUP_MAIL_MAX_ATTEMPTS="30",
                FOLLOWUP_MAIL_POLL_INTERVAL_MS="100", FOLLOWUP_MAIL_BATCH_SIZE="4",
-               FOLLOWUP_MAIL_CONCURRENCY="2", FOLLOWUP_SCHEDULER_INTERVAL_SECS="1")
+               FOLLOWUP_MAIL_CONCURRENCY="2", FOLLOWUP_SCHEDULER_INTERVAL_SECS="1",
+               # 50 submissions of one link at once: past a link's revisions an hour.
+               FOLLOWUP_REVISIONS_PER_HOUR="1000")
     log = open(os.path.join(work, f"{name}.log"), "w", encoding="utf-8")
     process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"

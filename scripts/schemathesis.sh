@@ -18,8 +18,10 @@ cargo build --quiet --bin followup
 bin=target/debug/followup
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# The rate limit of the participant routes has its own tests; here it would only get in the way.
-export DATA_DIR="$work" BIND="127.0.0.1:$port" LOG_LEVEL="${SCHEMATHESIS_LOG_LEVEL:-warn}" FOLLOWUP_RESPOND_REQUESTS_PER_MINUTE=1000000
+# The rate limits of the participant routes, of made-up keys and of a link's revisions have
+# their own tests; here they would only get in the way.
+export DATA_DIR="$work" BIND="127.0.0.1:$port" LOG_LEVEL="${SCHEMATHESIS_LOG_LEVEL:-warn}" FOLLOWUP_RESPOND_REQUESTS_PER_MINUTE=1000000 \
+  FOLLOWUP_FAILED_KEYS_PER_MINUTE=1000000 FOLLOWUP_REVISIONS_PER_HOUR=1000000 FOLLOWUP_MOST_REVISIONS=1000000
 if [ -n "${SCHEMATHESIS_POSTGRES:-}" ]; then
   psql "$SCHEMATHESIS_POSTGRES/postgres" -qc 'DROP DATABASE IF EXISTS followup_schemathesis WITH (FORCE)'
   psql "$SCHEMATHESIS_POSTGRES/postgres" -qc 'CREATE DATABASE followup_schemathesis'

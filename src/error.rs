@@ -10,6 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::base::error::ServiceError;
+use crate::domain::refusal::Refusal;
 use crate::domain::{FieldError, InvalidInput};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -67,6 +68,12 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests from this address; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// A use case's own limit (a link's revisions in an hour), said in its words.
+    #[error("{detail}")]
+    Throttled {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     Unavailable(&'static str),
     #[error("{0}")]
@@ -96,7 +103,9 @@ impl ApiError {
             Self::Conflict { .. } => ("conflict", "The request conflicts with stored data"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
-            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::TooManyRequests { .. } | Self::Throttled { .. } => {
+                ("too-many-requests", "Too many requests")
+            }
             Self::Unavailable(_) => ("unavailable", "The service is not ready"),
             Self::PreconditionFailed(_) => (
                 "precondition-failed",
@@ -144,7 +153,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -176,7 +185,10 @@ impl ResponseError for ApiError {
                     HeaderValue::from_static("Bearer realm=\"followup\""),
                 );
             }
-            Self::TooManyRequests { retry_after_secs } => {
+            Self::TooManyRequests { retry_after_secs }
+            | Self::Throttled {
+                retry_after_secs, ..
+            } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             Self::Unavailable(_) => {
@@ -238,6 +250,14 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::NotFound(missing) => Self::NotFound(missing.detail),
             ServiceError::Invalid(invalid) => Self::Invalid(invalid),
+            ServiceError::Refused(
+                refusal @ Refusal::RevisedTooOften {
+                    retry_after_secs, ..
+                },
+            ) => Self::Throttled {
+                detail: refusal.to_string(),
+                retry_after_secs,
+            },
             ServiceError::Refused(refusal) => Self::Conflict {
                 field: refusal.field().map(str::to_owned),
                 detail: refusal.to_string(),

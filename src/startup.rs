@@ -33,6 +33,7 @@ use crate::mail::MailContext;
 use crate::mail::transport::Transport;
 use crate::openapi;
 use crate::services::questionnaires::QuestionCache;
+use crate::services::replies::context::RevisionBounds;
 use crate::services::{api_keys, questionnaires, seed};
 use crate::webhooks::TargetPolicy;
 use crate::{db, routes};
@@ -221,6 +222,10 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
             i64::try_from(settings.idempotency_key_ttl_secs).unwrap_or(i64::MAX / 1000),
         ),
         webhook_policy: TargetPolicy::new(&settings.webhook_allowed_hosts),
+        revisions: RevisionBounds {
+            per_hour: settings.revisions_per_hour.get(),
+            in_all: settings.most_revisions.get(),
+        },
     }
 }
 

@@ -53,6 +53,10 @@ pub struct Settings {
     /// Unknown or revoked API keys one client address may send a minute; past them its
     /// requests with a key get 429 until the minute is over.
     pub failed_keys_per_minute: NonZeroU32,
+    /// Times one link may change its answers within an hour.
+    pub revisions_per_hour: NonZeroU32,
+    /// Times one link may change its answers in all.
+    pub most_revisions: NonZeroU32,
     /// Reverse proxies whose `X-Forwarded-For` is believed, e.g. `["10.0.0.1"]`.
     pub trusted_proxies: Vec<IpAddr>,
     /// `smtp://user:pass@host:587?tls=required`, `smtps://...`; unset writes `.eml` files
@@ -134,6 +138,8 @@ impl Default for Settings {
             http_workers: None,
             respond_requests_per_minute: NonZeroU32::new(60).expect("not zero"),
             failed_keys_per_minute: NonZeroU32::new(20).expect("not zero"),
+            revisions_per_hour: NonZeroU32::new(20).expect("not zero"),
+            most_revisions: NonZeroU32::new(100).expect("not zero"),
             trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),

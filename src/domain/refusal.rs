@@ -72,6 +72,20 @@ pub enum Refusal {
     #[error("the round is closed; replies are final")]
     RepliesFinal,
     #[error(
+        "these answers were changed {most} times, the most a link may change them; write to \
+         the survey office to change them further"
+    )]
+    RevisionsUsedUp { most: u32 },
+    #[error(
+        "these answers were changed {per_hour} times in the last hour; they may be changed \
+         again in {} minutes",
+        retry_after_secs.div_ceil(60)
+    )]
+    RevisedTooOften {
+        per_hour: u32,
+        retry_after_secs: u64,
+    },
+    #[error(
         "the round is {state}: its invitations belong to officers who answer by their own \
          links, where imported replies would show as theirs. Import history into a draft \
          round, or into a closed round that never gave out links or mail"

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use crate::analytics::findings::MinBase;
 use crate::mail::MailContext;
 use crate::services::questionnaires::QuestionCache;
-use crate::services::replies::submit::Context;
+use crate::services::replies::context::{Context, RevisionBounds};
 use crate::services::reports::Analysis;
 use crate::webhooks::TargetPolicy;
 
@@ -22,6 +22,8 @@ pub struct AppState {
     pub idempotency_ttl: chrono::Duration,
     /// Where webhooks may be sent.
     pub webhook_policy: TargetPolicy,
+    /// How often one link may change its answers.
+    pub revisions: RevisionBounds,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
         Context {
             mail: &self.mail,
             questions: &self.questions,
+            revisions: self.revisions,
         }
     }
 }

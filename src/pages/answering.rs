@@ -206,9 +206,31 @@ pub async fn submit_form(
         Err(ServiceError::Refused(Refusal::RepliesFinal)) => {
             refused_as_closed(&state, &token).await
         }
+        Err(ServiceError::Refused(
+            refusal @ (Refusal::RevisedTooOften { .. } | Refusal::RevisionsUsedUp { .. }),
+        )) => not_saved(&state, &refusal),
         Err(ServiceError::NotFound(_)) => not_found(&state),
         Err(error) => failed(&state, &error),
     }
+}
+
+/// New answers past the revisions a link may make: what was saved before stays.
+fn not_saved(state: &AppState, refusal: &Refusal) -> HttpResponse {
+    let status = match refusal {
+        Refusal::RevisedTooOften { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::CONFLICT,
+    };
+    let said = refusal.to_string();
+    let mut sentence = said[..1].to_uppercase() + &said[1..];
+    sentence.push('.');
+    render::message(
+        status,
+        Message {
+            title: "Your new answers were not saved",
+            paragraphs: vec![sentence, "The answers you sent before are kept.".into()],
+            office: &office(state),
+        },
+    )
 }
 
 /// A form sent after the round closed: the recorded answers, read only.

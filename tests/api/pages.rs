@@ -326,7 +326,34 @@ async fn mailed_links_open_the_page_of_the_address_the_service_listens_on(backen
     assert!(text.contains(&page), "{page} in\n{text}");
 }
 
+/// Past the revisions a link may make in an hour, the form says the new answers were not
+/// saved, and when they may be sent again; what was saved before stays.
+async fn the_form_says_when_a_link_has_revised_too_often(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (setup, token) = open_round(&app).await;
+    for n in 0..20 {
+        let mut answers = crate::helpers::full_answers();
+        answers["lessons_applied"] = json!({"text": format!("Revision {n}")});
+        app.respond(&token, &answers).await.expect(200);
+    }
+    let page = post(&app, &token, FULL).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.html.contains("Your new answers were not saved"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("changed 20 times in the last hour"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("The answers you sent before are kept."));
+    assert_eq!(reply_revisions(&app, &setup).await, [20]);
+}
+
 on_both_databases!(
+    the_form_says_when_a_link_has_revised_too_often,
     the_form_shows_the_workshop_and_every_question_with_safe_headers,
     answers_are_sent_redirected_and_confirmed_then_revised,
     an_invalid_form_is_shown_again_with_its_errors_and_nothing_is_saved,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use entity::webhook_delivery;
 use followup::domain::answers::AnswerInput;
 use followup::services::questionnaires::QuestionCache;
-use followup::services::replies::submit::{self, Context};
+use followup::services::replies::submit::{self, Context, RevisionBounds};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -46,6 +46,10 @@ async fn a_revision_is_one_transaction_of_six_statements(backend: Backend) {
     let context = Context {
         mail: &app.mail,
         questions: &questions,
+        revisions: RevisionBounds {
+            per_hour: 20,
+            in_all: 100,
+        },
     };
     submit::respond(&db, &context, &token, inputs(false))
         .await

@@ -190,7 +190,11 @@ async fn a_closed_round_refuses_replies(backend: Backend) {
 }
 
 async fn fifty_concurrent_submissions_with_one_token_make_one_reply(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // Fifty changes of one link's answers: past what a link may make in an hour.
+    let app = spawn_app_with(backend, |settings| {
+        settings.revisions_per_hour = std::num::NonZeroU32::new(100).unwrap();
+    })
+    .await;
     let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
     let token = app.link(setup.invitation_of("MY")).await;
     let url = app.url(&format!("/v1/respond/{token}"));
@@ -437,7 +441,83 @@ async fn a_revision_racing_a_revocation_answers_404_and_stores_nothing() {
     assert_eq!(stored["answers"]["new_projects"]["yes"], true, "{stored}");
 }
 
+/// A link may change its answers 20 times an hour and 100 times in all: past either, new
+/// answers are refused (429 with `Retry-After`, then 409), the same answers again still
+/// answer 200, every accepted revision stays in the history, and staff may still enter an
+/// emailed answer.
+async fn a_link_revises_within_its_bounds(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY"]).await;
+    app.open_today(&setup).await;
+    let invitation = setup.invitation_of("MY");
+    let token = app.link(invitation).await;
+    let answers = |n: usize| {
+        let mut answers = full_answers();
+        answers["lessons_applied"] = json!({"text": format!("Revision {n}")});
+        answers
+    };
+    for n in 1..=20 {
+        app.respond(&token, &answers(n)).await.expect(200);
+    }
+    let refused = app.respond(&token, &answers(21)).await;
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3_500..=3_600).contains(&wait), "{wait}");
+    assert!(
+        refused.text.contains("changed 20 times in the last hour"),
+        "{}",
+        refused.text
+    );
+    refused.expect_problem(429);
+    app.respond(&token, &answers(20)).await.expect(200);
+
+    let replies = format!("/v1/rounds/{}/replies", setup.round_id);
+    let reply = app.get(&replies).await.expect(200).body["items"][0].clone();
+    assert_eq!(reply["revision"], 20);
+    let history = app.get(&format!("/v1/replies/{}", reply["id"])).await.body;
+    assert_eq!(history["history"].as_array().unwrap().len(), 20);
+
+    // An hour later the link may revise again; at its hundredth revision it may not.
+    let two_hours_earlier = match backend {
+        Backend::Postgres => "submitted_at - INTERVAL '2 hours'",
+        Backend::Sqlite => "datetime(submitted_at, '-2 hours')",
+    };
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE reply_revisions SET submitted_at = {two_hours_earlier} WHERE reply_id = {}",
+            reply["id"]
+        ))
+        .await
+        .unwrap();
+    app.respond(&token, &answers(21)).await.expect(200);
+    for statement in [
+        "UPDATE reply_revisions SET revision = 100 WHERE reply_id = {id} AND revision = 21",
+        "UPDATE replies SET revision = 100 WHERE id = {id}",
+    ] {
+        let statement = statement.replace("{id}", &reply["id"].to_string());
+        app.db.execute_unprepared(&statement).await.unwrap();
+    }
+    let refused = app.respond(&token, &answers(22)).await;
+    assert!(
+        refused.text.contains("the most a link may"),
+        "{}",
+        refused.text
+    );
+    refused.expect_problem(409);
+    app.put(
+        &format!("/v1/invitations/{invitation}/reply"),
+        &json!({"answers": answers(23)}),
+    )
+    .await
+    .expect(200);
+}
+
 on_both_databases!(
+    a_link_revises_within_its_bounds,
     null_answers_leave_the_question_out,
     the_link_shows_the_workshop_the_questions_and_the_current_answers,
     a_reply_is_revised_and_the_same_answers_again_change_nothing,

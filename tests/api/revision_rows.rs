@@ -8,7 +8,7 @@ use followup::services::replies::answers::store_answers;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, full_answers, spawn_app};
+use crate::helpers::{Backend, TestApp, full_answers, spawn_app, spawn_app_with};
 
 /// The stored rows of `reply_id`, without the reply's id: answers, then chosen options.
 async fn rows_of(app: &TestApp, reply_id: i32) -> (Vec<Value>, Vec<(String, String)>) {
@@ -100,7 +100,10 @@ async fn a_revision_stores_the_rows_of_a_first_submission(backend: Backend) {
 /// that read the reply while waiting finds its revision moved and reads it again), each
 /// kept exactly once.
 async fn concurrent_revisions_of_one_link_are_each_kept(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, |settings| {
+        settings.revisions_per_hour = std::num::NonZeroU32::new(100).unwrap();
+    })
+    .await;
     let setup = app.scheduled_round(6, "AEO", &["MY", "TH"]).await;
     app.open_today(&setup).await;
     let link = app.link(setup.invitation_of("MY")).await;

@@ -14,9 +14,12 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use entity::round::RoundState;
 use entity::{administration, invitation, reply, reply_revision, round};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, LockType};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, JoinType, LockType, Order, Query, SelectStatement,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
     QueryTrait,
@@ -46,6 +49,9 @@ pub struct InvitationForReply {
     pub administration_code: String,
     /// The reply so far with its current answers (`None` when they no longer parse).
     pub current: Option<(reply::Model, Option<Answers>)>,
+    /// When the reply's revision `per_hour` back was submitted (see [`lock_for_reply`]): a
+    /// link may be revised again once it is an hour old (`None`: fewer revisions).
+    pub hour_mark: Option<DateTime<Utc>>,
 }
 
 /// The reply of `invitation_id` with its current answers, as its latest revision holds
@@ -73,12 +79,15 @@ pub async fn current_reply(
 const REPLY: &str = "C_";
 const ANSWERS: &str = "D_answers";
 const ADMINISTRATION_CODE: &str = "administration_code";
+const HOUR_MARK: &str = "E_hour_mark";
 
-/// The invitation `which` names, locked, with its round, administration and current reply;
-/// `None` when there is no such invitation (or no longer: a link revoked or handed over).
+/// The invitation `which` names, locked, with its round, administration and current reply,
+/// and when the reply's revision `per_hour` back was submitted; `None` when there is no
+/// such invitation (or no longer: a link revoked or handed over).
 pub async fn lock_for_reply(
     db: &impl ConnectionTrait,
     which: Which<'_>,
+    per_hour: u32,
 ) -> Result<Option<InvitationForReply>, ServiceError> {
     let mut select = invitation::Entity::find().find_also_related(round::Entity);
     select = match which {
@@ -122,6 +131,10 @@ pub async fn lock_for_reply(
             Expr::col((reply_revision::Entity, reply_revision::Column::Answers)),
             Alias::new(ANSWERS),
         )
+        .expr_as(
+            Expr::SubQuery(None, Box::new(hour_mark(per_hour).into())),
+            Alias::new(HOUR_MARK),
+        )
         .lock_with_tables(LockType::Update, [invitation::Entity]);
     for column in reply::Column::iter() {
         query.expr_as(
@@ -147,7 +160,25 @@ pub async fn lock_for_reply(
             .try_get::<Option<String>>("", ADMINISTRATION_CODE)?
             .unwrap_or_default(),
         current,
+        hour_mark: row.try_get("", HOUR_MARK)?,
     }))
+}
+
+/// When the reply's revision `per_hour` back was submitted: the latest revisions by the
+/// unique index on the reply and its revision numbers.
+fn hour_mark(per_hour: u32) -> SelectStatement {
+    let recent = Alias::new("recent");
+    Query::select()
+        .column((recent.clone(), reply_revision::Column::SubmittedAt))
+        .from_as(reply_revision::Entity, recent.clone())
+        .and_where(
+            Expr::col((recent.clone(), reply_revision::Column::ReplyId))
+                .equals((reply::Entity, reply::Column::Id)),
+        )
+        .order_by((recent, reply_revision::Column::Revision), Order::Desc)
+        .limit(1)
+        .offset(u64::from(per_hour).saturating_sub(1))
+        .to_owned()
 }
 
 /// The answers a submission to `round` gives, validated against its questions (with the

@@ -15,7 +15,7 @@ use sea_orm::{
     Set,
 };
 
-pub use super::context::Context;
+pub use super::context::{Context, RevisionBounds};
 
 use super::answers::{Submitter, record_revision, store_answers};
 use super::invitation_for_reply::{
@@ -27,6 +27,7 @@ use crate::base::error::ServiceError;
 use crate::db;
 use crate::domain::InvalidInput;
 use crate::domain::answers::{AnswerInput, Answers};
+use crate::domain::refusal::Refusal;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::events;
 
@@ -187,14 +188,16 @@ async fn submit(
     locked: InvitationForReply,
     submission: Submission,
 ) -> Result<Outcome, ServiceError> {
+    let (questions, answers) =
+        accepted_answers(db, context.questions, &locked.round, &submission.answers).await?;
+    if submission.provenance == Provenance::Participant {
+        check_revision_bounds(&locked, &answers, context.revisions, submission.received_at)?;
+    }
     let InvitationForReply {
         invitation,
-        round,
         current,
         ..
     } = locked;
-    let (questions, answers) =
-        accepted_answers(db, context.questions, &round, &submission.answers).await?;
     let written = write_reply(db, invitation, current, &answers, &submission).await?;
     let (reply, invitation, before, stored) = match written {
         Written::Unchanged(reply) => {
@@ -230,6 +233,40 @@ async fn submit(
     })
 }
 
+/// Refuses a participant's revision (new answers for a reply) past `bounds`, saying when
+/// it may come when the hour's are used up. Every revision accepted is kept; the bounds
+/// limit what one link can store. Staff may still enter an emailed answer.
+fn check_revision_bounds(
+    locked: &InvitationForReply,
+    answers: &Answers,
+    bounds: RevisionBounds,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let Some((reply, stored)) = &locked.current else {
+        return Ok(());
+    };
+    if stored.as_ref() == Some(answers) {
+        return Ok(());
+    }
+    if i64::from(reply.revision) >= i64::from(bounds.in_all) {
+        return Err(Refusal::RevisionsUsedUp {
+            most: bounds.in_all,
+        }
+        .into());
+    }
+    let hour = chrono::Duration::hours(1);
+    match locked.hour_mark {
+        Some(mark) if at - mark < hour => Err(Refusal::RevisedTooOften {
+            per_hour: bounds.per_hour,
+            retry_after_secs: u64::try_from((mark + hour - at).num_seconds())
+                .unwrap_or(1)
+                .max(1),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// A participant submits or revises through their link.
 pub async fn respond(
     db: &DatabaseConnection,
@@ -238,7 +275,8 @@ pub async fn respond(
     answers: BTreeMap<String, AnswerInput>,
 ) -> Result<ReplyDetail, ServiceError> {
     let txn = db::begin(db).await?;
-    let locked = lock_for_reply(&txn, Which::Token(token))
+    let per_hour = context.revisions.per_hour;
+    let locked = lock_for_reply(&txn, Which::Token(token), per_hour)
         .await?
         .ok_or_else(unknown_link)?;
     let submission = Submission {
@@ -269,7 +307,8 @@ pub async fn enter(
         return Err(InvalidInput::field("received_at", "must not be in the future").into());
     }
     let txn = db::begin(db).await?;
-    let locked = lock_for_reply(&txn, Which::Id(invitation_id))
+    let per_hour = context.revisions.per_hour;
+    let locked = lock_for_reply(&txn, Which::Id(invitation_id), per_hour)
         .await?
         .ok_or_else(|| ServiceError::not_found("invitation", invitation_id))?;
     let submission = Submission {
