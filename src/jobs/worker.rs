@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
 use crate::base::queue::backoff;
+use crate::db;
 use crate::domain::TokenKey;
 use crate::mail::outbox;
 use crate::mail::send_error::SendError;
@@ -45,10 +46,14 @@ impl DeliverySettings {
     }
 }
 
-enum Outcome {
+/// What became of one claimed mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
     Sent,
     Retried,
     Failed,
+    /// Withdrawn or erased after it was claimed, before it was written: nothing sent.
+    Withdrawn,
 }
 
 /// What one pass of the worker did.
@@ -57,11 +62,12 @@ pub struct DeliveryReport {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    pub withdrawn: usize,
 }
 
 impl DeliveryReport {
     pub fn handled(&self) -> usize {
-        self.sent + self.retried + self.failed
+        self.sent + self.retried + self.failed + self.withdrawn
     }
 }
 
@@ -83,17 +89,7 @@ impl Worker {
         let claimed =
             outbox::claim(&self.db, now, self.settings.lease, self.settings.batch_size).await?;
         let outcomes: Vec<anyhow::Result<Outcome>> = stream::iter(claimed)
-            .map(|mail| async move {
-                let sent = self
-                    .transport
-                    .send(
-                        &with_link(&mail, &self.key),
-                        &self.from,
-                        self.settings.send_timeout,
-                    )
-                    .await;
-                self.record(&mail, sent).await
-            })
+            .map(|mail| self.deliver(mail))
             .buffer_unordered(self.settings.concurrency)
             .collect()
             .await;
@@ -103,9 +99,56 @@ impl Worker {
                 Outcome::Sent => report.sent += 1,
                 Outcome::Retried => report.retried += 1,
                 Outcome::Failed => report.failed += 1,
+                Outcome::Withdrawn => report.withdrawn += 1,
             }
         }
         Ok(report)
+    }
+
+    /// Sends one claimed mail and records what came of it.
+    pub async fn deliver(&self, mail: mailing::Model) -> anyhow::Result<Outcome> {
+        if matches!(*self.transport, Transport::Files(_)) {
+            return self.write_file(mail).await;
+        }
+        let sent = self
+            .transport
+            .send(
+                &with_link(&mail, &self.key),
+                &self.from,
+                self.settings.send_timeout,
+            )
+            .await;
+        self.record(&mail, sent).await
+    }
+
+    /// A mail written to a file (the embedded default's transport, a file under the data
+    /// folder holding the officer's name, address and link) is written under its outbox
+    /// row's lock and marked sent in the same transaction. An erasure of its officer locks
+    /// that row too: either it comes first, and the mail is withdrawn and never written,
+    /// or it waits until the file is there, and removes it. (Over SMTP nothing stays on
+    /// this machine, and no transaction is held while a server answers.)
+    async fn write_file(&self, mail: mailing::Model) -> anyhow::Result<Outcome> {
+        let txn = db::begin(&self.db).await?;
+        let Some(queued) = outbox::lock_queued(&txn, mail.id).await? else {
+            txn.rollback().await?;
+            tracing::info!(mailing = mail.id, "a mail withdrawn before it was written");
+            return Ok(Outcome::Withdrawn);
+        };
+        let written = self
+            .transport
+            .send(
+                &with_link(&queued, &self.key),
+                &self.from,
+                self.settings.send_timeout,
+            )
+            .await;
+        if written.is_ok() {
+            outbox::mark_sent(&txn, mail.id, self.clock.now()).await?;
+            txn.commit().await?;
+            return Ok(Outcome::Sent);
+        }
+        txn.rollback().await?;
+        self.record(&mail, written).await
     }
 
     async fn record(

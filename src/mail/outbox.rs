@@ -99,6 +99,17 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// The mail `id`, locked until the transaction ends, while it is still queued: `None` once
+/// it was withdrawn or erased.
+pub async fn lock_queued(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<mailing::Model>, DbErr> {
+    let queued =
+        mailing::Entity::find_by_id(id).filter(mailing::Column::Status.eq(MailStatus::Queued));
+    crate::base::records::lock(queued, db).await
+}
+
 /// Delivered; `false` when the mail was no longer queued (withdrawn, or erased, while it
 /// was sent), which keeps its status.
 pub async fn mark_sent(

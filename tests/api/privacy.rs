@@ -288,6 +288,60 @@ async fn retention_removes_the_mail_files_too(backend: Backend) {
     assert_eq!(files(), 0, "the files went with the bodies");
 }
 
+/// An officer erased after the file transport's worker claimed their mail, before it
+/// wrote the file: the worker finds the mail withdrawn and writes nothing, so once the
+/// erasure returned no file under the mail folder holds the officer. (The worker writes a
+/// file under the mail's row lock, so an erasure that comes while it writes waits for the
+/// file, and removes it.)
+async fn a_mail_claimed_before_its_officer_is_erased_is_never_written(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let folder = data.path().to_owned();
+    let app = crate::helpers::spawn_app_with(backend, move |s| s.data_dir = folder).await;
+    let setup = app.scheduled_round(1, "AEO workshop", &["MY"]).await;
+    app.open_today(&setup).await;
+    let tomorrow = chrono::Utc::now() + Span::days(1);
+    app.scheduler(&clock_at(&tomorrow.to_rfc3339()))
+        .tick()
+        .await
+        .unwrap();
+    let email = app.mailings("kind=invitation").await[0]["recipient"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mail_dir = app.mail.files.clone().expect("mail written to files");
+    let transport = Transport::new(None, &mail_dir, std::time::Duration::from_secs(5), 1).unwrap();
+    let worker = app.worker_with(transport, system_clock());
+    let claimed = followup::mail::outbox::claim(&app.db, chrono::Utc::now(), Span::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+
+    let participant = app
+        .get(&format!(
+            "/v1/workshops/{}/participants?administration=MY",
+            setup.workshop_id
+        ))
+        .await
+        .body["items"][0]["id"]
+        .clone();
+    let path = format!(
+        "/v1/workshops/{}/participants/{participant}/erase",
+        setup.workshop_id
+    );
+    app.post(&path, &json!({})).await.expect(200);
+    let outcome = worker
+        .deliver(claimed.into_iter().next().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(outcome, followup::jobs::worker::Outcome::Withdrawn);
+    let holding: Vec<_> = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| std::fs::read_to_string(path).is_ok_and(|text| text.contains(&email)))
+        .collect();
+    assert!(holding.is_empty(), "{holding:?} hold {email}");
+}
+
 async fn deleting_an_invited_participant_is_refused_and_points_to_erasure(backend: Backend) {
     let app = spawn_app(backend).await;
     let r = replied(&app).await;
@@ -455,6 +509,7 @@ async fn after_a_hand_over_each_officer_holds_only_their_own_data(backend: Backe
 }
 
 on_both_databases!(
+    a_mail_claimed_before_its_officer_is_erased_is_never_written,
     deleting_an_invited_participant_is_refused_and_points_to_erasure,
     deleting_an_uninvited_participant_leaves_nothing_of_them,
     after_a_hand_over_each_officer_holds_only_their_own_data,
