@@ -1,6 +1,10 @@
 //! Connecting to the database (PostgreSQL, or the embedded SQLite file), migrating it and
-//! starting write transactions that behave the same on both.
+//! starting write transactions that behave the same on both, and within a request whose
+//! response is kept with its effect, inside that request's transaction.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -67,12 +71,70 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("migrating the database schema")
 }
 
+tokio::task_local! {
+    /// The transaction of the request being served, when the request's response is kept
+    /// with its effect (`Idempotency-Key`, `crate::http::idempotency`).
+    static REQUEST_TRANSACTION: RequestTransaction;
+}
+
+/// A request's transaction, and what is to be done once it committed.
+struct RequestTransaction {
+    transaction: Arc<DatabaseTransaction>,
+    after_commit: Arc<Mutex<Vec<AfterCommit>>>,
+}
+
+/// Work for once a transaction committed (files of erased data removed, say).
+pub type AfterCommit = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Starts a transaction for a use case that writes. On SQLite it takes the write lock at
-/// once, so two writers queue instead of failing on lock upgrade; PostgreSQL ignores the mode.
+/// once, so two writers queue instead of failing on lock upgrade; PostgreSQL ignores the
+/// mode. Within [`within_request_transaction`] it is a savepoint of the request's
+/// transaction: the use case's effect commits when the request's does.
 pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if let Ok(request) = REQUEST_TRANSACTION.try_with(|r| Arc::clone(&r.transaction)) {
+        return request.begin().await;
+    }
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
     })
     .await
+}
+
+/// Runs `work` (a request's handling) with `transaction` as the one every use case in it
+/// writes in ([`begin`]); gives the transaction back for its caller to commit or roll back,
+/// with what is to run once it committed ([`after_commit`]).
+pub async fn within_request_transaction<F: Future>(
+    transaction: DatabaseTransaction,
+    work: F,
+) -> (F::Output, DatabaseTransaction, Vec<AfterCommit>) {
+    let shared = Arc::new(transaction);
+    let after_commit = Arc::new(Mutex::new(Vec::new()));
+    let request = RequestTransaction {
+        transaction: shared.clone(),
+        after_commit: after_commit.clone(),
+    };
+    let output = REQUEST_TRANSACTION.scope(request, work).await;
+    let transaction = Arc::into_inner(shared)
+        .expect("the request's use cases are done with its transaction once it has answered");
+    let jobs = std::mem::take(&mut *after_commit.lock().unwrap_or_else(|e| e.into_inner()));
+    (output, transaction, jobs)
+}
+
+/// Runs `job` once what the calling use case wrote is committed: at once, or after the
+/// request's transaction when the use case runs within one.
+pub async fn after_commit(job: impl Future<Output = ()> + Send + 'static) {
+    let mut job = Some(job);
+    let _ = REQUEST_TRANSACTION.try_with(|request| {
+        if let Some(job) = job.take() {
+            let mut jobs = request
+                .after_commit
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            jobs.push(Box::pin(job));
+        }
+    });
+    if let Some(job) = job {
+        job.await;
+    }
 }

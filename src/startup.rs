@@ -226,6 +226,7 @@ fn app_state(settings: &Settings, db: DatabaseConnection, mail: MailContext) -> 
             per_hour: settings.revisions_per_hour.get(),
             in_all: settings.most_revisions.get(),
         },
+        failpoint: settings.failpoint.clone(),
     }
 }
 

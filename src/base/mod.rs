@@ -11,4 +11,5 @@ pub mod markup;
 pub mod queue;
 pub mod records;
 pub mod search;
+pub mod sheet_reading;
 pub mod sheets;

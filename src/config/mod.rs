@@ -53,6 +53,9 @@ pub struct Settings {
     /// Unknown or revoked API keys one client address may send a minute; past them its
     /// requests with a key get 429 until the minute is over.
     pub failed_keys_per_minute: NonZeroU32,
+    /// Fault tests only: `abort-before-stored-response` ends the process after a request
+    /// with an `Idempotency-Key` ran and before its response is stored.
+    pub failpoint: Option<String>,
     /// Times one link may change its answers within an hour.
     pub revisions_per_hour: NonZeroU32,
     /// Times one link may change its answers in all.
@@ -138,6 +141,7 @@ impl Default for Settings {
             http_workers: None,
             respond_requests_per_minute: NonZeroU32::new(60).expect("not zero"),
             failed_keys_per_minute: NonZeroU32::new(20).expect("not zero"),
+            failpoint: None,
             revisions_per_hour: NonZeroU32::new(20).expect("not zero"),
             most_revisions: NonZeroU32::new(100).expect("not zero"),
             trusted_proxies: Vec::new(),

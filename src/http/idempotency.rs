@@ -1,13 +1,15 @@
 //! `Idempotency-Key` on staff `POST`s: a client that retries a request (after a timeout, a
 //! dropped connection) with the same key and body gets the first response again instead of
-//! a second effect. The same key with another request is 422; a duplicate arriving while
-//! the first still runs waits for its response (409 if it takes too long). Keys belong to
-//! the caller's API key and expire after `idempotency_key_ttl_secs`. Server errors (5xx)
-//! and refusals of the key itself (401, 403, 429) are not stored, so a retry runs again;
-//! nor are responses that carry a secret (a new API key, a webhook secret, a participant
-//! link): the service keeps those only as digests, so such a retry runs again too.
-
-use std::time::Duration as StdDuration;
+//! a second effect. The request runs in one transaction that claims the key, holds every
+//! use case's writes (`crate::db::begin` within it is a savepoint) and stores the response:
+//! effect and response commit together, so a process that dies anywhere before leaves
+//! neither, and the retry runs once. The same key with another request is 422; a duplicate
+//! arriving while the first still runs waits for its response. Keys belong to the caller's
+//! API key and expire after `idempotency_key_ttl_secs`. A server error (5xx) rolls the
+//! effect back and stores nothing, so a retry runs again; refusals of the key itself (401,
+//! 403, 429) and responses that carry a secret (a new API key, a webhook secret, a
+//! participant link: the service keeps those only as digests) commit the effect without
+//! keeping the response, so such a retry runs again too.
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -16,24 +18,21 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
-use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
 use super::state::AppState;
+use sea_orm::{DatabaseTransaction, DbErr};
+
 use crate::base::clock::now;
+use crate::base::error::ServiceError;
+use crate::db;
 use crate::error::ApiError;
 use crate::services::idempotency::{self, Claim, Request, StoredResponse};
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Set on a response that repeats a stored one.
 pub const REPLAYED: &str = "idempotent-replayed";
-
-/// How long the first request holds its key before a retry may take over.
-const LEASE_SECS: i64 = 300;
-/// How long a duplicate waits for the first request's response.
-const WAIT: StdDuration = StdDuration::from_secs(10);
-const POLL: StdDuration = StdDuration::from_millis(50);
 
 /// Response headers worth replaying.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
@@ -76,65 +75,51 @@ pub async fn idempotent(
         key: &key,
         fingerprint: &fingerprint,
     };
-    let id = match claim(&state, &claim_of).await? {
-        Ok(id) => id,
-        Err(answer) => return Ok(request.into_response(answer)),
+    let txn = db::begin(&state.db).await.map_err(database)?;
+    let id = match idempotency::claim(&txn, &claim_of, now(), state.idempotency_ttl).await {
+        Ok(Claim::Run(id)) => id,
+        Ok(Claim::Replay(stored)) => return Ok(request.into_response(replay(stored))),
+        Ok(Claim::Mismatch) => {
+            let refusal = ApiError::Invalid(crate::domain::InvalidInput::field(
+                "Idempotency-Key",
+                "was used before with a different request; use a new key for a new request",
+            ));
+            return Ok(request.into_response(refusal.error_response()));
+        }
+        Err(error) => return Err(ApiError::from(error).into()),
     };
-    let response = match next.call(request).await {
-        Ok(response) => response,
+    let (response, txn, after_commit) =
+        db::within_request_transaction(txn, next.call(request)).await;
+    if state.failpoint.as_deref() == Some(ABORT_BEFORE_STORED_RESPONSE) {
+        tracing::error!("failpoint {ABORT_BEFORE_STORED_RESPONSE}: the process ends");
+        std::process::abort();
+    }
+    let response = match response {
+        Ok(response) if response.status().is_server_error() => {
+            txn.rollback().await.map_err(database)?;
+            return Ok(response.map_into_boxed_body());
+        }
+        Ok(response) => keep(txn, id, response).await?,
         Err(error) => {
-            idempotency::release(&state.db, id)
-                .await
-                .map_err(ApiError::from)?;
+            txn.rollback().await.map_err(database)?;
             return Err(error);
         }
     };
-    keep(&state, id, response).await
-}
-
-/// The key claimed for this request (`Ok`), or the answer instead of running it: the
-/// stored response, a refusal of a key used for another request, or 409 when the first
-/// request with the key is still running after [`WAIT`].
-async fn claim(
-    state: &AppState,
-    claim_of: &Request<'_>,
-) -> Result<Result<i32, HttpResponse>, Error> {
-    let waited = tokio::time::Instant::now();
-    loop {
-        let claim = idempotency::claim(
-            &state.db,
-            claim_of,
-            now(),
-            state.idempotency_ttl,
-            Duration::seconds(LEASE_SECS),
-        )
-        .await
-        .map_err(ApiError::from)?;
-        let refusal = match claim {
-            Claim::Run(id) => return Ok(Ok(id)),
-            Claim::Replay(stored) => return Ok(Err(replay(stored))),
-            Claim::Mismatch => ApiError::Invalid(crate::domain::InvalidInput::field(
-                "Idempotency-Key",
-                "was used before with a different request; use a new key for a new request",
-            )),
-            Claim::Busy if waited.elapsed() < WAIT => {
-                tokio::time::sleep(POLL).await;
-                continue;
-            }
-            Claim::Busy => ApiError::Conflict {
-                detail: "a request with this Idempotency-Key is still being processed; retry later"
-                    .into(),
-                field: Some("Idempotency-Key".into()),
-            },
-        };
-        return Ok(Err(refusal.error_response()));
+    for job in after_commit {
+        job.await;
     }
+    Ok(response)
 }
 
-/// Stores the response under the claimed key for replays, or releases the key when the
-/// response must not be replayed (a server error, a refusal of the key, a secret).
+/// The failpoint (`failpoint` setting, fault tests only) that ends the process after a
+/// request with a key ran and before its response is stored, as a crash there would.
+pub const ABORT_BEFORE_STORED_RESPONSE: &str = "abort-before-stored-response";
+
+/// Stores the response under the claimed key and commits it with the request's effect; a
+/// response that must not be replayed commits the effect without it (one that carries a
+/// secret, or a refusal of the key). (A server error rolls both back before.)
 async fn keep(
-    state: &AppState,
+    txn: DatabaseTransaction,
     id: i32,
     response: ServiceResponse<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
@@ -145,9 +130,10 @@ async fn keep(
         .get::<CarriesSecret>()
         .is_some();
     if secret || !is_stored(status) {
-        idempotency::release(&state.db, id)
+        idempotency::release(&txn, id)
             .await
             .map_err(ApiError::from)?;
+        txn.commit().await.map_err(database)?;
         return Ok(response.map_into_boxed_body());
     }
     let (request, response) = response.into_parts();
@@ -166,13 +152,19 @@ async fn keep(
             .collect(),
         body: bytes.to_vec(),
     };
-    idempotency::complete(&state.db, id, &stored)
+    idempotency::complete(&txn, id, &stored)
         .await
         .map_err(ApiError::from)?;
+    txn.commit().await.map_err(database)?;
     Ok(ServiceResponse::new(
         request,
         head.set_body(BoxBody::new(bytes)),
     ))
+}
+
+/// A failure of the request's transaction itself, as the use cases' are answered.
+fn database(error: DbErr) -> ApiError {
+    ServiceError::from(error).into()
 }
 
 /// Marks a response that must not be kept for replays: it carries a secret.
@@ -191,11 +183,10 @@ fn is_valid_key(key: &str) -> bool {
 }
 
 fn is_stored(status: StatusCode) -> bool {
-    !status.is_server_error()
-        && !matches!(
-            status,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
-        )
+    !matches!(
+        status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+    )
 }
 
 /// The request as the key promises it: method, path and query, content type, body.

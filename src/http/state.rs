@@ -24,6 +24,8 @@ pub struct AppState {
     pub webhook_policy: TargetPolicy,
     /// How often one link may change its answers.
     pub revisions: RevisionBounds,
+    /// A failpoint of the fault tests (`failpoint` setting).
+    pub failpoint: Option<String>,
 }
 
 impl AppState {

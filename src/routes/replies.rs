@@ -13,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::base::listing::PageRequest;
-use crate::base::sheets::{self, SheetFault, XLSX};
+use crate::base::sheet_reading::{self, SheetFault};
+use crate::base::sheets::{self, XLSX};
 use crate::domain::answers::{Answer, AnswerInput, answers_schema, without_nulls};
 use crate::domain::{AdministrationCode, InvalidInput};
 use crate::error::ApiError;
@@ -261,7 +262,7 @@ async fn import_replies(
         // The round first: a workbook is read only for a round that takes it, within the
         // round's columns, off the async workers.
         let bounds = import_target::sheet_bounds(&state.db, &state.questions, *id).await?;
-        let read = web::block(move || sheets::xlsx_as_csv(&body, bounds))
+        let read = web::block(move || sheet_reading::xlsx_as_csv(&body, bounds))
             .await
             .map_err(|e| anyhow::anyhow!("reading a workbook: {e}"))?;
         read.map_err(|fault| match fault {

@@ -330,9 +330,7 @@ async fn schedule_round(
         return Ok(HttpResponse::Ok().json(ScheduleOutcome::Preview(preview)));
     }
     let round = states::transition(&state.db, &caller.actor(), *id, Transition::Schedule).await?;
-    let warnings = timeline::of_round(&state.db, round.id, now())
-        .await?
-        .warnings;
+    let warnings = timeline::of(&state.db, &round, now()).await?.warnings;
     Ok(
         HttpResponse::Ok().json(ScheduleOutcome::Scheduled(ScheduledRound {
             round: Round::from(round),

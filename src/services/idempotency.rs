@@ -1,15 +1,13 @@
 //! Stored responses of requests sent with an `Idempotency-Key`: the first request with a
-//! key claims it (a unique row per caller and key), runs, and stores its response; a retry
-//! with the same request gets that response again, one with another request is refused,
-//! and one that arrives while the first still runs waits for it. Keys expire.
+//! key claims it (a unique row per caller and key) in the transaction it runs in and
+//! stores its response there, so the effect and the response commit together or not at
+//! all; a retry with the same request gets that response again, one with another request
+//! is refused, and one that arrives while the first still runs waits for it. Keys expire.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::idempotency_key::{self, KeyState};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, SqlErr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
 use serde_json::Value;
 
 use crate::base::error::ServiceError;
@@ -25,14 +23,12 @@ pub struct StoredResponse {
 /// What a request with a key may do.
 #[derive(Debug)]
 pub enum Claim {
-    /// The request is the first with the key (or takes over from one that crashed): run it.
+    /// The request is the first with the key: run it, in the transaction that claimed it.
     Run(i32),
     /// The same request ran before: send its response again.
     Replay(StoredResponse),
     /// The key was used with another request.
     Mismatch,
-    /// The first request with the key is still running.
-    Busy,
 }
 
 /// One request's claim on a key.
@@ -42,12 +38,16 @@ pub struct Request<'a> {
     pub fingerprint: &'a str,
 }
 
+/// Claims the key in `txn`, the transaction the request then runs in: its row is written
+/// there, so another request with the key waits for this one's transaction to end (the
+/// unique index of scope and key on PostgreSQL, the one writer on SQLite) and then finds
+/// its response, or, when it rolled back, nothing and runs itself. A key's row is thus
+/// seen only with its response, or not at all.
 pub async fn claim(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     request: &Request<'_>,
     now: DateTime<Utc>,
     ttl: Duration,
-    lease: Duration,
 ) -> Result<Claim, ServiceError> {
     let of_key = || {
         idempotency_key::Entity::find()
@@ -58,9 +58,9 @@ pub async fn claim(
         .filter(idempotency_key::Column::Scope.eq(request.scope))
         .filter(idempotency_key::Column::Key.eq(request.key))
         .filter(idempotency_key::Column::ExpiresAt.lte(now))
-        .exec(db)
+        .exec(txn)
         .await?;
-    let inserted = idempotency_key::ActiveModel {
+    let row = idempotency_key::ActiveModel {
         scope: Set(request.scope.to_owned()),
         key: Set(request.key.to_owned()),
         fingerprint: Set(request.fingerprint.to_owned()),
@@ -68,45 +68,26 @@ pub async fn claim(
         response_status: Set(None),
         response_headers: Set(None),
         response_body: Set(None),
-        locked_until: Set(now + lease),
+        locked_until: Set(now),
         created_at: Set(now),
         expires_at: Set(now + ttl),
         ..Default::default()
-    }
-    .insert(db)
-    .await;
-    match inserted {
-        Ok(row) => return Ok(Claim::Run(row.id)),
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
-        Err(error) => return Err(error.into()),
-    }
-    let Some(row) = of_key().one(db).await? else {
-        return Ok(Claim::Busy); // expired and removed meanwhile: the retry claims it
     };
+    let inserted = idempotency_key::Entity::insert(row)
+        .on_conflict_do_nothing_on([idempotency_key::Column::Scope, idempotency_key::Column::Key])
+        .exec(txn)
+        .await?;
+    if let TryInsertResult::Inserted(inserted) = inserted {
+        return Ok(Claim::Run(inserted.last_insert_id));
+    }
+    let row = of_key()
+        .one(txn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("an idempotency key conflicted but cannot be read"))?;
     if row.fingerprint != request.fingerprint {
         return Ok(Claim::Mismatch);
     }
-    match row.state {
-        KeyState::Completed => Ok(Claim::Replay(stored(&row))),
-        KeyState::InProgress if row.locked_until <= now => {
-            // The first request died without an answer; take its place, once.
-            let taken = idempotency_key::Entity::update_many()
-                .col_expr(
-                    idempotency_key::Column::LockedUntil,
-                    Expr::value(now + lease),
-                )
-                .filter(idempotency_key::Column::Id.eq(row.id))
-                .filter(idempotency_key::Column::LockedUntil.eq(row.locked_until))
-                .exec(db)
-                .await?;
-            Ok(if taken.rows_affected == 1 {
-                Claim::Run(row.id)
-            } else {
-                Claim::Busy
-            })
-        }
-        KeyState::InProgress => Ok(Claim::Busy),
-    }
+    Ok(Claim::Replay(stored(&row)))
 }
 
 fn stored(row: &idempotency_key::Model) -> StoredResponse {
@@ -165,7 +146,7 @@ pub async fn complete(
     Ok(())
 }
 
-/// Lets the key go: the request failed in a way a retry may not (a server error).
+/// Lets the key go: the response is not kept (it carries a secret, or refuses the key).
 pub async fn release(db: &impl ConnectionTrait, id: i32) -> Result<(), ServiceError> {
     idempotency_key::Entity::delete_by_id(id).exec(db).await?;
     Ok(())

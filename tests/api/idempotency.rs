@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Reply, TestApp, spawn_app, spawn_app_with, workshop_body};
+use crate::process::RunningService;
 
 async fn post_with_key(app: &TestApp, key_header: &str, body: &Value) -> Reply {
     post_as(app, &app.admin_key, key_header, body).await
@@ -155,7 +156,50 @@ async fn participant_routes_and_reads_ignore_the_header(backend: Backend) {
     assert_eq!(reply.status, 200);
 }
 
+/// The process dies after a request with a key ran and before its response was stored (a
+/// failpoint aborts it there): the request's effect went with it, so the same request sent
+/// again to the service started anew runs once, and once more is a replay.
+async fn a_crash_before_the_response_is_stored_leaves_one_effect_after_the_retry(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let (_database, url) = crate::helpers::TestDatabase::create(backend).await;
+    let database = [("DATABASE_URL", url.as_str())];
+    let crashing = [
+        ("DATABASE_URL", url.as_str()),
+        ("FOLLOWUP_FAILPOINT", "abort-before-stored-response"),
+    ];
+    let first = RunningService::start(data.path(), &crashing).await;
+    let body = workshop_body("Crash-tested workshop", "2019-12-10", "2019-12-12");
+    let send = |service: &RunningService, key: &str| {
+        service
+            .anonymous(Method::POST, "/v1/workshops")
+            .bearer_auth(key)
+            .header("Idempotency-Key", "9c1e-crash")
+            .json(&body)
+            .send()
+    };
+    assert!(
+        send(&first, &first.key).await.is_err(),
+        "the process ended before it answered"
+    );
+    let key = first.key.clone();
+    let said = first.stop().await;
+    assert!(said.contains("abort-before-stored-response"), "{said}");
+
+    let second = RunningService::start(data.path(), &database).await;
+    let retried = send(&second, &key).await.unwrap();
+    assert_eq!(retried.status(), 201);
+    assert!(retried.headers().get("idempotent-replayed").is_none());
+    let again = send(&second, &key).await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (_, listed) = second
+        .call(Method::GET, "/v1/workshops?q=Crash-tested", None)
+        .await;
+    assert_eq!(listed["total"], 1, "one workshop: {listed}");
+    second.stop().await;
+}
+
 on_both_databases!(
+    a_crash_before_the_response_is_stored_leaves_one_effect_after_the_retry,
     a_retry_with_the_same_key_and_body_gets_the_stored_response,
     the_same_key_with_another_body_is_refused,
     concurrent_duplicates_take_effect_once,

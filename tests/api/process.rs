@@ -38,6 +38,7 @@ impl RunningService {
     pub async fn start(data: &Path, settings: &[(&str, &str)]) -> Self {
         let created = followup()
             .env("DATA_DIR", data)
+            .envs(settings.iter().copied())
             .args([
                 "keys",
                 "create",

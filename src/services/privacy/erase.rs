@@ -64,8 +64,12 @@ pub async fn erase(
     audit::record(&txn, actor, change).await?;
     let erased = participants::get(&txn, workshop_id, participant_id).await?;
     txn.commit().await?;
-    remove_mail_files(mail, &message_ids);
-    forget_freed_pages(db).await;
+    let (mail, db) = (mail.clone(), db.clone());
+    db::after_commit(async move {
+        remove_mail_files(&mail, &message_ids);
+        forget_freed_pages(&db).await;
+    })
+    .await;
     Ok(erased)
 }
 

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use super::columns::{FIXED, MAX_ROWS, question_columns};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
-use crate::base::sheets::SheetBounds;
+use crate::base::sheet_reading::SheetBounds;
 use crate::domain::MAX_LONG_TEXT_CHARS;
 use crate::domain::questionnaire::Question;
 use crate::domain::refusal::Refusal;

@@ -130,7 +130,17 @@ pub async fn of_round(
     now: DateTime<Utc>,
 ) -> Result<Timeline, ServiceError> {
     let round = find_by_id::<round::Entity>(db, "round", id).await?;
-    build(db, &round, round.state, now).await
+    of(db, &round, now).await
+}
+
+/// The timeline of `round` as given (a round just changed, whose change another
+/// transaction may not see yet: it is built from the round's workshops and participants).
+pub async fn of(
+    db: &impl ConnectionTrait,
+    round: &round::Model,
+    now: DateTime<Utc>,
+) -> Result<Timeline, ServiceError> {
+    build(db, round, round.state, now).await
 }
 
 /// What scheduling round `id` now would do, refused as scheduling itself would be.
