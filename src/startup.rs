@@ -115,6 +115,11 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database()).await?;
         prepare_database(&db).await?;
+        if !api_keys::has_active_admin(&db).await? {
+            tracing::warn!(
+                "no active admin API key: create one with `followup keys create --role admin --name <you>`"
+            );
+        }
         Self::build_with_database(&settings, db)
     }
 
@@ -239,11 +244,6 @@ pub async fn prepare_database(db: &DatabaseConnection) -> anyhow::Result<()> {
     }
     if questionnaires::seed_default(db).await? {
         tracing::info!("loaded the default questionnaire as version 1");
-    }
-    if !api_keys::has_active_admin(db).await? {
-        tracing::warn!(
-            "no active admin API key: create one with `followup keys create --role admin --name <you>`"
-        );
     }
     Ok(())
 }

@@ -53,7 +53,18 @@ fn keys_are_created_listed_and_revoked_from_the_command_line() {
         );
         String::from_utf8(output.stdout).unwrap()
     };
-    let secret = run(&["keys", "create", "--role", "admin", "--name", "first admin"]);
+    let first = followup()
+        .env("DATA_DIR", data.path())
+        .args(["keys", "create", "--role", "admin", "--name", "first admin"])
+        .output()
+        .unwrap();
+    assert!(first.status.success());
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        !said.contains("no active admin API key"),
+        "creating the first key tells nobody to create one: {said}"
+    );
+    let secret = String::from_utf8(first.stdout).unwrap();
     assert!(secret.trim().starts_with("fu_"));
     assert!(
         data.path().join("followup.db").exists(),

@@ -310,21 +310,44 @@ fn warn(planned: &WorkshopTimeline, ahead: bool, now: DateTime<Utc>) -> Vec<Time
         .rev()
         .collect();
     if !skipped.is_empty() {
-        let days: Vec<String> = skipped.iter().map(u32::to_string).collect();
         say(
             WarningCode::ReminderBeforeInvitation,
-            format!(
-                "the reminder{} {} days before the due date of \"{title}\" would fall before \
-                 the invitation goes out; {} skipped",
-                if skipped.len() == 1 { "" } else { "s" },
-                days.join(" and "),
-                if skipped.len() == 1 {
-                    "it is"
-                } else {
-                    "they are"
-                }
-            ),
+            skipped_reminders(&skipped, title),
         );
     }
     warnings
+}
+
+/// The warning for reminders `days` before the due date that are skipped.
+fn skipped_reminders(days: &[u32], title: &str) -> String {
+    let (reminders, are) = match days.len() {
+        1 => ("reminder", "it is"),
+        _ => ("reminders", "they are"),
+    };
+    let unit = if days == [1] { "day" } else { "days" };
+    let days: Vec<String> = days.iter().map(u32::to_string).collect();
+    format!(
+        "the {reminders} {} {unit} before the due date of \"{title}\" would fall before the \
+         invitation goes out; {are} skipped",
+        days.join(" and ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_reminders_are_counted_in_words() {
+        assert_eq!(
+            skipped_reminders(&[1], "AEO"),
+            "the reminder 1 day before the due date of \"AEO\" would fall before the \
+             invitation goes out; it is skipped"
+        );
+        assert_eq!(
+            skipped_reminders(&[7, 2], "AEO"),
+            "the reminders 7 and 2 days before the due date of \"AEO\" would fall before the \
+             invitation goes out; they are skipped"
+        );
+    }
 }
