@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
                 },
                 link_generation: None,
                 participant_id: None,
+                at: followup::base::clock::now(),
             },
         )
         .await
@@ -116,7 +117,10 @@ async fn main() -> anyhow::Result<()> {
         let worker = Worker {
             db: db.clone(),
             transport: Arc::new(transport),
-            from: "Bench <bench@bench.example>".parse()?,
+            sender: followup::mail::Sender {
+                from: "Bench <bench@bench.example>".parse()?,
+                reply_to: None,
+            },
             key: followup::domain::TokenKey::from_secret(&followup::domain::TokenKey::new_secret())
                 .expect("a new secret is strong"),
             clock: Arc::new(SystemClock),

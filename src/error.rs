@@ -64,8 +64,9 @@ pub enum ApiError {
     },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
+    /// What the body must be instead, e.g. "JSON (Content-Type: application/json)".
+    #[error("the request body must be {0}")]
+    UnsupportedMediaType(&'static str),
     #[error("too many requests from this address; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     /// A use case's own limit (a link's revisions in an hour), said in its words.
@@ -102,7 +103,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::Conflict { .. } => ("conflict", "The request conflicts with stored data"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
-            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::TooManyRequests { .. } | Self::Throttled { .. } => {
                 ("too-many-requests", "Too many requests")
             }
@@ -152,7 +153,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } | Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -25,7 +25,7 @@ use crate::http::failed_keys::FailedKeys;
 use crate::http::policy::{self, RoutePolicy};
 use crate::http::rate_limit::RespondLimiter;
 use crate::http::state::{ApiDocument, AppState};
-use crate::http::{auth, conditional, cors, idempotency, observe};
+use crate::http::{auth, conditional, cors, head, idempotency, observe};
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use crate::jobs::worker::{DeliverySettings, Worker};
@@ -67,7 +67,7 @@ impl Jobs {
         let worker = Worker {
             db: db.clone(),
             transport: Arc::new(transport),
-            from: mail.from.clone(),
+            sender: mail.sender(),
             key: mail.key.clone(),
             clock: clock.clone(),
             settings: delivery,
@@ -161,8 +161,9 @@ impl Application {
         let cors_origins = cors::origins(&settings.cors_allowed_origins)?;
 
         let mut server = HttpServer::new(move || {
-            // The last wrap is the outermost: observe sees every request, CORS answers
-            // preflights before keys are checked, keys and roles are checked before
+            // The last wrap is the outermost: observe sees every request as it came, HEAD
+            // is routed as GET, text is compressed last (idempotency stores it plain), CORS
+            // answers preflights before keys are checked, keys and roles are checked before
             // anything else, idempotency replays a stored response before a handler runs,
             // and ETags are computed over what the handler produced.
             App::new()
@@ -171,6 +172,8 @@ impl Application {
                 .wrap(from_fn(auth::authenticate))
                 .wrap(cors::middleware(&cors_origins))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_foreign_errors))
+                .wrap(Compress::default())
+                .wrap(from_fn(head::as_get))
                 .wrap(from_fn(observe::observe))
                 .app_data(state.clone())
                 .app_data(respond_limiter.clone())

@@ -66,7 +66,7 @@ pub struct Figures<'a> {
 
 /// The findings of a round, shares of a base under `min` given as counts only.
 pub fn write(figures: Figures<'_>, min: MinBase) -> Vec<String> {
-    let mut findings = reply_rates(figures.rates, min);
+    let mut findings = of_reply_rates(figures.rates, min);
     findings.extend(figures.choices.iter().filter_map(|t| ranking(t, min)));
     findings.extend(figures.yes_no.iter().filter_map(|t| yes_share(t, min)));
     findings.extend(associations(figures.cross_tabs, min));
@@ -84,7 +84,7 @@ fn share_in_words(p: &Share, min: MinBase) -> String {
 }
 
 /// The reply rate, beside the previous round's, and by scope when there are several.
-fn reply_rates(rates: &ReplyRates, min: MinBase) -> Vec<String> {
+pub fn of_reply_rates(rates: &ReplyRates, min: MinBase) -> Vec<String> {
     let mut findings = Vec::new();
     let total = &rates.total;
     let mut sentence = format!(

@@ -295,12 +295,19 @@ pub struct Headline {
 }
 
 impl Figures {
-    /// The headline of these figures: Table 1 and the first `findings`.
-    pub fn headline(&self, findings: usize) -> Option<Headline> {
+    /// The headline of these figures: Table 1 and the first `findings` after those of the
+    /// reply rates (which the mail states in its own words).
+    pub fn headline(&self, findings: usize, min: MinBase) -> Option<Headline> {
         match self.tables.first().map(|t| &t.content) {
             Some(TableContent::ReplyRates(rates)) => Some(Headline {
                 rates: rates.clone(),
-                findings: self.findings.iter().take(findings).cloned().collect(),
+                findings: self
+                    .findings
+                    .iter()
+                    .skip(findings::of_reply_rates(rates, min).len())
+                    .take(findings)
+                    .cloned()
+                    .collect(),
             }),
             _ => None,
         }

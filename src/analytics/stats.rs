@@ -74,12 +74,22 @@ pub fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> (f64, f6
 }
 
 /// A 2x2 table: `a` took the action and had the outcome, `b` took it without the outcome,
-/// `c` had the outcome without the action, `d` neither.
+/// `c` had the outcome without the action, `d` neither. On the wire the cells say so
+/// (`both`, `action_only`, `outcome_only`, `neither`): one-letter names collide with what
+/// client generators write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct TwoByTwo {
+    /// Took the action and had the outcome.
+    #[serde(rename = "both")]
     pub a: u64,
+    /// Took the action without the outcome.
+    #[serde(rename = "action_only")]
     pub b: u64,
+    /// Had the outcome without the action.
+    #[serde(rename = "outcome_only")]
     pub c: u64,
+    /// Neither.
+    #[serde(rename = "neither")]
     pub d: u64,
 }
 

@@ -67,6 +67,9 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// The sender of every mail.
     pub mail_from: String,
+    /// Where replies to a mail go, e.g. `Survey office <survey@example.org>` (the office's
+    /// mailbox, when `mail_from` is an address nobody reads); pages give it for help.
+    pub mail_reply_to: Option<String>,
     /// Where participants reach the service, e.g. `https://survey.example.org` (behind a
     /// reverse proxy); unset means the address the service listens on.
     pub public_url: Option<String>,
@@ -147,6 +150,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),
+            mail_reply_to: None,
             public_url: None,
             respond_link_base: None,
             token_secret: None,

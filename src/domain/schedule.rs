@@ -13,6 +13,16 @@ pub const LOCAL_HOUR: u32 = 9;
 /// same minute as the invitation.
 pub const REMINDER_GRACE: chrono::Duration = chrono::Duration::hours(6);
 
+/// The least time between an invitation going out and a reminder of it: a reminder whose
+/// moment comes sooner (a round scheduled late) is skipped, never sent beside the
+/// invitation.
+pub const REMINDER_AFTER_INVITATION: chrono::Duration = chrono::Duration::days(1);
+
+/// Whether a reminder due at `at` may follow an invitation that went out at `invited_at`.
+pub fn reminder_follows(at: DateTime<Utc>, invited_at: DateTime<Utc>) -> bool {
+    at - invited_at >= REMINDER_AFTER_INVITATION
+}
+
 /// A round's schedule rules, or a workshop's overrides of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleRules {

@@ -51,6 +51,31 @@ pub fn whole_months(from: chrono::NaiveDate, to: chrono::NaiveDate) -> u32 {
     u32::try_from(months).unwrap_or_default()
 }
 
+/// A moment as people at `place` read it, never a zone id:
+/// `09:00 on Monday 7 December 2026, Malaysia time (UTC+8)`.
+pub fn moment(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz, place: &str) -> String {
+    let local = at.with_timezone(&tz);
+    format!(
+        "{} on {}, {place} time ({})",
+        local.format("%H:%M"),
+        local.format("%A %-d %B %Y"),
+        utc_offset(at, tz)
+    )
+}
+
+/// The offset of `tz` at `at`: `UTC+8`, `UTC+5:45`, `UTC-10`, `UTC`.
+pub fn utc_offset(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    use chrono::Offset;
+    let seconds = at.with_timezone(&tz).offset().fix().local_minus_utc();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let (hours, minutes) = (seconds.abs() / 3600, seconds.abs() % 3600 / 60);
+    match (hours, minutes) {
+        (0, 0) => "UTC".into(),
+        (_, 0) => format!("UTC{sign}{hours}"),
+        _ => format!("UTC{sign}{hours}:{minutes:02}"),
+    }
+}
+
 /// `text` with its first letter in capitals.
 pub fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
@@ -67,6 +92,20 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn moments_read_with_the_place_and_the_offset_never_a_zone_id() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T01:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            moment(at, chrono_tz::Asia::Kuala_Lumpur, "Malaysia"),
+            "09:00 on Monday 7 December 2026, Malaysia time (UTC+8)"
+        );
+        assert_eq!(utc_offset(at, chrono_tz::Asia::Kathmandu), "UTC+5:45");
+        assert_eq!(utc_offset(at, chrono_tz::Pacific::Honolulu), "UTC-10");
+        assert_eq!(utc_offset(at, chrono_tz::UTC), "UTC");
     }
 
     #[test]

@@ -64,7 +64,9 @@ fn read_body(
     let body = Bytes::from_request(request, payload);
     async move {
         if declared_json == Some(false) {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType(
+                "JSON (Content-Type: application/json)",
+            ));
         }
         body.await.map_err(|error| {
             if error.as_response_error().status_code().as_u16() == 413 {

@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod cors;
 pub mod extract;
 pub mod failed_keys;
+pub mod head;
 pub mod idempotency;
 pub mod observe;
 pub mod paging;

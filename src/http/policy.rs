@@ -184,6 +184,9 @@ impl RoutePolicy {
             })
             .flat_map(|route| route.methods.iter().map(|(m, _)| m.to_string()))
             .collect();
+        if methods.iter().any(|method| method == "GET") {
+            methods.push("HEAD".to_owned());
+        }
         methods.sort();
         methods.dedup();
         methods

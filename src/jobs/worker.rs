@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::mail::Sender;
 use chrono::Duration as Span;
 use entity::mailing;
 use futures_util::{StreamExt, stream};
-use lettre::message::Mailbox;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
@@ -75,7 +75,7 @@ impl DeliveryReport {
 pub struct Worker {
     pub db: DatabaseConnection,
     pub transport: Arc<Transport>,
-    pub from: Mailbox,
+    pub sender: Sender,
     /// Derives the link tokens the queued bodies stand in for.
     pub key: TokenKey,
     pub clock: Arc<dyn Clock>,
@@ -114,7 +114,7 @@ impl Worker {
             .transport
             .send(
                 &with_link(&mail, &self.key),
-                &self.from,
+                &self.sender,
                 self.settings.send_timeout,
             )
             .await;
@@ -138,7 +138,7 @@ impl Worker {
             .transport
             .send(
                 &with_link(&queued, &self.key),
-                &self.from,
+                &self.sender,
                 self.settings.send_timeout,
             )
             .await;

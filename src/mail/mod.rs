@@ -3,7 +3,9 @@
 //! delivery worker sends through. Below the use cases: it never calls one.
 
 pub mod compose;
+pub mod message;
 pub mod outbox;
+pub mod samples;
 pub mod send_error;
 pub mod templates;
 pub mod transport;
@@ -16,10 +18,19 @@ use crate::domain::{Token, TokenKey};
 /// when it sends the mail, so the outbox never holds a participant's token.
 pub const LINK_TOKEN_PLACEHOLDER: &str = "__followup_link_token__";
 
+/// The `From` and `Reply-To` of every mail.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+}
+
 /// What queuing mail needs besides the database.
 #[derive(Debug, Clone)]
 pub struct MailContext {
     pub from: Mailbox,
+    /// Where replies go, when not to `from`.
+    pub reply_to: Option<Mailbox>,
     /// Participant links are this followed by the token.
     pub link_base: String,
     pub key: TokenKey,
@@ -40,10 +51,36 @@ impl MailContext {
                 .mail_from
                 .parse()
                 .with_context(|| format!("mail_from {:?} is not a mailbox", settings.mail_from))?,
+            reply_to: settings
+                .mail_reply_to
+                .as_deref()
+                .map(|reply_to| {
+                    reply_to
+                        .parse()
+                        .with_context(|| format!("mail_reply_to {reply_to:?} is not a mailbox"))
+                })
+                .transpose()?,
             link_base: settings.link_base(listening),
             files: settings.smtp_url.is_none().then(|| settings.mail_dir()),
             key: settings.token_key()?,
         })
+    }
+
+    /// Who sends the mail and who gets the replies.
+    pub fn sender(&self) -> Sender {
+        Sender {
+            from: self.from.clone(),
+            reply_to: self.reply_to.clone(),
+        }
+    }
+
+    /// The address people write to with questions: `mail_reply_to`, else `mail_from`.
+    pub fn office_address(&self) -> String {
+        self.reply_to
+            .as_ref()
+            .unwrap_or(&self.from)
+            .email
+            .to_string()
     }
 
     /// A participant link as a queued mail holds it, the token still a placeholder.

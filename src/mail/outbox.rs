@@ -28,6 +28,9 @@ pub struct NewMail {
     pub link_generation: Option<i32>,
     /// The officer it is addressed to.
     pub participant_id: Option<i32>,
+    /// When it is queued, as the use case's clock reads it (the scheduler's, in tests one
+    /// they move): reminders keep a day from the invitation by it.
+    pub at: DateTime<Utc>,
 }
 
 /// Queues `mail` unless its key was queued before; `true` when queued now.
@@ -36,7 +39,6 @@ pub async fn queue(
     sender_domain: &str,
     mail: NewMail,
 ) -> Result<bool, ServiceError> {
-    let at = now();
     let message_id = format!(
         "<{}.{}@{}>",
         hex::encode(rand::rng().random::<[u8; 12]>()),
@@ -55,10 +57,11 @@ pub async fn queue(
         message_id: Set(message_id),
         status: Set(MailStatus::Queued),
         attempts: Set(0),
-        next_attempt_at: Set(at),
+        // Due at once, as the worker's clock reads it.
+        next_attempt_at: Set(now()),
         leased_until: Set(None),
         last_error: Set(None),
-        created_at: Set(at),
+        created_at: Set(mail.at),
         sent_at: Set(None),
         link_generation: Set(mail.link_generation),
         participant_id: Set(mail.participant_id),

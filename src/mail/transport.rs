@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
@@ -13,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use entity::mailing;
 
 use super::send_error::SendError;
+use super::{Sender, message};
 use crate::config::private_dir;
 
 pub enum Transport {
@@ -58,10 +58,10 @@ impl Transport {
     pub async fn send(
         &self,
         mail: &mailing::Model,
-        from: &Mailbox,
+        sender: &Sender,
         timeout: Duration,
     ) -> Result<(), SendError> {
-        let message = message(mail, from)
+        let message = message::build(mail, sender)
             .map_err(|detail| SendError::permanent("the message could not be built", detail))?;
         let sending = async {
             match self {
@@ -128,21 +128,4 @@ async fn write_file(path: &Path, message: &Message) -> std::io::Result<()> {
     })
     .await
     .map_err(std::io::Error::other)?
-}
-
-fn message(mail: &mailing::Model, from: &Mailbox) -> Result<Message, String> {
-    let to: Mailbox = mail
-        .recipient
-        .parse()
-        .map_err(|_| "the recipient address is not usable".to_string())?;
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(mail.subject.clone())
-        .message_id(Some(mail.message_id.clone()))
-        .multipart(MultiPart::alternative_plain_html(
-            mail.body_text.clone(),
-            mail.body_html.clone(),
-        ))
-        .map_err(|error| format!("the message cannot be built: {error}"))
 }

@@ -55,18 +55,17 @@ pub fn publish(api: &mut Document) {
     for item in api.paths.paths.values_mut() {
         for operation in operations_mut(item) {
             let access = access_of(operation);
-            // An empty requirement states "no authentication" for the public operations.
-            let requirement = match access.roles() {
-                Some(roles) => SecurityRequirement::new(
+            // No requirement states "no authentication" for the public operations.
+            operation.security = Some(match access.roles() {
+                Some(roles) => vec![SecurityRequirement::new(
                     SECURITY_SCHEME,
                     roles
                         .iter()
                         .map(sea_orm::ActiveEnum::to_value)
                         .collect::<Vec<String>>(),
-                ),
-                None => SecurityRequirement::default(),
-            };
-            operation.security = Some(vec![requirement]);
+                )],
+                None => Vec::new(),
+            });
             let line = format!("**Access** (`{}`): {}.", access.name(), who(access));
             operation.description = Some(match operation.description.take() {
                 Some(text) if !text.is_empty() => format!("{text}\n\n{line}"),

@@ -3,10 +3,12 @@
 //! conditional and idempotent requests, and tidied.
 
 mod access;
+mod generators;
 mod headers;
 mod operations;
 mod problems;
 mod tidy;
+mod webhooks;
 
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as Document;
@@ -58,7 +60,8 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         Email,
         FiscalYear,
         TimeZone,
-        AnswerInput
+        AnswerInput,
+        crate::routes::audit_log::AuditEntry
     ))
 )]
 struct ApiDoc;
@@ -76,6 +79,10 @@ pub fn document() -> Document {
     headers::describe_idempotency_keys(&mut api);
     access::publish(&mut api);
     tidy::describe_bare_responses(&mut api);
+    webhooks::describe(&mut api);
+    generators::refer_to_page_items(&mut api);
+    generators::name_tagged_variants(&mut api);
+    generators::optional_bodies(&mut api);
     tidy::drop_unreferenced_schemas(&mut api);
     api
 }
@@ -100,7 +107,7 @@ mod tests {
         let table = RoutePolicy::from_document(&document()).unwrap();
         assert_eq!(
             table.methods_for("/v1/workshops/12"),
-            vec!["DELETE", "GET", "PUT"]
+            vec!["DELETE", "GET", "HEAD", "PUT"]
         );
         assert!(table.methods_for("/v1/nothing").is_empty());
     }

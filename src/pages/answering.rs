@@ -23,7 +23,7 @@ use crate::services::replies::views::{self, ResponseForm};
 
 /// The office's address, which every page gives for help.
 pub(super) fn office(state: &AppState) -> String {
-    state.mail.from.email.to_string()
+    state.mail.office_address()
 }
 
 /// The same page for every token that opens nothing: unknown, revoked or handed over.
@@ -67,6 +67,10 @@ async fn load(state: &AppState, token: &str) -> Result<ResponseForm, HttpRespons
     }
 }
 
+/// The form's and the closed round's heading.
+const HEADING: &str = "Your follow-up survey";
+
+/// The page's title: the browser's tab says which workshop.
 fn title(form: &ResponseForm) -> String {
     format!("Follow-up survey: {}", form.workshop.title)
 }
@@ -85,12 +89,14 @@ fn form_page(
         "form.html",
         json!({
             "title": title(form),
+            // The workshop is in the summary right below: the heading stays short.
+            "heading": HEADING,
             "office": office(state),
             "invitation": view::invitation(form, tz_now),
             "questions": view::questions(&form.questions, entered, errors),
             "summary": view::summary(&form.questions, errors),
             "revision": reply.map(|r| r.reply.revision),
-            "replied_on": reply.map(|r| view::local(r.reply.last_submitted_at, view::zone(form))),
+            "replied_on": reply.map(|r| view::local(r.reply.last_submitted_at, form)),
         }),
     )
 }
@@ -106,6 +112,7 @@ fn closed_page(state: &AppState, status: StatusCode, form: &ResponseForm) -> Htt
         "closed.html",
         json!({
             "title": title(form),
+            "heading": HEADING,
             "office": office(state),
             "invitation": view::invitation(form, now()),
             "recorded": recorded,
@@ -288,7 +295,7 @@ pub async fn show_confirmation(
             "office": office(&state),
             "invitation": view::invitation(&form, now()),
             "revision": reply.reply.revision,
-            "saved_at": view::local(reply.reply.last_submitted_at, view::zone(&form)),
+            "saved_at": view::local(reply.reply.last_submitted_at, &form),
             "copy": copy,
             "form_url": format!("/respond/{token}"),
             "recorded": view::recorded(&form.questions, &reply.answers),

@@ -63,6 +63,8 @@ pub fn read(body: &[u8], questions: &[Question]) -> Form {
             (Part::Other, _) => entered.other = value,
             (Part::Comment, _) => entered.comment = value,
             (Part::Answer, QuestionType::Text | QuestionType::Scale) => entered.text = value,
+            // "No answer" sends an empty value.
+            (Part::Answer, _) if value.is_empty() => {}
             (Part::Answer, _) => entered.chosen.push(value),
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod answering;
 pub mod form;
+pub mod home;
 pub mod render;
 pub mod view;
 
@@ -21,9 +22,11 @@ use actix_web::{Error, web};
 use crate::http::rate_limit::over_quota;
 use crate::http::state::AppState;
 
-/// Registers the pages and their stylesheet.
+/// Registers the pages, their stylesheet and the favicon.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
+        .route("/", web::get().to(home::show))
+        .route(render::FAVICON_PATH, web::get().to(home::favicon))
         .route(
             render::STYLESHEET_PATH,
             web::get().to(|| async { render::stylesheet() }),

@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::base::markup;
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
+    ("home.html", include_str!("templates/home.html")),
     ("base.html", include_str!("templates/base.html")),
     ("questions.html", include_str!("templates/questions.html")),
     ("form.html", include_str!("templates/form.html")),
@@ -23,6 +24,8 @@ const TEMPLATES: [(&str, &str); 6] = [
 /// The pages' stylesheet, served at [`STYLESHEET_PATH`].
 pub const STYLESHEET: &str = include_str!("assets/respond.css");
 pub const STYLESHEET_PATH: &str = "/assets/respond.css";
+/// Where the favicon is served (by [`super::home::favicon`]).
+pub const FAVICON_PATH: &str = "/favicon.ico";
 
 /// Scripts: none. Styles, the form's target and everything else: this service only.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
@@ -34,6 +37,7 @@ fn environment() -> &'static Environment<'static> {
         let mut env = Environment::new();
         env.set_formatter(markup::formatter);
         env.add_global("stylesheet", STYLESHEET_PATH);
+        env.add_global("favicon", FAVICON_PATH);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("the page template {name}: {e}"));
@@ -96,14 +100,19 @@ pub fn message(status: StatusCode, message: Message<'_>) -> HttpResponse {
 
 /// The stylesheet, cached for a day.
 pub fn stylesheet() -> HttpResponse {
+    asset("text/css; charset=utf-8", STYLESHEET.as_bytes())
+}
+
+/// A file the pages use, the same for everyone, cached for a day.
+pub fn asset(content_type: &'static str, body: &'static [u8]) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
+        .content_type(content_type)
         .insert_header((
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=86400"),
         ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(STYLESHEET)
+        .body(body)
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::form::{self, Entered, Errors, Form, NONE_OF_THESE, Part};
-use crate::domain::TimeZone;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::{OTHER, Question, QuestionType};
+use crate::domain::{TimeZone, wording};
 use crate::services::replies::views::ResponseForm;
 
 /// Scales with at most this many points are radio buttons; longer ones a number field.
@@ -83,7 +83,7 @@ pub struct Recorded {
 }
 
 /// The administration's time zone.
-pub fn zone(form: &ResponseForm) -> Tz {
+fn zone(form: &ResponseForm) -> Tz {
     TimeZone::of_stored(&form.administration.time_zone)
 }
 
@@ -101,13 +101,9 @@ fn date_range(start: NaiveDate, end: NaiveDate) -> String {
     }
 }
 
-/// A moment in `tz`, as people there read it: `Tuesday 7 July 2020, 09:00 (Asia/Bangkok)`.
-pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    format!(
-        "{} ({})",
-        at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M"),
-        tz.name()
-    )
+/// A moment as the officer reads it: `09:00 on Tuesday 7 July 2020, Thailand time (UTC+7)`.
+pub fn local(at: DateTime<Utc>, form: &ResponseForm) -> String {
+    wording::moment(at, zone(form), &form.administration.name)
 }
 
 pub fn invitation(form: &ResponseForm, now: DateTime<Utc>) -> Invitation {
@@ -118,7 +114,7 @@ pub fn invitation(form: &ResponseForm, now: DateTime<Utc>) -> Invitation {
         venue: form.workshop.venue.clone(),
         administration: form.administration.name.clone(),
         officer: form.participant_name.clone(),
-        due: local(form.invitation.due_at, zone(form)),
+        due: local(form.invitation.due_at, form),
         late: now > form.invitation.due_at,
     }
 }
@@ -132,6 +128,9 @@ fn choice(id: String, value: &str, label: &str, entered: &Entered) -> Choice {
         is_other: value == OTHER,
     }
 }
+
+/// The label of the radio button that leaves a question unanswered.
+const NO_ANSWER: &str = "No answer";
 
 /// The radio buttons or checkboxes of a question, the first with the id errors link to.
 fn choices(question: &Question, entered: &Entered) -> Vec<Choice> {
@@ -160,13 +159,21 @@ fn choices(question: &Question, entered: &Entered) -> Vec<Choice> {
     if question.allow_other {
         options.push((OTHER.into(), form::other_label(question).into()));
     }
+    // Every question may be left blank, and a picked radio button cannot be unpicked: the
+    // last radio button takes the answer back.
+    if control(question) == "radios" {
+        options.push((String::new(), NO_ANSWER.into()));
+    }
     let scale = question.question_type == QuestionType::Scale;
+    let nothing = entered.chosen.is_empty() && entered.text.trim().is_empty();
     options
         .iter()
         .enumerate()
         .map(|(i, (value, label))| {
             let mut choice = choice(id(i), value, label, entered);
-            if scale {
+            if value.is_empty() {
+                choice.checked = nothing;
+            } else if scale {
                 choice.checked = entered.text.trim() == value;
             }
             choice
@@ -293,17 +300,6 @@ mod tests {
         assert_eq!(
             date_range(d("2020-01-14"), d("2020-01-14")),
             "14 January 2020"
-        );
-    }
-
-    #[test]
-    fn the_due_date_is_shown_in_the_administrations_time_zone() {
-        let due = DateTime::parse_from_rfc3339("2020-07-07T02:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            local(due, chrono_tz::Asia::Bangkok),
-            "Tuesday 7 July 2020, 09:00 (Asia/Bangkok)"
         );
     }
 }

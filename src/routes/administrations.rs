@@ -29,7 +29,34 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(create_administration)
         .service(get_administration)
         .service(replace_administration)
-        .service(delete_administration);
+        .service(delete_administration)
+        .service(list_time_zones);
+}
+
+/// The time zone names the service knows, for a front end to offer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeZones {
+    /// IANA names, sorted.
+    #[schema(example = json!(["Asia/Kuala_Lumpur", "Pacific/Tongatapu"]))]
+    pub names: Vec<&'static str>,
+}
+
+/// List the IANA time zone names an administration's `time_zone` may take.
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::Public))),
+    tag = "administrations",
+    responses((status = 200, body = TimeZones))
+)]
+#[get("/time-zones")]
+async fn list_time_zones() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=86400",
+        ))
+        .json(TimeZones {
+            names: TimeZone::names(),
+        })
 }
 
 /// A member customs administration.

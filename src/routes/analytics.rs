@@ -222,7 +222,7 @@ fn negotiated(request: &HttpRequest, asked: Option<ReportFormat>) -> ReportForma
             (Report = "application/json"),
             (String = "text/html"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (inline(crate::http::responses::FileBytes) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 304, description = "Not modified"),
     )

@@ -193,7 +193,7 @@ pub struct ExportQuery {
     params(("id" = i32, Path, description = "Round id"), ExportQuery),
     responses((status = 200, description = "The replies", content(
         (String = "text/csv"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (inline(crate::http::responses::FileBytes) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )))
 )]
 #[get("/rounds/{id}/replies/export")]
@@ -235,9 +235,9 @@ pub struct ImportSummary {
     tag = "replies",
     params(("id" = i32, Path, description = "Round id")),
     request_body(content(
-        (String = "text/csv"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ), description = "The replies as exported, CSV or .xlsx"),
+        (inline(crate::http::responses::FileBytes) = "application/octet-stream"),
+    ), description = "The file as exported, CSV or .xlsx, told apart by its first bytes (an \
+.xlsx workbook is a zip file). `text/csv` and the .xlsx media type are taken too."),
     responses((status = 201, body = ImportSummary))
 )]
 #[post("/rounds/{id}/replies/import")]
@@ -248,35 +248,54 @@ async fn import_replies(
     request: HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let media = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim_start().to_ascii_lowercase())
-        .unwrap_or_default();
-    let text = if media.starts_with("text/csv") {
-        std::str::from_utf8(&body)
+    let text = match sent_as(&request, &body)? {
+        SheetFormat::Csv => std::str::from_utf8(&body)
             .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?
-            .to_owned()
-    } else if media.starts_with(XLSX) {
-        // The round first: a workbook is read only for a round that takes it, within the
-        // round's columns, off the async workers.
-        let bounds = import_target::sheet_bounds(&state.db, &state.questions, *id).await?;
-        let read = web::block(move || sheet_reading::xlsx_as_csv(&body, bounds))
-            .await
-            .map_err(|e| anyhow::anyhow!("reading a workbook: {e}"))?;
-        read.map_err(|fault| match fault {
-            SheetFault::Unreadable(message) => ApiError::bad_request("body", message),
-            SheetFault::Beyond(message) => InvalidInput::field("body", message).into(),
-        })?
-    } else {
-        return Err(ApiError::UnsupportedMediaType);
+            .to_owned(),
+        SheetFormat::Xlsx => {
+            // The round first: a workbook is read only for a round that takes it, within
+            // the round's columns, off the async workers.
+            let bounds = import_target::sheet_bounds(&state.db, &state.questions, *id).await?;
+            let read = web::block(move || sheet_reading::xlsx_as_csv(&body, bounds))
+                .await
+                .map_err(|e| anyhow::anyhow!("reading a workbook: {e}"))?;
+            read.map_err(|fault| match fault {
+                SheetFault::Unreadable(message) => ApiError::bad_request("body", message),
+                SheetFault::Beyond(message) => InvalidInput::field("body", message).into(),
+            })?
+        }
     };
     let summary = import::import(&state.db, &state.questions, &caller.actor(), *id, &text).await?;
     Ok(HttpResponse::Created().json(ImportSummary {
         replies: summary.replies,
         workshops_created: summary.workshops_created,
     }))
+}
+
+/// What an imported file is: CSV or a workbook, by its media type, or for
+/// `application/octet-stream` by its first bytes (a workbook is a zip file).
+fn sent_as(request: &HttpRequest, body: &[u8]) -> Result<SheetFormat, ApiError> {
+    let media = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .unwrap_or_default();
+    if media.starts_with("text/csv") {
+        Ok(SheetFormat::Csv)
+    } else if media.starts_with(XLSX) {
+        Ok(SheetFormat::Xlsx)
+    } else if media.starts_with("application/octet-stream") {
+        Ok(if body.starts_with(b"PK\x03\x04") {
+            SheetFormat::Xlsx
+        } else {
+            SheetFormat::Csv
+        })
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "a file as exported (Content-Type: application/octet-stream, text/csv or the .xlsx type)",
+        ))
+    }
 }
 
 /// Read one reply with its history.

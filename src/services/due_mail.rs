@@ -5,7 +5,7 @@
 //! restarts and several instances queue each mail once; each mail is queued in its own
 //! transaction with the invitation locked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -25,8 +25,9 @@ use crate::base::error::ServiceError;
 use crate::base::records::lock_by_id;
 use crate::db;
 use crate::domain::TimeZone;
-use crate::domain::schedule::{REMINDER_GRACE, local_nine};
-use crate::mail::{MailContext, compose};
+use crate::domain::schedule::{REMINDER_GRACE, local_nine, reminder_follows};
+use crate::mail::MailContext;
+use crate::mail::compose::{self, Letter};
 
 /// What one pass queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -113,17 +114,8 @@ async fn queue_invitations(
             continue; // staff revoked the link
         };
         let key = format!("invitation:{id}");
-        if compose::queue(
-            &txn,
-            mail,
-            MailKind::Invitation,
-            key,
-            &current,
-            true,
-            json!({}),
-        )
-        .await?
-        {
+        let letter = Letter::new(MailKind::Invitation, key, &current);
+        if compose::queue(&txn, mail, letter, now).await? {
             queued += 1;
         }
         txn.commit().await?;
@@ -133,8 +125,8 @@ async fn queue_invitations(
 
 /// What deciding a round's reminders needs besides the invitation.
 struct ReminderRules {
-    /// Mail already queued in the round (invitations and reminders), by dedupe key.
-    queued: HashSet<String>,
+    /// Mail already queued in the round (invitations and reminders): when, by dedupe key.
+    queued: HashMap<String, DateTime<Utc>>,
     /// Reminder offsets per workshop.
     offsets: HashMap<i32, Vec<u32>>,
     /// Time zones per administration.
@@ -146,6 +138,7 @@ impl ReminderRules {
         let queued = mailing::Entity::find()
             .select_only()
             .column(mailing::Column::DedupeKey)
+            .column(mailing::Column::CreatedAt)
             .filter(mailing::Column::RoundId.eq(round.id))
             .filter(mailing::Column::Kind.is_in([MailKind::Invitation, MailKind::Reminder]))
             .into_tuple()
@@ -178,14 +171,11 @@ impl ReminderRules {
 
     /// The dedupe key of the latest reminder whose time has come for `candidate` and that
     /// was not queued yet, with its offset. A reminder whose moment came more than
-    /// [`REMINDER_GRACE`] ago is not sent (nor is an earlier one, late).
+    /// [`REMINDER_GRACE`] ago is not sent (nor is an earlier one, late), nor one less than
+    /// a day after the invitation mail ([`reminder_follows`]).
     fn due(&self, candidate: &invitation::Model, now: DateTime<Utc>) -> Option<(String, u32)> {
-        if !self
-            .queued
-            .contains(&format!("invitation:{}", candidate.id))
-        {
-            return None; // reminders follow the invitation mail
-        }
+        // Reminders follow the invitation mail.
+        let invited_at = *self.queued.get(&format!("invitation:{}", candidate.id))?;
         let tz = self
             .zones
             .get(&candidate.administration_id)
@@ -198,12 +188,12 @@ impl ReminderRules {
             .filter_map(|offset| {
                 let day = due_on.checked_sub_days(chrono::Days::new((*offset).into()))?;
                 let at = local_nine(day, tz);
-                (at <= now && at > candidate.opens_at).then_some((at, *offset))
+                (at <= now && reminder_follows(at, invited_at)).then_some((at, *offset))
             })
             .max()?;
         let key = format!("reminder:{}:{offset}", candidate.id);
         let stale = now - at > REMINDER_GRACE;
-        (!stale && !self.queued.contains(&key)).then_some((key, offset))
+        (!stale && !self.queued.contains_key(&key)).then_some((key, offset))
     }
 }
 
@@ -240,8 +230,11 @@ async fn queue_reminders(
         if links::current_token(&current, &mail.key).is_none() {
             continue;
         }
-        let extra = json!({"days_left": offset});
-        if compose::queue(&txn, mail, MailKind::Reminder, key, &current, true, extra).await? {
+        let letter = Letter {
+            extra: json!({"days_left": offset}),
+            ..Letter::new(MailKind::Reminder, key, &current)
+        };
+        if compose::queue(&txn, mail, letter, now).await? {
             queued += 1;
         }
         txn.commit().await?;

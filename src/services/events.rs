@@ -13,11 +13,12 @@ use super::invitations::links;
 use super::webhooks::deliveries;
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
-use crate::domain::FiscalYear;
 use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
-use crate::mail::{MailContext, compose, outbox};
+use crate::mail::compose::{self, Letter};
+use crate::mail::{MailContext, outbox};
 use crate::webhooks::EventType;
+use crate::webhooks::payloads::{MailingFailedEvent, ReplyEvent, RoundEvent};
 
 pub const REPLY_SUBMITTED: &str = EventType::ReplySubmitted.as_str();
 pub const REPLY_REVISED: &str = EventType::ReplyRevised.as_str();
@@ -60,30 +61,27 @@ pub async fn reply_received<C: ConnectionTrait>(
     outbox::cancel_reminders(db, reply.invitation_id).await?;
     // Replies reach a round only while it is not closed, so the link still works.
     let with_link = links::current_token(invitation, &mail.key).is_some();
-    compose::queue(
-        db,
-        mail,
-        MailKind::ThankYou,
-        format!("thank_you:{}", invitation.id),
-        invitation,
+    let letter = Letter {
         with_link,
-        json!({"answers": compose::answers_copy(questions, answers)}),
-    )
-    .await?;
+        extra: json!({"answers": compose::answers_copy(questions, answers)}),
+        ..Letter::new(
+            MailKind::ThankYou,
+            format!("thank_you:{}", invitation.id),
+            invitation,
+        )
+    };
+    compose::queue(db, mail, letter, now()).await?;
     Ok(())
 }
 
 /// The payload of a reply's events: ids, lateness and revision, naming no person.
 pub fn reply_payload(reply: &reply::Model) -> serde_json::Value {
-    json!({
-        "reply_id": reply.id,
-        "invitation_id": reply.invitation_id,
-        "round_id": reply.round_id,
-        "workshop_id": reply.workshop_id,
-        "administration_id": reply.administration_id,
-        "late": reply.late,
-        "revision": reply.revision,
-    })
+    payload(ReplyEvent::from(reply))
+}
+
+/// An event's `data`, as its type says.
+fn payload(data: impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(data).unwrap_or_default()
 }
 
 /// A mail could not be delivered for good. The payload names no address.
@@ -95,14 +93,7 @@ pub async fn mailing_failed<C: ConnectionTrait>(
     record(
         db,
         MAILING_FAILED,
-        json!({
-            "mailing_id": mailing.id,
-            "kind": mailing.kind,
-            "round_id": mailing.round_id,
-            "invitation_id": mailing.invitation_id,
-            "attempts": mailing.attempts,
-            "error": error,
-        }),
+        payload(MailingFailedEvent::new(mailing, error)),
     )
     .await
 }
@@ -117,18 +108,7 @@ pub async fn round_changed<C: ConnectionTrait>(
         RoundState::Closed => EventType::RoundClosed,
         RoundState::Draft | RoundState::Scheduled => return Ok(()),
     };
-    record(
-        db,
-        kind.as_str(),
-        json!({
-            "round_id": round.id,
-            "title": round.title,
-            "round_number": round.round_number,
-            "fiscal_year": FiscalYear::from_start_year(round.fiscal_year).to_string(),
-            "state": round.state,
-        }),
-    )
-    .await
+    record(db, kind.as_str(), payload(RoundEvent::from(round))).await
 }
 
 /// Stores the event and queues it for every webhook subscribed to it.

@@ -22,7 +22,8 @@ use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
 use crate::db;
 use crate::domain::refusal::Refusal;
-use crate::mail::{MailContext, compose};
+use crate::mail::MailContext;
+use crate::mail::compose::{self, Letter};
 
 /// What a release queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -94,6 +95,7 @@ pub async fn release(
         }
         let to = Recipients {
             round: &round,
+            at: now,
             workshop,
             members,
         };
@@ -123,6 +125,8 @@ struct Quoted {
 /// The invitations of one workshop of the round.
 struct Recipients<'a> {
     round: &'a round::Model,
+    /// When the release queues them.
+    at: DateTime<Utc>,
     workshop: &'a workshop::Model,
     members: Vec<invitation::Model>,
 }
@@ -162,10 +166,15 @@ async fn queue_workshop(
             "workshop_figures": workshop_figures,
             "practices": quoted.practices,
             "replied": replied,
+            "min_base": quoted.min.0,
         });
         let key = format!("feedback:{}", member.id);
-        let kind = MailKind::Feedback;
-        if compose::queue(txn, mail, kind, key, &member, token.is_some(), extra).await? {
+        let letter = Letter {
+            with_link: token.is_some(),
+            extra,
+            ..Letter::new(MailKind::Feedback, key, &member)
+        };
+        if compose::queue(txn, mail, letter, to.at).await? {
             summary.queued += 1;
         } else {
             summary.already_queued += 1;

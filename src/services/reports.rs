@@ -170,7 +170,7 @@ pub async fn headline(
     let compared = (&context, previous.as_ref());
     let figures = report::figures(db, compared, analysis.min_base).await?;
     figures
-        .headline(4)
+        .headline(4, analysis.min_base)
         .ok_or_else(|| anyhow::anyhow!("the report starts with its reply rates").into())
 }
 

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum EventType {
-    /// A reply's first submission (by link, by staff or imported).
+    /// A reply's first submission (by link or by staff; imported history sends none).
     #[serde(rename = "reply.submitted")]
     ReplySubmitted,
     /// A later revision of a reply.

@@ -5,6 +5,7 @@
 //! attempt by attempt.
 
 pub mod event_type;
+pub mod payloads;
 pub mod signature;
 pub mod target;
 

@@ -270,7 +270,7 @@ async fn table_4_direct_effects_against_sharing_and_in_house_workshops(backend: 
     // Over the 26 who answered about direct effects (LK and AU shared but did not say).
     assert_eq!(
         association["table"],
-        serde_json::json!({"a": 8, "b": 13, "c": 4, "d": 1})
+        serde_json::json!({"both": 8, "action_only": 13, "outcome_only": 4, "neither": 1})
     );
     // scipy.stats.fisher_exact([[8, 13], [4, 1]]): odds ratio 0.1538..., p 0.1478...
     assert!((association["fisher_p"].as_f64().unwrap() - 0.14782608695652172).abs() < 1e-9);

@@ -72,7 +72,7 @@ async fn unknown_routes_and_wrong_methods_are_problems(backend: Backend) {
     let reply = app
         .send(app.request_as(&app.admin_key, Method::PATCH, "/v1/workshops/1"))
         .await;
-    assert_eq!(reply.headers["allow"], "DELETE, GET, PUT");
+    assert_eq!(reply.headers["allow"], "DELETE, GET, HEAD, PUT");
     reply.expect_problem(405);
     app.send(app.request_as(&app.admin_key, Method::DELETE, "/v1/workshops"))
         .await

@@ -599,7 +599,7 @@ impl TestApp {
         Worker {
             db: self.db.clone(),
             transport: Arc::new(transport),
-            from: self.mail.from.clone(),
+            sender: self.mail.sender(),
             key: self.mail.key.clone(),
             clock,
             settings: DeliverySettings::from_settings(&self.settings),

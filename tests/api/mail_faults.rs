@@ -32,6 +32,7 @@ async fn queue(app: &TestApp, count: usize) {
                 },
                 link_generation: None,
                 participant_id: None,
+                at: followup::base::clock::now(),
             },
         )
         .await
@@ -109,6 +110,7 @@ async fn a_4xx_reply_is_retried_and_a_5xx_fails_at_once(backend: Backend) {
             },
             link_generation: None,
             participant_id: None,
+            at: followup::base::clock::now(),
         },
     )
     .await
@@ -215,7 +217,7 @@ async fn a_crash_between_sending_and_recording_resends_with_the_same_message_id(
         .unwrap();
     worker
         .transport
-        .send(&claimed[0], &worker.from, worker.settings.send_timeout)
+        .send(&claimed[0], &worker.sender, worker.settings.send_timeout)
         .await
         .unwrap();
     clock.advance(worker.settings.lease + Span::seconds(1));

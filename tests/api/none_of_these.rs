@@ -57,7 +57,7 @@ async fn none_of_the_options_counts_in_table_2_and_the_cross_tabs(backend: Backe
         .body;
     assert_eq!(
         tab["actions"][0]["association"]["table"],
-        json!({"a": 0, "b": 1, "c": 2, "d": 0}),
+        json!({"both": 0, "action_only": 1, "outcome_only": 2, "neither": 0}),
         "MY (no action, direct effects) is in the table"
     );
 }

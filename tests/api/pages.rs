@@ -96,7 +96,7 @@ async fn the_form_shows_the_workshop_and_every_question_with_safe_headers(backen
         "<html lang=\"en\">",
         "AEO workshop",
         "Officer of MY",
-        "(Asia/Kuala_Lumpur)",
+        "Malaysia time (UTC+8)",
         "What follow-up actions did you take after the workshop?",
         "name=\"follow_up_actions.other\"",
         "value=\":none\"",

@@ -105,6 +105,7 @@ async fn cause_every_event(app: &TestApp) -> String {
             },
             link_generation: None,
             participant_id: None,
+            at: followup::base::clock::now(),
         },
     )
     .await

@@ -8,8 +8,12 @@ a small page that forces tables across pages; `pdftotext` reads each page back:
 - a table cut by a page repeats its header row on the next (its rows never come first);
 - the A4 print has the expected number of pages.
 
-The round's timeline (GET /v1/rounds/{id}/timeline) is laid out as a table and
-photographed. Pictures go to docs/ with SCREENSHOTS=docs, else to the temporary folder.
+The report's HTML, as the service sent it, is checked with the Nu Html Checker
+(html_check.py: any error fails) and, on screen, with axe-core (WCAG 2.2 A and AA rules): it
+has a viewport meta tag, a caption on every table, and at 375 px (a phone) the page does not
+scroll sideways: its charts scale down. The round's timeline (GET /v1/rounds/{id}/timeline, JSON)
+is laid out as a table and photographed. Pictures go to docs/ with SCREENSHOTS=docs, else
+to the temporary folder.
 
 Usage: python report_print.py BINARY   (scripts/browser-test.sh installs what it needs)
 """
@@ -22,7 +26,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import sync_playwright
 
-from answering_page import CHROMIUM, CHROMIUM_ARGS, Service
+from answering_page import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_TAGS, Service
+from html_check import HtmlPages
 
 A4_PAGES = range(5, 16)
 
@@ -80,13 +85,60 @@ def check_cut_tables_repeat_their_header(report, pages, what):
     return continued
 
 
-def print_report(browser, service, report_id, pdf, page_size=None):
+def print_report(browser, report_html, pdf, page_size=None):
     """Prints the report as Chromium does, on the report's own page size or `page_size`."""
     page = browser.new_page()
-    page.set_content(service.api("GET", f"/v1/rounds/{report_id}/report?format=html", raw=True))
+    page.set_content(report_html)
     if page_size:
         page.add_style_tag(content=f"@page {{ size: {page_size}; }}")
     page.pdf(path=str(pdf), print_background=True, prefer_css_page_size=True)
+    page.close()
+
+
+def on_screen(browser, report_html):
+    """The report on a desktop screen and on a 375 px phone, as a browser shows it."""
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.set_content(report_html)
+    viewport = page.evaluate("(document.querySelector('meta[name=viewport]') || {}).content || null")
+    assert viewport and "width=device-width" in viewport, f"the report's viewport meta tag: {viewport!r}"
+    tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => ({
+        section: t.closest('section') ? t.closest('section').id : null,
+        caption: t.caption ? t.caption.innerText.trim() : null,
+        first: t.firstElementChild ? t.firstElementChild.tagName : null}))""")
+    assert tables, "the report has tables"
+    without = [t for t in tables if not t.get("caption")]
+    assert not without, f"tables without a caption: {without}"
+    assert all(t["first"] == "CAPTION" for t in tables), f"a caption is its table's first child: {tables}"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+                  f"{', '.join(n['target'][0] for n in v['nodes'][:5])})" for v in result["violations"]]
+    assert not violations, "axe on the report:\n" + "\n".join(violations)
+    print(f"  on screen: viewport {viewport!r}; {len(tables)} tables, each with a caption; "
+          f"axe: no violations ({len(result['passes'])} rules passed)")
+    page.close()
+
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    page.set_content(report_html)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    charts = page.evaluate("""() => [...document.querySelectorAll('svg')].map(svg => {
+        const r = svg.getBoundingClientRect(), s = getComputedStyle(svg);
+        return {section: svg.closest('section') ? svg.closest('section').id : null,
+                left: r.left, right: r.right, width: r.width, height: r.height,
+                maxWidth: s.maxWidth, cssHeight: s.height, viewBox: svg.getAttribute('viewBox')};
+    })""")
+    wide = [c for c in charts if c["right"] > 375 or c["left"] < 0]
+    assert charts and not wide, f"charts wider than 375 px: {wide}"
+    print(f"  at 375 px: {len(charts)} charts scale down to at most "
+          f"{max(round(c['width']) for c in charts)} px (drawn {charts[0]['viewBox']})")
+    overflowing = page.evaluate("""() => [...document.querySelectorAll('body > *, section > *')]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map(e => `${e.closest('section') ? '#' + e.closest('section').id + ' ' : ''}${e.tagName.toLowerCase()}`
+                  + `: ${Math.round(e.getBoundingClientRect().width)} px wide, right edge at `
+                  + `${Math.round(e.getBoundingClientRect().right)}`)""")
+    assert width <= 375, (f"the report scrolls sideways at 375 px: {width} px wide; wider than the "
+                          f"screen: {'; '.join(overflowing)}")
+    print("  at 375 px: no sideways scrolling")
     page.close()
 
 
@@ -145,10 +197,14 @@ def main(binary):
         survey = next(r for r in rounds if r["round_number"] == 6)
         report = service.api("GET", f"/v1/rounds/{survey['id']}/report")
         shots = service.shots()
+        report_html = service.api("GET", f"/v1/rounds/{survey['id']}/report?format=html", raw=True)
+        html = HtmlPages()
+        html.add(f"the report: GET /v1/rounds/{survey['id']}/report?format=html", report_html)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            on_screen(browser, report_html)
             a4 = service.dir / "report-a4.pdf"
-            print_report(browser, service, survey["id"], a4)
+            print_report(browser, report_html, a4)
             pages = pages_of(a4)
             print(f"  A4: {len(pages)} pages")
             assert len(pages) in A4_PAGES, f"the A4 report has {len(pages)} pages"
@@ -158,7 +214,7 @@ def main(binary):
             # A short landscape page cuts tables. Chromium repeats a header row only when it
             # takes at most a quarter of the page: at 130 mm the tallest (Table 2's) does.
             small = service.dir / "report-small.pdf"
-            print_report(browser, service, survey["id"], small, page_size="297mm 130mm")
+            print_report(browser, report_html, small, page_size="297mm 130mm")
             pages = pages_of(small)
             print(f"  small pages: {len(pages)} pages")
             check_titles_stay_with_first_rows(report, pages, "small pages")
@@ -184,6 +240,7 @@ def main(binary):
                                            f"POST /v1/rounds/{draft['id']}/schedule?dry_run=true"))
             page.screenshot(path=str(shots / "timeline-dry-run.png"), full_page=True)
             browser.close()
+        html.check()
         print(f"report and timeline: pictures in {shots}")
     finally:
         service.stop()

@@ -154,16 +154,8 @@ pub async fn resend(
         "invitation:{id}:resend:{}",
         hex::encode(rand::random::<[u8; 8]>())
     );
-    compose::queue(
-        &txn,
-        mail,
-        MailKind::Invitation,
-        key.clone(),
-        &current,
-        true,
-        serde_json::json!({}),
-    )
-    .await?;
+    let letter = compose::Letter::new(MailKind::Invitation, key.clone(), &current);
+    compose::queue(&txn, mail, letter, now()).await?;
     let queued = mailing::Entity::find()
         .filter(mailing::Column::DedupeKey.eq(key))
         .one(&txn)

@@ -10,6 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::links::{follow_link, with_new_link};
+use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::mail::{MailContext, compose};
 use crate::services::audit::{self, Actor, Change};
@@ -48,16 +49,8 @@ pub async fn readdress(
             "invitation:{}:link:{}",
             invitation.id, invitation.token_generation
         );
-        compose::queue(
-            txn,
-            mail,
-            MailKind::Invitation,
-            key,
-            invitation,
-            true,
-            serde_json::json!({}),
-        )
-        .await?;
+        let letter = compose::Letter::new(MailKind::Invitation, key, invitation);
+        compose::queue(txn, mail, letter, now()).await?;
     }
     Ok(())
 }

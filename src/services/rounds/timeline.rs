@@ -20,7 +20,7 @@ use super::{attachments, schedule};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
 use crate::domain::refusal::Refusal;
-use crate::domain::schedule::{REMINDER_GRACE, ScheduleRules, WorkshopDates};
+use crate::domain::schedule::{ScheduleRules, WorkshopDates, reminder_follows};
 use crate::domain::wording::count;
 use crate::domain::{TimeZone, wire_name};
 
@@ -77,7 +77,8 @@ pub struct AdministrationTimeline {
 pub enum WarningCode {
     /// The due date has passed already (history can be scheduled; replies come in late).
     DueDatePassed,
-    /// A reminder's moment falls before its invitation goes out; it is skipped.
+    /// A reminder's moment comes less than a day after its invitation goes out; it is
+    /// skipped.
     ReminderBeforeInvitation,
     /// The workshop has nobody to invite.
     NoParticipants,
@@ -245,7 +246,7 @@ fn administration_timeline(
         .map(|(days_before_due, at)| PlannedReminder {
             days_before_due,
             at: Moment::at(at, tz),
-            skipped: at <= opens_at || goes_out - at > REMINDER_GRACE,
+            skipped: !reminder_follows(at, goes_out),
         })
         .collect();
     AdministrationTimeline {
@@ -327,8 +328,8 @@ fn skipped_reminders(days: &[u32], title: &str) -> String {
     let unit = if days == [1] { "day" } else { "days" };
     let days: Vec<String> = days.iter().map(u32::to_string).collect();
     format!(
-        "the {reminders} {} {unit} before the due date of \"{title}\" would fall before the \
-         invitation goes out; {are} skipped",
+        "the {reminders} {} {unit} before the due date of \"{title}\" would come less than a \
+         day after the invitation goes out; {are} skipped",
         days.join(" and ")
     )
 }
@@ -341,13 +342,13 @@ mod tests {
     fn skipped_reminders_are_counted_in_words() {
         assert_eq!(
             skipped_reminders(&[1], "AEO"),
-            "the reminder 1 day before the due date of \"AEO\" would fall before the \
-             invitation goes out; it is skipped"
+            "the reminder 1 day before the due date of \"AEO\" would come less than a \
+             day after the invitation goes out; it is skipped"
         );
         assert_eq!(
             skipped_reminders(&[7, 2], "AEO"),
-            "the reminders 7 and 2 days before the due date of \"AEO\" would fall before the \
-             invitation goes out; they are skipped"
+            "the reminders 7 and 2 days before the due date of \"AEO\" would come less than a \
+             day after the invitation goes out; they are skipped"
         );
     }
 }
