@@ -250,7 +250,7 @@ async fn import_replies(
 ) -> Result<HttpResponse, ApiError> {
     let text = match sent_as(&request, &body)? {
         SheetFormat::Csv => std::str::from_utf8(&body)
-            .map_err(|_| ApiError::bad_request("body", "the CSV must be UTF-8"))?
+            .map_err(|_| InvalidInput::field("body", "must be CSV in UTF-8 or an .xlsx workbook"))?
             .to_owned(),
         SheetFormat::Xlsx => {
             // The round first: a workbook is read only for a round that takes it, within
@@ -260,8 +260,9 @@ async fn import_replies(
                 .await
                 .map_err(|e| anyhow::anyhow!("reading a workbook: {e}"))?;
             read.map_err(|fault| match fault {
-                SheetFault::Unreadable(message) => ApiError::bad_request("body", message),
-                SheetFault::Beyond(message) => InvalidInput::field("body", message).into(),
+                SheetFault::Unreadable(message) | SheetFault::Beyond(message) => {
+                    ApiError::from(InvalidInput::field("body", message))
+                }
             })?
         }
     };

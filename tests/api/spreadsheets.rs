@@ -332,7 +332,11 @@ async fn a_bad_workbook_names_row_and_column_and_writes_nothing(backend: Backend
             .is_empty()
     );
     let refused = import(&app, round, XLSX, b"not a workbook".to_vec()).await;
-    assert_eq!(refused.expect_problem(400), ["body"]);
+    assert_eq!(refused.expect_problem(422), ["body"]);
+    // A file sent as bytes is a workbook by its first bytes, else CSV in UTF-8.
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00".to_vec();
+    let refused = import(&app, round, "application/octet-stream", png).await;
+    assert_eq!(refused.expect_problem(422), ["body"]);
 
     let summary = import(&app, round, XLSX, a_workbook(&[header, good]))
         .await
