@@ -19,8 +19,10 @@
 #      override file: host networking, the database URL, the image just built);
 #   7. stops everything it started (the daemon by its pid file, its mounts) and removes the
 #      work folder and the database it made, leaving the machine as it was.
-# Each step prints its time. CONTAINER_CHECK_DIR moves the work folder (default under
-# /var/tmp); CONTAINER_CHECK_POSTGRES names the PostgreSQL server.
+# Each step prints its time. CONTAINER_CHECK_DIR names where its work folder
+# (followup-container-check) goes, /var/tmp by default; CONTAINER_CHECK_POSTGRES names the
+# PostgreSQL server. Packages it installs stay installed (as scripts/ensure-postgres.sh
+# leaves PostgreSQL); on a machine run by systemd it keeps the packaged Docker service off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +30,7 @@ started=$(date +%s)
 step() { printf '\n== container [%ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 fail() { echo "container-check: $*" >&2; exit 1; }
 
-work=${CONTAINER_CHECK_DIR:-/var/tmp/followup-container-check}
+work=${CONTAINER_CHECK_DIR:-/var/tmp}/followup-container-check # only ever this folder
 postgres=${CONTAINER_CHECK_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 export PGOPTIONS="--client-min-messages=warning"
 database=followup_container_check
@@ -37,7 +39,6 @@ image=followup:container-check
 volume=followup-container-check-data
 container=followup-container-check
 export DOCKER_HOST="unix://$work/docker.sock"
-bridges_before="" # the bridges there before the daemon starts
 
 step "tools: docker.io, debootstrap, docker-compose"
 missing=()
@@ -51,41 +52,40 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
+  # The package starts Docker's own service under systemd: this check uses its own daemon.
+  if [ -d /run/systemd/system ] && [[ " ${missing[*]} " == *" docker.io "* ]]; then
+    systemctl disable --now docker.service docker.socket containerd.service >/dev/null 2>&1 || true
+  fi
 fi
 
 cleanup() (
   set +e
   "$docker" rm -f "$container" followup-compose-check >/dev/null 2>&1
-  if [ -f "$work/docker.pid" ]; then
-    pid=$(cat "$work/docker.pid")
+  "$docker" network prune -f >/dev/null 2>&1 # the daemon removes the bridges it made
+  pid=$(cat "$work/docker.pid" 2>/dev/null)
+  # Only the daemon this script started: a dockerd whose data root is the work folder.
+  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
+      | grep -q "dockerd --data-root $work/data"; then
     kill "$pid" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     kill -9 "$pid" 2>/dev/null
   fi
-  # Bridges the daemon made (none is expected: --bridge=none, host networking), never one
-  # that was there before.
-  if [ -f "$bridges_before" ]; then
-    for link in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}'); do
-      case $link in br-*) grep -qxF "$link" "$bridges_before" || ip link delete "$link" ;; esac
-    done
-  fi
-  # The daemon's network namespace files and any layer left mounted.
-  grep -o " $work[^ ]*" /proc/self/mounts | sort -r | while read -r mount; do
-    umount -l "$mount" 2>/dev/null
-  done
+  # The daemon's network namespace files and any layer left mounted under the folder.
+  awk -v w="$work" '$2 == w || index($2, w "/") == 1 { print $2 }' /proc/self/mounts \
+    | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null; done
   rm -rf "$work"
   psql "$postgres/postgres" -qc "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1
-  [ "${1:-}" = keep-bridges ] || rm -f "$bridges_before"
 )
 trap cleanup EXIT
 
 step "a Docker daemon of its own under $work"
-bridges_before=$(mktemp)
-ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' >"$bridges_before" || true
-cleanup keep-bridges # what an interrupted run left
+cleanup # what an interrupted run left
 mkdir -p "$work"
+echo '{}' >"$work/daemon.json" # not the machine's /etc/docker/daemon.json
 dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
-  --host "$DOCKER_HOST" --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
+  --config-file "$work/daemon.json" --host "$DOCKER_HOST" \
+  --containerd-namespace followup-check --containerd-plugins-namespace followup-check-plugins \
+  --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
   >"$work/dockerd.log" 2>&1 &
 for _ in $(seq 1 60); do
   "$docker" version >/dev/null 2>&1 && break
@@ -113,9 +113,11 @@ if ! "$docker" image inspect debian:bookworm-slim >/dev/null 2>&1; then
 fi
 if ! "$docker" image inspect rust:1.95-bookworm >/dev/null 2>&1; then
   toolchain=$(rustc --print sysroot)
-  extra_ca=/usr/local/share/ca-certificates
+  extra_ca=()
+  [ -d /usr/local/share/ca-certificates ] \
+    && extra_ca=(-v /usr/local/share/ca-certificates:/extra-ca:ro)
   "$docker" run --name rust-stand-in --network host -v "$toolchain:/toolchain:ro" \
-    -v "$extra_ca:/extra-ca:ro" debian:bookworm-slim sh -c '
+    "${extra_ca[@]}" debian:bookworm-slim sh -c '
       set -e
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -171,7 +173,9 @@ wait_for "$base/healthz"
 wait_for "$base/readyz"
 wait_for "$base/docs/"
 echo "  /healthz, /readyz and /docs/ answer 200"
-"$docker" run --rm -v "$volume:/data" --entrypoint stat "$image" -c '  the data folder: %U %a' /data
+folder=$("$docker" run --rm -v "$volume:/data" --entrypoint stat "$image" -c '%U %a' /data)
+[ "$folder" = "followup 700" ] || fail "the data folder on a new volume is $folder, not followup 700"
+echo "  the data folder on a new volume: $folder"
 key=$("$docker" exec "$container" followup keys create --role admin --name container-check 2>/dev/null)
 [ -n "$key" ] || fail "keys create printed no key"
 curl -fsS -o /dev/null -H "Authorization: Bearer $key" "$base/v1/workshops" \

@@ -18,9 +18,21 @@ pub const REMINDER_GRACE: chrono::Duration = chrono::Duration::hours(6);
 /// invitation.
 pub const REMINDER_AFTER_INVITATION: chrono::Duration = chrono::Duration::days(1);
 
-/// Whether a reminder due at `at` may follow an invitation that went out at `invited_at`.
-pub fn reminder_follows(at: DateTime<Utc>, invited_at: DateTime<Utc>) -> bool {
-    at - invited_at >= REMINDER_AFTER_INVITATION
+/// Whether a reminder due at `at` may follow an invitation that opened at `opens_at` and
+/// went out at `invited_at`. An invitation that went out on time (within
+/// [`REMINDER_GRACE`] of its opening: the scheduler's pass comes seconds later) counts
+/// from its opening, as the timeline plans it; one sent late, from when it went out.
+pub fn reminder_follows(
+    at: DateTime<Utc>,
+    opens_at: DateTime<Utc>,
+    invited_at: DateTime<Utc>,
+) -> bool {
+    let went_out = if invited_at - opens_at <= REMINDER_GRACE {
+        opens_at.min(invited_at)
+    } else {
+        invited_at
+    };
+    at - went_out >= REMINDER_AFTER_INVITATION
 }
 
 /// A round's schedule rules, or a workshop's overrides of them.
@@ -178,6 +190,23 @@ mod tests {
         assert_eq!(reminders[0].0, 7);
         assert_eq!(reminders[0].1.to_rfc3339(), "2020-06-26T01:00:00+00:00");
         assert_eq!(reminders[1].1.to_rfc3339(), "2020-07-01T01:00:00+00:00");
+    }
+
+    #[test]
+    fn a_reminder_keeps_a_day_from_its_invitation() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let opens = at("2020-06-12T01:00:00Z");
+        let reminder = at("2020-06-13T01:00:00Z");
+        // Mailed by the scheduler's pass 40 s after the opening: a day after the opening.
+        assert!(reminder_follows(
+            reminder,
+            opens,
+            at("2020-06-12T01:00:40Z")
+        ));
+        // Mailed late, 5 hours before the reminder's moment: skipped.
+        let late = at("2020-06-12T20:00:00Z");
+        assert!(!reminder_follows(reminder, opens, late));
+        assert!(reminder_follows(at("2020-06-13T20:00:00Z"), opens, late));
     }
 
     #[test]

@@ -7,17 +7,21 @@
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 
 /// Routes a `HEAD` request as a `GET`. actix-http remembers the method it read off the
-/// wire, so the response still goes out without its body.
+/// wire, so the response still goes out without its body. The answer is that of a `GET`
+/// without `Accept-Encoding`: nothing is compressed only to be dropped, and
+/// `Content-Length` gives the body's length.
 pub async fn as_get(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if request.method() == Method::HEAD {
-        request.head_mut().method = Method::GET;
+        let head = request.head_mut();
+        head.method = Method::GET;
+        head.headers_mut().remove(header::ACCEPT_ENCODING);
     }
     next.call(request).await
 }

@@ -50,13 +50,14 @@ pub fn build(mail: &mailing::Model, sender: &Sender) -> Result<Message, String> 
 /// name can start a header of its own.
 fn quoted(name: &'static str, mailbox: &Mailbox) -> Option<HeaderValue> {
     let display = mailbox.name.as_deref()?;
-    if !display.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    let address = mailbox.email.to_string();
+    if !display.bytes().all(|b| (0x20..0x7f).contains(&b)) || !address.is_ascii() {
         return None;
     }
     let escaped = display.replace('\\', "\\\\").replace('"', "\\\"");
     Some(HeaderValue::new(
         HeaderName::new_from_ascii_str(name),
-        format!("\"{escaped}\" <{}>", mailbox.email),
+        format!("\"{escaped}\" <{address}>"),
     ))
 }
 

@@ -31,11 +31,12 @@ pub fn sample_context(kind: MailKind) -> serde_json::Value {
         ]}),
         MailKind::Feedback => json!({
             "figures": {"invited": 40, "replied": 28, "rate_percent": 70},
-            "findings": ["The Survey 2020 received 28 replies from 40 invitations: a reply rate of 70% (95% CI 55–82%), up from 54% in the Survey 2019."],
+            "findings": ["23 of 28 (82%) answered yes to \"Have you realized any direct effects from applying the lessons learnt?\"."],
             "workshop_figures": {"invited": 22, "replied": 12, "rate_percent": 55},
             "practices": [{"text": "Implemented the AEO program in the Strategic Action Plan.", "administration": "Maldives", "workshop": "WCO Regional Workshop on AEO"}],
             "replied": false,
             "min_base": 5,
+            "reportable": true,
         }),
     };
     if let (Some(base), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
@@ -67,6 +68,7 @@ mod tests {
         context["workshop_figures"] = json!({"invited": 3, "replied": 1, "rate_percent": null});
         context["findings"] = json!([]);
         context["practices"] = json!([]);
+        context["reportable"] = json!(false);
         let feedback = render(&default_parts(MailKind::Feedback), &context)
             .await
             .unwrap();

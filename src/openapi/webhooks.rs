@@ -7,7 +7,9 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, Required, ResponseBuilder};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -98,7 +100,8 @@ pub fn describe(api: &mut Document) {
             )
             .required("timestamp")
             .property("data", Ref::from_schema_name(data))
-            .required("data");
+            .required("data")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
         let mut operation = OperationBuilder::new()
             .operation_id(Some(event.as_str().replace('.', "_")))
             .summary(Some(description))

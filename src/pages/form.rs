@@ -48,6 +48,7 @@ pub type Errors = BTreeMap<(String, Part), String>;
 /// left out.
 pub fn read(body: &[u8], questions: &[Question]) -> Form {
     let mut form = Form::new();
+    let mut no_answer = Vec::new();
     for (name, value) in form_urlencoded::parse(body) {
         let (code, part) = match name.rsplit_once('.') {
             Some((code, "other")) => (code, Part::Other),
@@ -64,8 +65,14 @@ pub fn read(body: &[u8], questions: &[Question]) -> Form {
             (Part::Comment, _) => entered.comment = value,
             (Part::Answer, QuestionType::Text | QuestionType::Scale) => entered.text = value,
             // "No answer" sends an empty value.
-            (Part::Answer, _) if value.is_empty() => {}
+            (Part::Answer, _) if value.is_empty() => no_answer.push(question.code.clone()),
             (Part::Answer, _) => entered.chosen.push(value),
+        }
+    }
+    // "No answer" takes the whole answer back: the text of "Other" left in its field too.
+    for code in no_answer {
+        if let Some(entered) = form.get_mut(&code).filter(|e| e.chosen.is_empty()) {
+            entered.other.clear();
         }
     }
     form
@@ -258,6 +265,21 @@ mod tests {
         assert_eq!(inputs["direct_effects"].yes, Some(true));
         assert_eq!(inputs["efficiency_improved"].yes, Some(false));
         assert!(!inputs.contains_key("new_projects"), "left blank: skipped");
+    }
+
+    #[test]
+    fn no_answer_takes_back_the_choice_and_the_text_of_other() {
+        let mut topic = default_questions().remove(0);
+        topic.code = "topic".into();
+        topic.question_type = QuestionType::SingleChoice;
+        let questions = vec![topic];
+        let read = |body: &str| read(body.as_bytes(), &questions);
+        let cleared = read("topic=&topic.other=Left+over");
+        assert_eq!(cleared["topic"], Entered::default());
+        assert!(answers(&cleared, &questions).unwrap().is_empty());
+        // The text of "Other" stays with "Other" picked.
+        let other = read("topic=other&topic.other=Risk");
+        assert_eq!(other["topic"].other, "Risk");
     }
 
     #[test]

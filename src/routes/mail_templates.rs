@@ -26,10 +26,13 @@ pub fn routes(config: &mut ServiceConfig) {
 
 /// A mail template (minijinja). Variables: `participant_name`, `administration_name`,
 /// `administration_code`, `round_title`, `workshop_title`, `workshop_start`,
-/// `workshop_end`, `due_date`, `link`, `office`; reminders add `days_left`; thank-you notes
-/// `answers` (a list of `{question, answer}`); feedback `figures` and `workshop_figures`
-/// (`{invited, replied, rate_percent}`), `findings` (the report's first findings),
-/// `practices` (`{text, administration, workshop}`) and `replied`. Values are escaped in the HTML part.
+/// `workshop_end`, `due_date` (for people: "09:00 on Friday 3 July 2020, Malaysia time
+/// (UTC+8)"), `late` (the due date has passed as the mail is written), `link`, `office`;
+/// reminders add `days_left`; thank-you notes `answers` (a list of `{question, answer}`);
+/// feedback `figures` and `workshop_figures` (`{invited, replied, rate_percent}`),
+/// `findings` (the report's first findings after the reply rates), `practices` (`{text,
+/// administration, workshop}`), `replied`, `min_base` (`report_min_base`) and `reportable`
+/// (enough replies to report answers). Values are escaped in the HTML part.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MailTemplate {
     pub kind: MailKind,

@@ -188,7 +188,8 @@ impl ReminderRules {
             .filter_map(|offset| {
                 let day = due_on.checked_sub_days(chrono::Days::new((*offset).into()))?;
                 let at = local_nine(day, tz);
-                (at <= now && reminder_follows(at, invited_at)).then_some((at, *offset))
+                (at <= now && reminder_follows(at, candidate.opens_at, invited_at))
+                    .then_some((at, *offset))
             })
             .max()?;
         let key = format!("reminder:{}:{offset}", candidate.id);

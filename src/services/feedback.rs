@@ -167,6 +167,7 @@ async fn queue_workshop(
             "practices": quoted.practices,
             "replied": replied,
             "min_base": quoted.min.0,
+            "reportable": quoted.min.allows(quoted.rates.total.count),
         });
         let key = format!("feedback:{}", member.id);
         let letter = Letter {

@@ -12,6 +12,7 @@ use crate::domain::FiscalYear;
 
 /// `reply.submitted` and `reply.revised`: ids, lateness and revision.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)] // in the document: no field besides these
 pub struct ReplyEvent {
     pub reply_id: i32,
     pub invitation_id: i32,
@@ -40,6 +41,7 @@ impl From<&reply::Model> for ReplyEvent {
 
 /// `round.opened` and `round.closed`.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoundEvent {
     pub round_id: i32,
     pub title: String,
@@ -63,6 +65,7 @@ impl From<&round::Model> for RoundEvent {
 
 /// `mailing.failed`: a mail that could not be delivered for good. Names no address.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MailingFailedEvent {
     pub mailing_id: i32,
     pub kind: MailKind,

@@ -57,6 +57,15 @@ async fn head_answers_every_get_route_without_a_body(backend: Backend) {
         let (get_status, get_headers, get_body) = fetch(&app, Method::GET, &path, false).await;
         let (status, headers, body) = fetch(&app, Method::HEAD, &path, false).await;
         assert_eq!(status, get_status, "{path}");
+        // A client that accepts gzip gets the same answer: nothing compressed to be dropped.
+        let (_, gzip_headers, gzip_body) = fetch(&app, Method::HEAD, &path, true).await;
+        assert!(gzip_body.is_empty(), "{path}");
+        assert!(!gzip_headers.contains_key("content-encoding"), "{path}");
+        assert_eq!(
+            gzip_headers.get("content-length"),
+            headers.get("content-length"),
+            "{path}"
+        );
         assert!(body.is_empty(), "{path}: HEAD sent a body");
         assert_eq!(
             headers.get("content-type"),
@@ -72,10 +81,17 @@ async fn head_answers_every_get_route_without_a_body(backend: Backend) {
             assert_eq!(headers.get("etag"), get_headers.get("etag"), "{path}");
         }
     }
-    // A path that only takes other methods lists HEAD beside GET where GET is one of them.
+    // A path without GET answers HEAD 405; one with GET lists HEAD beside it.
     let (status, headers, _) = fetch(&app, Method::HEAD, "/v1/rounds/1/close", false).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(headers["allow"], "POST");
+    let (status, headers, _) = fetch(&app, Method::PATCH, "/v1/rounds/1", false).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        headers["allow"].to_str().unwrap().contains("GET, HEAD"),
+        "{:?}",
+        headers["allow"]
+    );
 }
 
 /// Text goes out gzip-compressed to a client that accepts it, the same bytes once

@@ -246,7 +246,7 @@ fn administration_timeline(
         .map(|(days_before_due, at)| PlannedReminder {
             days_before_due,
             at: Moment::at(at, tz),
-            skipped: !reminder_follows(at, goes_out),
+            skipped: !reminder_follows(at, opens_at, goes_out),
         })
         .collect();
     AdministrationTimeline {
