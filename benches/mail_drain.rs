@@ -114,15 +114,19 @@ async fn main() -> anyhow::Result<()> {
             delivery.send_timeout,
             concurrency as u32,
         )?;
+        let key =
+            followup::domain::TokenKey::from_secret(&followup::domain::TokenKey::new_secret())
+                .expect("a new secret is strong");
         let worker = Worker {
             db: db.clone(),
             transport: Arc::new(transport),
             sender: followup::mail::Sender {
                 from: "Bench <bench@bench.example>".parse()?,
                 reply_to: None,
+                bounce: None,
+                key: key.clone(),
             },
-            key: followup::domain::TokenKey::from_secret(&followup::domain::TokenKey::new_secret())
-                .expect("a new secret is strong"),
+            key,
             clock: Arc::new(SystemClock),
             settings: delivery.clone(),
         };

@@ -70,6 +70,10 @@ pub struct Settings {
     /// Where replies to a mail go, e.g. `Survey office <survey@example.org>` (the office's
     /// mailbox, when `mail_from` is an address nobody reads); pages give it for help.
     pub mail_reply_to: Option<String>,
+    /// The mailbox bounces come back to, e.g. `bounces@survey.example.org`: each mail
+    /// leaves with the envelope sender `bounces+<mailing>.<mac>@survey.example.org`;
+    /// unset, the envelope sender is `mail_from`'s address.
+    pub bounce_address: Option<String>,
     /// Where participants reach the service, e.g. `https://survey.example.org` (behind a
     /// reverse proxy); unset means the address the service listens on.
     pub public_url: Option<String>,
@@ -151,6 +155,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),
             mail_reply_to: None,
+            bounce_address: None,
             public_url: None,
             respond_link_base: None,
             token_secret: None,

@@ -123,6 +123,15 @@ impl TokenKey {
         mac.update(format!("invitation:{invitation_id}:{generation}").as_bytes());
         Token(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
+
+    /// The check of a mailing's bounce address (16 hex digits, 64 bits), so that nobody
+    /// who does not hold the key can make up a bounce for a mailing.
+    pub fn bounce_mac(&self, mailing_id: i32) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.0.as_slice())
+            .expect("HMAC takes a key of any length");
+        mac.update(format!("bounce:{mailing_id}").as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..8])
+    }
 }
 
 #[cfg(test)]

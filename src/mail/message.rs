@@ -4,12 +4,13 @@
 //! its language and title.
 
 use lettre::Message;
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
 use entity::mailing;
 
-use super::Sender;
+use super::{Sender, verp};
 use crate::base::markup::escape;
 
 /// The message of an outbox mail, from `sender`.
@@ -20,11 +21,17 @@ pub fn build(mail: &mailing::Model, sender: &Sender) -> Result<Message, String> 
         .map_err(|_| "the recipient address is not usable".to_string())?;
     let mut builder = Message::builder()
         .from(sender.from.clone())
-        .to(to)
+        .to(to.clone())
         .subject(mail.subject.clone())
         .message_id(Some(mail.message_id.clone()));
     if let Some(reply_to) = &sender.reply_to {
         builder = builder.reply_to(reply_to.clone());
+    }
+    if let Some(bounce) = &sender.bounce {
+        let returns_to = verp::envelope_sender(bounce, mail.id, &sender.key);
+        let envelope = Envelope::new(Some(returns_to), vec![to.email.clone()])
+            .map_err(|error| format!("the envelope cannot be built: {error}"))?;
+        builder = builder.envelope(envelope);
     }
     let mut message = builder
         .multipart(MultiPart::alternative_plain_html(
@@ -83,6 +90,16 @@ fn html_document(subject: &str, body: &str) -> String {
 mod tests {
     use super::*;
 
+    fn sender() -> Sender {
+        Sender {
+            from: "Survey <followup@example.org>".parse().unwrap(),
+            reply_to: None,
+            bounce: None,
+            key: crate::domain::TokenKey::from_secret("the key of the message tests, long enough")
+                .unwrap(),
+        }
+    }
+
     fn formatted(sender: &Sender) -> String {
         let at = chrono::Utc::now();
         let mail = mailing::Model {
@@ -117,6 +134,7 @@ mod tests {
                 .parse()
                 .unwrap(),
             reply_to: Some("Survey office <survey@example.org>".parse().unwrap()),
+            ..sender()
         });
         assert!(
             text.contains("From: \"ROCB A/P Follow-up Survey\" <followup@example.org>\r\n"),
@@ -141,6 +159,7 @@ mod tests {
                 Some("The \"office\"".into()),
                 "survey@example.org".parse().unwrap(),
             )),
+            ..sender()
         });
         assert!(text.contains("From: =?utf-8?"), "{text}");
         assert!(

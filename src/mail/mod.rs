@@ -9,6 +9,7 @@ pub mod samples;
 pub mod send_error;
 pub mod templates;
 pub mod transport;
+pub mod verp;
 
 use lettre::message::Mailbox;
 
@@ -18,11 +19,16 @@ use crate::domain::{Token, TokenKey};
 /// when it sends the mail, so the outbox never holds a participant's token.
 pub const LINK_TOKEN_PLACEHOLDER: &str = "__followup_link_token__";
 
-/// The `From` and `Reply-To` of every mail.
+/// The `From` and `Reply-To` of every mail, and its envelope sender.
 #[derive(Debug, Clone)]
 pub struct Sender {
     pub from: Mailbox,
     pub reply_to: Option<Mailbox>,
+    /// `bounce_address`: each mail's envelope sender names its mailing ([`verp`]); none,
+    /// the envelope sender is `from`.
+    pub bounce: Option<lettre::Address>,
+    /// Keys the bounce addresses' MAC.
+    pub key: TokenKey,
 }
 
 /// What queuing mail needs besides the database.
@@ -31,6 +37,8 @@ pub struct MailContext {
     pub from: Mailbox,
     /// Where replies go, when not to `from`.
     pub reply_to: Option<Mailbox>,
+    /// Where bounces go ([`verp`]).
+    pub bounce: Option<lettre::Address>,
     /// Participant links are this followed by the token.
     pub link_base: String,
     pub key: TokenKey,
@@ -60,6 +68,15 @@ impl MailContext {
                         .with_context(|| format!("mail_reply_to {reply_to:?} is not a mailbox"))
                 })
                 .transpose()?,
+            bounce: settings
+                .bounce_address
+                .as_deref()
+                .map(|bounce| {
+                    bounce
+                        .parse()
+                        .with_context(|| format!("bounce_address {bounce:?} is not an address"))
+                })
+                .transpose()?,
             link_base: settings.link_base(listening),
             files: settings.smtp_url.is_none().then(|| settings.mail_dir()),
             key: settings.token_key()?,
@@ -71,6 +88,8 @@ impl MailContext {
         Sender {
             from: self.from.clone(),
             reply_to: self.reply_to.clone(),
+            bounce: self.bounce.clone(),
+            key: self.key.clone(),
         }
     }
 

@@ -4,6 +4,8 @@
 //! quoted string, replies go to the survey office, and the HTML part is a whole document.
 
 use crate::helpers::{Backend, clock_at, instant, spawn_app_with, system_clock};
+use followup::mail::verp;
+
 use crate::smtp::{Received, SmtpServer};
 
 const OFFICE: &str = "Survey office <survey@rocb.example.org>";
@@ -136,7 +138,66 @@ async fn no_reminder_comes_within_a_day_of_its_invitation(backend: Backend) {
     );
 }
 
+/// With `bounce_address` set, a mail's envelope sender names its mailing with a MAC, so a
+/// bounce to it says which mail came back; unset, it is `mail_from`'s address.
+async fn the_envelope_sender_names_the_mailing(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.bounce_address = Some("bounces@rocb.example.org".into());
+    })
+    .await;
+    app.scheduled_round(6, "AEO", &["MY"]).await;
+    app.scheduler(&clock_at("2020-06-12T01:00:00Z"))
+        .tick()
+        .await
+        .unwrap();
+    let smtp = SmtpServer::start();
+    app.worker(&smtp.url(), system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    let mailing = app.mailings("kind=invitation").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let received = smtp.received();
+    let returns_to = &received[0].envelope_from;
+    assert!(
+        returns_to.starts_with(&format!("bounces+{mailing}."))
+            && returns_to.ends_with("@rocb.example.org"),
+        "{returns_to}"
+    );
+    let bounce = app.mail.bounce.clone().expect("the bounce address");
+    assert_eq!(
+        verp::mailing_of(returns_to, &bounce, &app.mail.key),
+        Some(i32::try_from(mailing).unwrap())
+    );
+    assert_eq!(
+        received[0].header("From").unwrap(),
+        "\"ROCB A/P Follow-up Survey\" <followup@localhost>",
+        "the From people see stays"
+    );
+
+    let app = spawn_app_with(backend, |_| {}).await;
+    app.scheduled_round(6, "AEO", &["MY"]).await;
+    app.scheduler(&clock_at("2020-06-12T01:00:00Z"))
+        .tick()
+        .await
+        .unwrap();
+    let smtp = SmtpServer::start();
+    app.worker(&smtp.url(), system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    assert!(
+        smtp.received()[0]
+            .envelope_from
+            .contains("followup@localhost"),
+        "{}",
+        smtp.received()[0].envelope_from
+    );
+}
+
 on_both_databases!(
     a_late_invitation_welcomes_late_replies_and_reads_right,
     no_reminder_comes_within_a_day_of_its_invitation,
+    the_envelope_sender_names_the_mailing,
 );

@@ -25,6 +25,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct Received {
     pub raw: String,
+    /// The envelope sender (`MAIL FROM`), where bounces go.
+    pub envelope_from: String,
 }
 
 impl Received {
@@ -60,6 +62,7 @@ struct State {
 struct Recorder {
     state: Arc<Mutex<State>>,
     buffer: Vec<u8>,
+    from: String,
 }
 
 impl Handler for Recorder {
@@ -75,14 +78,9 @@ impl Handler for Recorder {
         }
     }
 
-    fn data_start(
-        &mut self,
-        _domain: &str,
-        _from: &str,
-        _is8bit: bool,
-        _to: &[String],
-    ) -> Response {
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, _to: &[String]) -> Response {
         self.buffer.clear();
+        self.from = from.to_owned();
         OK
     }
 
@@ -98,6 +96,7 @@ impl Handler for Recorder {
         }
         self.state.lock().unwrap().received.push(Received {
             raw: String::from_utf8_lossy(&self.buffer).replace("\r\n", "\n"),
+            envelope_from: self.from.clone(),
         });
         OK
     }
@@ -124,6 +123,7 @@ impl SmtpServer {
         let mut server = Server::new(Recorder {
             state: state.clone(),
             buffer: Vec::new(),
+            from: String::new(),
         });
         server
             .with_name("smtp.test")
