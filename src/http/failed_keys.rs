@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
 
-use super::rate_limit::client_address;
+use super::rate_limit::client_of;
 
 /// How long failures count.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -50,13 +50,7 @@ impl FailedKeys {
 
     /// The client `request` comes from.
     pub fn client(&self, request: &HttpRequest) -> Option<IpAddr> {
-        let peer = request.peer_addr()?.ip();
-        let forwarded_for: Vec<&str> = request
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        Some(client_address(peer, &forwarded_for, &self.trusted_proxies))
+        client_of(request, &self.trusted_proxies)
     }
 
     /// `Err(seconds to wait)` while `client` has used up its failures.

@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError, web};
+use actix_web::{Error, HttpRequest, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -113,14 +113,20 @@ pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpAddr]) 
 /// Counts the request against its client's quota; the seconds to wait when it is over.
 pub fn over_quota(request: &ServiceRequest) -> Option<u64> {
     let limiter = request.app_data::<web::Data<RespondLimiter>>()?;
+    let client = client_of(request.request(), &limiter.trusted_proxies)?;
+    limiter.check(client).err()
+}
+
+/// The client `request` comes from: its peer, or the address `X-Forwarded-For` gives when
+/// the peer is a trusted proxy ([`client_address`]).
+pub fn client_of(request: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     let peer = request.peer_addr()?.ip();
     let forwarded_for: Vec<&str> = request
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .collect();
-    let client = client_address(peer, &forwarded_for, &limiter.trusted_proxies);
-    limiter.check(client).err()
+    Some(client_address(peer, &forwarded_for, trusted))
 }
 
 /// Refuses requests over the client's quota with 429 and `Retry-After`.

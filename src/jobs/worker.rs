@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::mail::Sender;
 use chrono::Duration as Span;
 use entity::mailing;
 use futures_util::{StreamExt, stream};
@@ -17,9 +16,9 @@ use crate::base::clock::Clock;
 use crate::base::queue::backoff;
 use crate::db;
 use crate::domain::TokenKey;
-use crate::mail::outbox;
 use crate::mail::send_error::SendError;
 use crate::mail::transport::Transport;
+use crate::mail::{Sender, outbox};
 use crate::services::mailings;
 
 #[derive(Debug, Clone)]
@@ -110,15 +109,19 @@ impl Worker {
         if matches!(*self.transport, Transport::Files(_)) {
             return self.write_file(mail).await;
         }
-        let sent = self
-            .transport
+        let sent = self.send(&mail).await;
+        self.record(&mail, sent).await
+    }
+
+    /// Hands `mail`, its link's token in place, to the transport.
+    async fn send(&self, mail: &mailing::Model) -> Result<(), SendError> {
+        self.transport
             .send(
-                &with_link(&mail, &self.key),
+                &with_link(mail, &self.key),
                 &self.sender,
                 self.settings.send_timeout,
             )
-            .await;
-        self.record(&mail, sent).await
+            .await
     }
 
     /// A mail written to a file (the embedded default's transport, a file under the data
@@ -134,14 +137,7 @@ impl Worker {
             tracing::info!(mailing = mail.id, "a mail withdrawn before it was written");
             return Ok(Outcome::Withdrawn);
         };
-        let written = self
-            .transport
-            .send(
-                &with_link(&queued, &self.key),
-                &self.sender,
-                self.settings.send_timeout,
-            )
-            .await;
+        let written = self.send(&queued).await;
         if written.is_ok() {
             outbox::mark_sent(&txn, mail.id, self.clock.now()).await?;
             txn.commit().await?;
