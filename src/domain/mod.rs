@@ -5,6 +5,7 @@
 
 mod administration_code;
 pub mod answers;
+pub mod delivery;
 mod email;
 mod fiscal_year;
 pub mod lenient;

@@ -5,6 +5,7 @@
 pub mod compose;
 pub mod message;
 pub mod outbox;
+pub mod returned;
 pub mod samples;
 pub mod send_error;
 pub mod templates;
