@@ -26,12 +26,15 @@ use crate::http::policy::{self, RoutePolicy};
 use crate::http::rate_limit::RespondLimiter;
 use crate::http::state::{ApiDocument, AppState};
 use crate::http::{auth, conditional, cors, head, idempotency, observe};
+use crate::jobs::bounce_poller::{BouncePoller, BounceSettings};
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::webhook_worker::{WebhookSettings, WebhookWorker};
 use crate::jobs::worker::{DeliverySettings, Worker};
 use crate::mail::MailContext;
+use crate::mail::bounce_mailbox::MailboxUrl;
 use crate::mail::transport::Transport;
 use crate::openapi;
+use crate::services::deliverability::Returns;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::replies::context::RevisionBounds;
 use crate::services::{api_keys, questionnaires, seed};
@@ -80,11 +83,12 @@ impl Jobs {
         let scheduler = Scheduler {
             db: db.clone(),
             mail: mail.clone(),
-            clock,
+            clock: clock.clone(),
             mail_retention: chrono::Duration::days(i64::from(settings.mail_retention_days)),
         };
+        let bounce_poller = bounce_poller(settings, db, mail, clock.clone())?;
         let (stop, stopped) = watch::channel(false);
-        let handles = vec![
+        let mut handles = vec![
             tokio::spawn(worker.run(
                 Duration::from_millis(settings.mail_poll_interval_ms.max(10)),
                 stopped.clone(),
@@ -95,9 +99,12 @@ impl Jobs {
             )),
             tokio::spawn(scheduler.run(
                 Duration::from_secs(settings.scheduler_interval_secs.max(1)),
-                stopped,
+                stopped.clone(),
             )),
         ];
+        if let Some(poller) = bounce_poller {
+            handles.push(tokio::spawn(poller.run(stopped)));
+        }
         Ok(Self { stop, handles })
     }
 
@@ -108,6 +115,48 @@ impl Jobs {
             let _ = handle.await;
         }
     }
+}
+
+/// The bounce mailbox's poller, when `bounce_mailbox_url` is set.
+fn bounce_poller(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    mail: &MailContext,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Option<BouncePoller>> {
+    use secrecy::ExposeSecret;
+    let Some(url) = settings.bounce_mailbox_url.as_ref() else {
+        return Ok(None);
+    };
+    if mail.bounce.is_none() {
+        tracing::warn!(
+            "bounce_mailbox_url is set without bounce_address: bounces are matched by the Message-ID they quote only"
+        );
+    }
+    let returns = Returns {
+        bounce: mail.bounce.clone(),
+        key: mail.key.clone(),
+    };
+    let bounce_settings = BounceSettings {
+        url: MailboxUrl::parse(url.expose_secret())?,
+        poll: Duration::from_secs(settings.bounce_poll_interval_secs.max(1)),
+        lease: chrono::Duration::seconds(
+            i64::try_from(settings.bounce_poll_interval_secs.max(1))
+                .unwrap_or(3600)
+                .saturating_mul(5)
+                .max(60),
+        ),
+        timeout: Duration::from_secs(settings.bounce_mailbox_timeout_secs.max(1)),
+        max_message_bytes: settings.bounce_max_message_bytes,
+        processed_folder: settings.bounce_processed_folder.clone(),
+        set_aside_folder: settings.bounce_set_aside_folder.clone(),
+    };
+    Ok(Some(BouncePoller::new(
+        db.clone(),
+        returns,
+        clock,
+        bounce_settings,
+    )))
 }
 
 impl Application {

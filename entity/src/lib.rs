@@ -4,15 +4,18 @@
 //! values (no behaviour) so the API can expose them unchanged.
 #![forbid(unsafe_code)]
 
+pub mod address_state;
 pub mod administration;
 pub mod answer;
 pub mod answer_choice;
 pub mod api_key;
 pub mod audit_log;
+pub mod delivery_event;
 pub mod event;
 pub mod good_practice;
 pub mod idempotency_key;
 pub mod invitation;
+pub mod job_lease;
 pub mod mail_template;
 pub mod mailing;
 pub mod participant;

@@ -56,6 +56,9 @@ pub enum MailStatus {
     /// No longer wanted (a reminder after a reply).
     #[sea_orm(string_value = "cancelled")]
     Cancelled,
+    /// Not sent: the address is undeliverable or complained (`suppressed_reason` says).
+    #[sea_orm(string_value = "suppressed")]
+    Suppressed,
 }
 
 /// One mail in the durable outbox, written in the transaction of the change that causes it.
@@ -93,6 +96,8 @@ pub struct Model {
     pub link_generation: Option<i32>,
     /// The officer the mail was addressed to (none for mail older than this column).
     pub participant_id: Option<i32>,
+    /// Why a mail was written as suppressed instead of sent.
+    pub suppressed_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod lease;
 pub mod listing;
 pub mod markup;
 pub mod queue;

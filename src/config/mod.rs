@@ -74,6 +74,19 @@ pub struct Settings {
     /// leaves with the envelope sender `bounces+<mailing>.<mac>@survey.example.org`;
     /// unset, the envelope sender is `mail_from`'s address.
     pub bounce_address: Option<String>,
+    /// The mailbox bounces arrive in, read over IMAP: `imaps://user:pass@host/INBOX`
+    /// (`imap://` only for a server on the same machine); unset, nothing is read.
+    pub bounce_mailbox_url: Option<SecretString>,
+    /// How often the bounce mailbox is read.
+    pub bounce_poll_interval_secs: u64,
+    /// Where read messages go, and where unreadable, too large or foreign ones are set
+    /// aside (folders of the bounce mailbox, created when missing).
+    pub bounce_processed_folder: String,
+    pub bounce_set_aside_folder: String,
+    /// A larger message in the bounce mailbox is set aside unread.
+    pub bounce_max_message_bytes: u32,
+    /// Each step with the bounce mailbox (connect, login, fetch, move) within this.
+    pub bounce_mailbox_timeout_secs: u64,
     /// Where participants reach the service, e.g. `https://survey.example.org` (behind a
     /// reverse proxy); unset means the address the service listens on.
     pub public_url: Option<String>,
@@ -156,6 +169,12 @@ impl Default for Settings {
             mail_from: "ROCB A/P Follow-up Survey <followup@localhost>".into(),
             mail_reply_to: None,
             bounce_address: None,
+            bounce_mailbox_url: None,
+            bounce_poll_interval_secs: 60,
+            bounce_processed_folder: "Processed".into(),
+            bounce_set_aside_folder: "Set aside".into(),
+            bounce_max_message_bytes: 2 * 1024 * 1024,
+            bounce_mailbox_timeout_secs: 30,
             public_url: None,
             respond_link_base: None,
             token_secret: None,

@@ -15,8 +15,6 @@
 //!   text for staff (it often names a colleague).
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// Soft bounces before an address counts as undeliverable...
 pub const SOFT_LIMIT: i32 = 3;
@@ -72,86 +70,44 @@ impl std::fmt::Display for StatusCode {
     }
 }
 
-/// What one returned mail says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Finding {
-    /// A notice that changes nothing: delivered or relayed (`2.x.x`), or delayed (a
-    /// warning; the final notice follows).
-    Notice,
-    /// The address does not exist or cannot be reached (hard bounce).
-    Undeliverable,
-    /// The destination will not take it now (soft bounce).
-    Soft,
-    /// Refused by the destination's policy: the sender's setup, not the address.
-    Blocked,
-    /// The officer reported the mail as spam (ARF).
-    Complaint,
-    /// An out-of-office or other automatic reply.
-    AutoReply,
+use entity::address_state;
+pub use entity::address_state::AddressState;
+pub use entity::delivery_event::Finding;
+use entity::mailing::MailKind;
+
+/// Reminders and feedback to an address in `state` are written as suppressed.
+pub fn suppresses(state: AddressState) -> bool {
+    matches!(
+        state,
+        AddressState::Undeliverable | AddressState::Complained
+    )
 }
 
-impl Finding {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Notice => "notice",
-            Self::Undeliverable => "undeliverable",
-            Self::Soft => "soft",
-            Self::Blocked => "blocked",
-            Self::Complaint => "complaint",
-            Self::AutoReply => "auto_reply",
+/// Why mail of `kind` in `round_id` to an address in `state` is not sent, if it is not.
+pub fn suppression(
+    state: &address_state::Model,
+    kind: MailKind,
+    round_id: Option<i32>,
+) -> Option<String> {
+    let stopped = match (state.state, kind) {
+        (AddressState::Undeliverable, MailKind::Reminder | MailKind::Feedback) => true,
+        (AddressState::Complained, MailKind::Feedback) => true,
+        (AddressState::Complained, MailKind::Reminder) => {
+            state.complained_round_id.is_none() || state.complained_round_id == round_id
         }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Notice,
-            Self::Undeliverable,
-            Self::Soft,
-            Self::Blocked,
-            Self::Complaint,
-            Self::AutoReply,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == text)
-    }
-}
-
-/// Where an address stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum AddressState {
-    /// Nothing came back, or staff cleared it.
-    #[default]
-    Ok,
-    /// Soft bounces, not yet enough to give up on it.
-    Soft,
-    /// Mail to it does not arrive: reminders and feedback are suppressed.
-    Undeliverable,
-    /// The officer complained: reminders of that round and feedback are suppressed.
-    Complained,
-}
-
-impl AddressState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Soft => "soft",
-            Self::Undeliverable => "undeliverable",
-            Self::Complained => "complained",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Ok, Self::Soft, Self::Undeliverable, Self::Complained]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-
-    /// Reminders and feedback to the address are written as suppressed.
-    pub fn suppresses(self) -> bool {
-        matches!(self, Self::Undeliverable | Self::Complained)
-    }
+        _ => false,
+    };
+    stopped.then(|| match state.state {
+        AddressState::Complained => format!(
+            "the officer reported mail of the survey as spam on {}",
+            state.changed_at.format("%Y-%m-%d")
+        ),
+        _ => format!(
+            "the address is undeliverable ({} on {})",
+            state.code.as_deref().unwrap_or("refused"),
+            state.changed_at.format("%Y-%m-%d")
+        ),
+    })
 }
 
 /// An address's state and the soft bounces counted towards giving up on it.

@@ -4,6 +4,7 @@
 //! `crate::services` and mail or webhook transports, and reads the time from an injected
 //! `crate::base::clock::Clock`, so tests move time instead of waiting.
 
+pub mod bounce_poller;
 pub mod poll;
 pub mod scheduler;
 pub mod webhook_worker;

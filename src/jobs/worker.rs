@@ -186,7 +186,7 @@ impl Worker {
                     smtp_code = error.code,
                     "delivery failed for good"
                 );
-                mailings::fail(&self.db, mail, &error.detail).await?;
+                mailings::fail(&self.db, mail, &error.detail, error.code).await?;
                 Outcome::Failed
             }
         })

@@ -2,6 +2,7 @@
 //! the transaction of the change that causes it), and the SMTP and file transports the
 //! delivery worker sends through. Below the use cases: it never calls one.
 
+pub mod bounce_mailbox;
 pub mod compose;
 pub mod message;
 pub mod outbox;

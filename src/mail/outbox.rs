@@ -5,6 +5,7 @@
 //! with the same Message-ID.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::address_state;
 use entity::mailing::{self, MailKind, MailStatus};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -13,6 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use super::templates::Rendered;
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
+use crate::domain::delivery::suppression;
 
 /// A mail to queue.
 #[derive(Debug, Clone)]
@@ -45,6 +47,15 @@ pub async fn queue(
         sea_orm::ActiveEnum::to_value(&mail.kind),
         sender_domain
     );
+    let suppressed_reason = match mail.kind {
+        MailKind::Reminder | MailKind::Feedback => {
+            address_state::Entity::find_by_id(mail.recipient.clone())
+                .one(db)
+                .await?
+                .and_then(|state| suppression(&state, mail.kind, mail.round_id))
+        }
+        MailKind::Invitation | MailKind::ThankYou => None,
+    };
     let inserted = mailing::Entity::insert(mailing::ActiveModel {
         kind: Set(mail.kind),
         dedupe_key: Set(mail.dedupe_key),
@@ -55,7 +66,12 @@ pub async fn queue(
         body_text: Set(mail.rendered.text),
         body_html: Set(mail.rendered.html),
         message_id: Set(message_id),
-        status: Set(MailStatus::Queued),
+        // Written, not sent, when the address is undeliverable or complained: staff see why.
+        status: Set(match suppressed_reason {
+            Some(_) => MailStatus::Suppressed,
+            None => MailStatus::Queued,
+        }),
+        suppressed_reason: Set(suppressed_reason),
         attempts: Set(0),
         // Due at once, as the worker's clock reads it.
         next_attempt_at: Set(now()),

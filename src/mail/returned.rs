@@ -371,7 +371,7 @@ mod tests {
             };
             let returned = read.unwrap_or_else(|e| panic!("{name}: {e}"));
             let report = &returned.reports[0];
-            assert_eq!(report.finding.as_str(), finding, "{name}");
+            assert_eq!(crate::domain::wire_name(report.finding), finding, "{name}");
             assert_eq!(report.code.as_deref(), expect["code"].as_str(), "{name}");
             if expect["recipient"] == true {
                 assert_eq!(report.recipient.as_deref(), Some(RECIPIENT), "{name}");

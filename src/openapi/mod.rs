@@ -46,6 +46,7 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         (name = "respond", description = "The participant's own page, opened by the token of the personal link"),
         (name = "analytics", description = "Reply rates, tables, cross-tabulations, findings, the report and trends"),
         (name = "mailings", description = "The mail outbox; releasing the feedback mailing"),
+        (name = "addresses", description = "How mail fares at each address: bounces, complaints, clearing a state"),
         (name = "mail-templates", description = "Templates of invitations, reminders, thank-you notes and feedback"),
         (name = "api-keys", description = "API keys (admins)"),
         (name = "audit-log", description = "Every change made by staff (admins)"),

@@ -14,7 +14,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, Required, Respon
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::webhooks::EventType;
-use crate::webhooks::payloads::{MailingFailedEvent, ReplyEvent, RoundEvent};
+use crate::webhooks::payloads::{MailingFailedEvent, MailingReturnedEvent, ReplyEvent, RoundEvent};
 
 /// What an endpoint is told of each event, and the schema of its `data`.
 fn described(event: EventType) -> (&'static str, &'static str) {
@@ -35,6 +35,20 @@ fn described(event: EventType) -> (&'static str, &'static str) {
         EventType::MailingFailed => (
             "A mail could not be delivered for good. Partner endpoints get no `error`.",
             MailingFailedEvent::name_static(),
+        ),
+        EventType::MailingBounced => (
+            "A mail came back: the address is undeliverable, soft-bounced, or the officer \
+             complained. Partner endpoints get no `detail`.",
+            MailingReturnedEvent::name_static(),
+        ),
+        EventType::MailingBlocked => (
+            "A mail was refused by the destination's policy (5.7.x): the sender's setup fails \
+             for that domain. Partner endpoints get no `detail`.",
+            MailingReturnedEvent::name_static(),
+        ),
+        EventType::MailingAutoReplied => (
+            "An automatic reply came back to a mail. Partner endpoints get no `detail`.",
+            MailingReturnedEvent::name_static(),
         ),
     }
 }
@@ -76,6 +90,7 @@ pub fn describe(api: &mut Document) {
         (ReplyEvent::name(), ReplyEvent::schema()),
         (RoundEvent::name(), RoundEvent::schema()),
         (MailingFailedEvent::name(), MailingFailedEvent::schema()),
+        (MailingReturnedEvent::name(), MailingReturnedEvent::schema()),
     ] {
         components.schemas.insert(name.into_owned(), schema);
     }

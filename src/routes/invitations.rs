@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use crate::services::deliverability::{self, Delivery};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -77,6 +80,8 @@ pub struct Addressee {
     pub id: i32,
     pub name: String,
     pub email: String,
+    /// How mail to the address fares, when anything came back about it.
+    pub delivery: Option<Delivery>,
 }
 
 /// One participant asked to answer for one workshop in one round.
@@ -108,7 +113,12 @@ impl From<InvitationRow> for Invitation {
             row.participant_name,
             row.participant_email,
         ) {
-            (Some(id), Some(name), Some(email)) => Some(Addressee { id, name, email }),
+            (Some(id), Some(name), Some(email)) => Some(Addressee {
+                id,
+                name,
+                email,
+                delivery: None,
+            }),
             _ => None,
         };
         Self {
@@ -125,6 +135,28 @@ impl From<InvitationRow> for Invitation {
             reply_id: row.reply_id,
         }
     }
+}
+
+impl Invitation {
+    /// With the delivery of its officer's address, from `deliveries`.
+    pub fn with_delivery(mut self, deliveries: &HashMap<String, Delivery>) -> Self {
+        if let Some(addressee) = self.participant.as_mut() {
+            addressee.delivery = deliveries.get(&addressee.email).cloned();
+        }
+        self
+    }
+}
+
+/// The deliveries of the officers' addresses among `rows`: one read.
+async fn deliveries_of(
+    db: &sea_orm::DatabaseConnection,
+    rows: &[InvitationRow],
+) -> Result<HashMap<String, Delivery>, ApiError> {
+    Ok(deliverability::deliveries(
+        db,
+        rows.iter().filter_map(|r| r.participant_email.as_deref()),
+    )
+    .await?)
 }
 
 /// A link just issued. The token is shown this once; only its digest is stored.
@@ -178,7 +210,12 @@ async fn list_invitations(
         status: query.status.map(Into::into),
     };
     let listing = views::list(&state.db, *id, filter, page).await?;
-    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Invitation::from)))
+    let deliveries = deliveries_of(&state.db, &listing.items).await?;
+    Ok(
+        HttpResponse::Ok().json(Page::from_listing(listing, page, |row| {
+            Invitation::from(row).with_delivery(&deliveries)
+        })),
+    )
 }
 
 /// Read one invitation.
@@ -193,7 +230,9 @@ async fn get_invitation(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(Invitation::from(views::get(&state.db, *id).await?)))
+    let row = views::get(&state.db, *id).await?;
+    let deliveries = deliveries_of(&state.db, std::slice::from_ref(&row)).await?;
+    Ok(HttpResponse::Ok().json(Invitation::from(row).with_delivery(&deliveries)))
 }
 
 /// Issue a new personal link; any earlier link stops working. The token is returned once.

@@ -3,6 +3,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use entity::delivery_event::{self, Finding, Source};
 use entity::mailing::{self, MailKind, MailStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,8 +20,8 @@ use crate::http::extract::{query_id, query_text};
 use crate::http::paging::{Page, PageParams};
 use crate::http::policy::Access;
 use crate::http::state::AppState;
-use crate::services::feedback;
 use crate::services::mailings::{self as service, MailingFilter};
+use crate::services::{deliverability, feedback};
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -45,6 +48,47 @@ pub struct Mailing {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Why the mail was written as `suppressed` instead of sent.
+    pub suppressed_reason: Option<String>,
+    /// What came back about this mail (bounces, blocks, complaints, automatic replies),
+    /// oldest first.
+    pub returned: Vec<ReturnedNews>,
+}
+
+/// One thing that came back about a mail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnedNews {
+    pub finding: Finding,
+    /// The RFC 3463 code, e.g. `5.1.1`.
+    pub code: Option<String>,
+    /// What the destination said, or the automatic reply's text, shortened.
+    pub detail: Option<String>,
+    pub source: Source,
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<delivery_event::Model> for ReturnedNews {
+    fn from(event: delivery_event::Model) -> Self {
+        Self {
+            finding: event.finding,
+            code: event.code,
+            detail: event.detail,
+            source: event.source,
+            received_at: event.received_at,
+        }
+    }
+}
+
+impl Mailing {
+    fn with_news(mut self, news: &mut HashMap<i32, Vec<delivery_event::Model>>) -> Self {
+        self.returned = news
+            .remove(&self.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(ReturnedNews::from)
+            .collect();
+        self
+    }
 }
 
 impl From<mailing::Model> for Mailing {
@@ -63,6 +107,8 @@ impl From<mailing::Model> for Mailing {
             last_error: model.last_error,
             created_at: model.created_at,
             sent_at: model.sent_at,
+            suppressed_reason: model.suppressed_reason,
+            returned: Vec::new(),
         }
     }
 }
@@ -112,7 +158,13 @@ async fn list_mailings(
         recipient: query_text("recipient", query.recipient)?,
     };
     let listing = service::list(&state.db, filter, page).await?;
-    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Mailing::from)))
+    let ids = listing.items.iter().map(|m| m.id).collect();
+    let mut news = deliverability::news_of_mailings(&state.db, ids).await?;
+    Ok(
+        HttpResponse::Ok().json(Page::from_listing(listing, page, |model| {
+            Mailing::from(model).with_news(&mut news)
+        })),
+    )
 }
 
 /// Read one mail with its text and HTML.
@@ -129,8 +181,9 @@ async fn get_mailing(
 ) -> Result<HttpResponse, ApiError> {
     let model = service::get(&state.db, *id).await?;
     let (body_text, body_html) = (model.body_text.clone(), model.body_html.clone());
+    let mut news = deliverability::news_of_mailings(&state.db, vec![model.id]).await?;
     Ok(HttpResponse::Ok().json(MailingDetail {
-        mailing: model.into(),
+        mailing: Mailing::from(model).with_news(&mut news),
         body_text,
         body_html,
     }))

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::http::policy::Access;
 use crate::http::state::ApiDocument;
 use crate::http::state::AppState;
+use crate::services::deliverability;
 
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -25,6 +26,36 @@ pub struct Health {
     /// `ok` when alive, `ready` when the database answers too.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// How reading the bounce mailbox fares (readiness only, once it was ever read): a
+    /// failing mailbox does not make the service unready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounce_mailbox: Option<MailboxHealth>,
+}
+
+/// The bounce mailbox's last passes, whichever instance made them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailboxHealth {
+    /// `ok` after a pass that worked, `failing` after one that did not.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// Failed passes since the last that worked (the pause between passes doubles).
+    pub failures: i32,
+    pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_failure_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the last pass failed, in words that name nobody.
+    pub last_error: Option<String>,
+}
+
+impl From<entity::job_lease::Model> for MailboxHealth {
+    fn from(lease: entity::job_lease::Model) -> Self {
+        Self {
+            status: if lease.failures > 0 { "failing" } else { "ok" },
+            failures: lease.failures,
+            last_success_at: lease.last_success_at,
+            last_failure_at: lease.last_failure_at,
+            last_error: (lease.failures > 0).then_some(lease.last_error).flatten(),
+        }
+    }
 }
 
 /// Liveness: the process answers.
@@ -33,7 +64,10 @@ pub struct Health {
     tag = "operations", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        bounce_mailbox: None,
+    })
 }
 
 /// Readiness: the database answers a query.
@@ -50,7 +84,13 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = &state.db;
     let ping = db.execute_unprepared("SELECT 1");
     match tokio::time::timeout(std::time::Duration::from_secs(2), ping).await {
-        Ok(Ok(_)) => Ok(HttpResponse::Ok().json(Health { status: "ready" })),
+        Ok(Ok(_)) => {
+            let mailbox = deliverability::mailbox_health(db).await?;
+            Ok(HttpResponse::Ok().json(Health {
+                status: "ready",
+                bounce_mailbox: mailbox.map(MailboxHealth::from),
+            }))
+        }
         Ok(Err(error)) => {
             tracing::warn!(error = %error, "readiness check failed");
             Err(ApiError::Unavailable("the database does not answer"))

@@ -3,6 +3,7 @@
 //! call it (`x-access`, see `crate::http::policy`). One file per resource; what handlers
 //! share (state, extractors, paging, conditional requests) is in `crate::http`.
 
+mod addresses;
 pub mod administrations;
 pub mod analytics;
 pub mod analytics_answers;
@@ -50,6 +51,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(good_practices::routes)
             .configure(analytics::routes)
             .configure(mailings::routes)
+            .configure(addresses::routes)
             .configure(mail_templates::routes)
             .configure(api_keys::routes)
             .configure(audit_log::routes)

@@ -1,5 +1,6 @@
 //! `/v1/workshops/{id}/participants`: who attended a workshop, for which administration.
 
+use crate::services::deliverability::{self, Delivery};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,9 @@ pub struct Participant {
     pub updated_at: DateTime<Utc>,
     /// Set when the name and email were erased on request.
     pub erased_at: Option<DateTime<Utc>>,
+    /// How mail to the address fares, when anything came back about it (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
 impl From<service::Participant> for Participant {
@@ -63,6 +67,7 @@ impl From<service::Participant> for Participant {
             created_at: record.created_at,
             updated_at: record.updated_at,
             erased_at: record.erased_at,
+            delivery: None,
         }
     }
 }
@@ -152,7 +157,20 @@ async fn list_participants(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::try_from(page)?;
     let listing = service::list(&state.db, *workshop_id, query.try_into()?, page).await?;
-    Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, Participant::from)))
+    let deliveries = deliverability::deliveries(
+        &state.db,
+        listing.items.iter().map(|p| p.record.email.as_str()),
+    )
+    .await?;
+    Ok(
+        HttpResponse::Ok().json(Page::from_listing(listing, page, |found| {
+            let delivery = deliveries.get(&found.record.email).cloned();
+            Participant {
+                delivery,
+                ..Participant::from(found)
+            }
+        })),
+    )
 }
 
 /// Add a participant to a workshop.

@@ -18,7 +18,9 @@ use crate::domain::questionnaire::Question;
 use crate::mail::compose::{self, Letter};
 use crate::mail::{MailContext, outbox};
 use crate::webhooks::EventType;
-use crate::webhooks::payloads::{MailingFailedEvent, ReplyEvent, RoundEvent};
+use crate::webhooks::payloads::{MailingFailedEvent, MailingReturnedEvent, ReplyEvent, RoundEvent};
+use entity::address_state::AddressState;
+use entity::delivery_event::Finding;
 
 pub const REPLY_SUBMITTED: &str = EventType::ReplySubmitted.as_str();
 pub const REPLY_REVISED: &str = EventType::ReplyRevised.as_str();
@@ -96,6 +98,34 @@ pub async fn mailing_failed<C: ConnectionTrait>(
         payload(MailingFailedEvent::new(mailing, error)),
     )
     .await
+}
+
+/// Something came back about a mail (see `deliverability`): a bounce or complaint is
+/// `mailing.bounced`, a policy block `mailing.blocked`, an automatic reply
+/// `mailing.auto_replied`; a notice (delayed, delivered) is no event.
+pub async fn mail_returned<C: ConnectionTrait>(
+    db: &C,
+    mailing: &mailing::Model,
+    news: &super::deliverability::News,
+    address_state: Option<AddressState>,
+) -> Result<(), ServiceError> {
+    let kind = match news.finding {
+        Finding::Undeliverable | Finding::Soft | Finding::Complaint => EventType::MailingBounced,
+        Finding::Blocked => EventType::MailingBlocked,
+        Finding::AutoReply => EventType::MailingAutoReplied,
+        Finding::Notice => return Ok(()),
+    };
+    let data = MailingReturnedEvent {
+        mailing_id: mailing.id,
+        kind: mailing.kind,
+        round_id: mailing.round_id,
+        invitation_id: mailing.invitation_id,
+        finding: news.finding,
+        code: news.code.clone(),
+        address_state,
+        detail: news.detail.clone(),
+    };
+    record(db, kind.as_str(), payload(data)).await
 }
 
 /// A round opened or closed.

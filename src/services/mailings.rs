@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Change};
-use super::events;
+use super::{deliverability, events};
 use crate::base::clock::now;
 use crate::base::error::ServiceError;
 use crate::base::listing::PageRequest;
@@ -17,8 +17,11 @@ use crate::base::listing::{Listing, page_of};
 use crate::base::records::{find_by_id, lock_by_id};
 use crate::base::search::text_search;
 use crate::db;
+use crate::domain::delivery::{Finding, StatusCode};
 use crate::domain::refusal::Refusal;
+use crate::mail::returned;
 use crate::mail::{compose, outbox};
+use entity::delivery_event::Source;
 
 #[derive(Debug, Default)]
 pub struct MailingFilter {
@@ -84,6 +87,7 @@ pub async fn resend(
     active.next_attempt_at = Set(now());
     active.leased_until = Set(None);
     active.last_error = Set(None);
+    active.suppressed_reason = Set(None);
     let after = active.update(&txn).await?;
     let change = Change {
         action: "resend",
@@ -101,15 +105,29 @@ pub async fn resend(
 }
 
 /// A mail could not be delivered for good: its failure and the event announcing it are
-/// written together (nothing when it was withdrawn meanwhile).
+/// written together (nothing when it was withdrawn meanwhile). A refusal with a 5xx reply
+/// (`smtp_code`) is news about the address, as a bounce that came back later would be.
 pub async fn fail(
     db: &DatabaseConnection,
     mail: &mailing::Model,
     error: &str,
+    smtp_code: Option<u16>,
 ) -> Result<(), ServiceError> {
     let txn = db::begin(db).await?;
     if outbox::mark_failed(&txn, mail.id, error).await? {
         events::mailing_failed(&txn, mail, error).await?;
+        if smtp_code.is_some_and(|code| (500..600).contains(&code)) {
+            let code = StatusCode::find_in(error);
+            let news = deliverability::News {
+                finding: code.map_or(Finding::Undeliverable, StatusCode::finding),
+                code: code.map(|c| c.to_string()),
+                detail: Some(returned::excerpt(error)),
+                source: Source::Smtp,
+                source_key: None,
+                at: now(),
+            };
+            deliverability::record(&txn, mail, news).await?;
+        }
     }
     txn.commit().await?;
     Ok(())

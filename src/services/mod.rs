@@ -6,6 +6,7 @@
 pub mod administrations;
 pub mod api_keys;
 pub mod audit;
+pub mod deliverability;
 pub mod due_mail;
 pub mod events;
 pub mod feedback;

@@ -20,15 +20,29 @@ pub enum EventType {
     /// A mail could not be delivered for good.
     #[serde(rename = "mailing.failed")]
     MailingFailed,
+    /// A mail came back: the address is undeliverable (hard), soft-bounced, or the officer
+    /// complained.
+    #[serde(rename = "mailing.bounced")]
+    MailingBounced,
+    /// A mail was refused by the destination's policy (`5.7.x`): the office's sender setup
+    /// fails for that domain.
+    #[serde(rename = "mailing.blocked")]
+    MailingBlocked,
+    /// An automatic reply (out of office) came back to a mail.
+    #[serde(rename = "mailing.auto_replied")]
+    MailingAutoReplied,
 }
 
 impl EventType {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 8] = [
         Self::ReplySubmitted,
         Self::ReplyRevised,
         Self::RoundOpened,
         Self::RoundClosed,
         Self::MailingFailed,
+        Self::MailingBounced,
+        Self::MailingBlocked,
+        Self::MailingAutoReplied,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -38,6 +52,9 @@ impl EventType {
             Self::RoundOpened => "round.opened",
             Self::RoundClosed => "round.closed",
             Self::MailingFailed => "mailing.failed",
+            Self::MailingBounced => "mailing.bounced",
+            Self::MailingBlocked => "mailing.blocked",
+            Self::MailingAutoReplied => "mailing.auto_replied",
         }
     }
 

@@ -2,6 +2,8 @@
 //! document's `webhooks` section describes them from the same types. No payload names a
 //! person, an email address or a token.
 
+use entity::address_state::AddressState;
+use entity::delivery_event::Finding;
 use entity::mailing::{self, MailKind};
 use entity::reply;
 use entity::round::{self, RoundState};
@@ -89,4 +91,24 @@ impl MailingFailedEvent {
             error: Some(error.to_owned()),
         }
     }
+}
+
+/// `mailing.bounced`, `mailing.blocked` and `mailing.auto_replied`: what came back about a
+/// mail. Names no address.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailingReturnedEvent {
+    pub mailing_id: i32,
+    pub kind: MailKind,
+    pub round_id: Option<i32>,
+    pub invitation_id: Option<i32>,
+    pub finding: Finding,
+    /// The RFC 3463 code, e.g. `5.1.1`.
+    pub code: Option<String>,
+    /// The address's state after it (bounces and complaints only).
+    pub address_state: Option<AddressState>,
+    /// What the destination said, or the automatic reply's text; never sent to partner
+    /// endpoints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }

@@ -7,7 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::mailing::{self, MailStatus};
-use entity::{event, idempotency_key, invitation, participant, webhook_delivery};
+use entity::{
+    address_state, delivery_event, event, idempotency_key, invitation, participant,
+    webhook_delivery,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -130,8 +133,26 @@ async fn scrub_deliveries_and_events(
                 .await?;
         }
     }
+    // What came back about the address: its state and the bounces' and automatic
+    // replies' texts.
+    let addresses: Vec<String> = secrets.emails.iter().map(|e| e.to_string()).collect();
+    delivery_event::Entity::delete_many()
+        .filter(delivery_event::Column::Address.is_in(addresses.clone()))
+        .exec(txn)
+        .await?;
+    address_state::Entity::delete_many()
+        .filter(address_state::Column::Address.is_in(addresses))
+        .exec(txn)
+        .await?;
+    let quoting_kinds = [
+        EventType::MailingFailed,
+        EventType::MailingBounced,
+        EventType::MailingBlocked,
+        EventType::MailingAutoReplied,
+    ]
+    .map(EventType::as_str);
     for failure in event::Entity::find()
-        .filter(event::Column::Kind.eq(EventType::MailingFailed.as_str()))
+        .filter(event::Column::Kind.is_in(quoting_kinds))
         .all(txn)
         .await?
     {

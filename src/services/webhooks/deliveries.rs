@@ -45,7 +45,7 @@ pub fn body_for(audience: Audience, event: &event::Model) -> String {
 }
 
 /// Payload fields partner endpoints never receive.
-const PARTNER_HIDDEN: &[&str] = &["error", "recipient"];
+const PARTNER_HIDDEN: &[&str] = &["error", "recipient", "detail"];
 
 /// Queues the event for every active endpoint subscribed to it, read in the caller's
 /// transaction (the one that recorded the event), so an endpoint registered, paused or
