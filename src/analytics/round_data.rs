@@ -74,6 +74,8 @@ pub type ChosenTotals<'a> = HashMap<(&'a str, &'a str), u64>;
 pub struct RoundData {
     /// Invitations per workshop.
     pub invited: HashMap<i32, u64>,
+    /// What became of them, per workshop (Table 1).
+    pub dispositions: HashMap<i32, super::tables::Dispositions>,
     pub replies: Vec<ReplyFacts>,
     administrations: Vec<String>,
     questions: Vec<String>,
@@ -111,12 +113,14 @@ impl RoundData {
             _ => vec![round_id.into(); 3],
         };
         let statement = Statement::from_sql_and_values(backend, facts_sql(backend), values);
-        let (invited, rows) = tokio::try_join!(
+        let (invited, dispositions, rows) = tokio::try_join!(
             queries::invited_per_workshop(db, round_id),
+            queries::dispositions(db, round_id),
             db.query_all_raw(statement)
         )?;
         let mut data = Self {
             invited,
+            dispositions,
             ..Self::default()
         };
         data.replies.reserve(rows.len());

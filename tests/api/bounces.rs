@@ -199,6 +199,38 @@ async fn a_bounce_in_the_mailbox_suppresses_the_officers_next_reminder(backend: 
     );
     assert_eq!(status_of(&sg.to())["status"], "queued");
 
+    // The timeline warns; Table 1 counts the invitation undeliverable, with the rate over
+    // the delivered beside the rate over all.
+    let timeline = app
+        .get(&format!("/v1/rounds/{round_id}/timeline"))
+        .await
+        .expect(200);
+    let warning = timeline.body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "undeliverable_addresses")
+        .unwrap_or_else(|| panic!("a warning in {}", timeline.body))
+        .clone();
+    assert_eq!(
+        warning["message"],
+        "1 participant of \"AEO\" has an undeliverable address: reminders and feedback to \
+         them are suppressed; correct the address or hand the invitation over"
+    );
+    assert_eq!(timeline.body["workshops"][0]["undeliverable"], 1);
+    let rates = app
+        .get(&format!("/v1/rounds/{round_id}/analytics/reply-rates"))
+        .await
+        .expect(200);
+    assert_eq!(
+        rates.body["dispositions"],
+        serde_json::json!({
+            "replied": 0, "replied_late": 0, "no_reply": 1, "undeliverable": 1, "handed_over": 0
+        })
+    );
+    assert_eq!(rates.body["total"]["base"], 2);
+    assert_eq!(rates.body["total_over_delivered"]["base"], 1);
+
     // Announced to webhooks, naming no address.
     let bounced = event::Entity::find()
         .filter(event::Column::Kind.eq("mailing.bounced"))

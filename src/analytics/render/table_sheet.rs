@@ -5,7 +5,7 @@ use crate::analytics::context::scope_words;
 use crate::analytics::cross_tab::{CrossTab, Member};
 use crate::analytics::report::{Report, ReportTable, TableContent};
 use crate::analytics::stats::Share;
-use crate::analytics::tables::{ChoiceTable, ReplyRates, YesNoTable};
+use crate::analytics::tables::{ChoiceTable, Dispositions, ReplyRates, YesNoTable};
 use crate::base::sheets::{self, Cell, Sheet};
 
 fn members(list: &[Member]) -> Cell {
@@ -68,23 +68,48 @@ fn rate_rows(d: &ReplyRates) -> Rows {
         "rate_percent",
         "ci_low",
         "ci_high",
+        "replied_late",
+        "no_reply",
+        "undeliverable",
+        "handed_over",
+        "rate_over_delivered_percent",
     ];
     let line = |name: String, scope: &str, base: u64, p: &Share| {
         let mut cells = vec![name.into(), scope.into(), Cell::Count(base)];
         cells.extend(share_cells(p));
         cells
     };
+    let with_dispositions = |mut cells: Vec<Cell>, d: &Dispositions, delivered: &Share| {
+        cells.extend([
+            Cell::Count(d.replied_late),
+            Cell::Count(d.no_reply),
+            Cell::Count(d.undeliverable),
+            Cell::Count(d.handed_over),
+            Cell::Percent(delivered.percent),
+        ]);
+        cells
+    };
     let mut rows = Vec::new();
     for row in &d.rows {
         let scope = scope_words(row.workshop.scope);
-        rows.push(line(row.workshop.title.clone(), scope, row.base, &row.rate));
+        let cells = line(row.workshop.title.clone(), scope, row.base, &row.rate);
+        rows.push(with_dispositions(
+            cells,
+            &row.dispositions,
+            &row.rate_over_delivered,
+        ));
     }
     for sub in &d.subtotals {
         let scope = scope_words(sub.scope);
         let name = format!("Sub-total of {scope} workshops");
         rows.push(line(name, scope, sub.base, &sub.rate));
     }
-    rows.push(line("Total".into(), "", d.total.base, &d.total));
+    let total = line("Total".into(), "", d.total.base, &d.total);
+    rows.push(with_dispositions(
+        total,
+        &d.dispositions,
+        &d.total_over_delivered,
+    ));
     if let Some(previous) = &d.previous {
         let name = format!("{} (previous round)", previous.round.title);
         rows.push(line(name, "", previous.base, &previous.rate));

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use entity::address_state::{self, AddressState};
 use entity::round::{self, RoundState};
 use entity::{administration, participant};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -84,6 +85,9 @@ pub enum WarningCode {
     NoParticipants,
     /// Some participants have no email address (erased on request): they get no mail.
     ParticipantsWithoutEmail,
+    /// Some participants' addresses are undeliverable (bounced) or complained: their
+    /// reminders and feedback are suppressed.
+    UndeliverableAddresses,
 }
 
 /// A problem staff should see before (or after) scheduling.
@@ -107,6 +111,8 @@ pub struct WorkshopTimeline {
     pub participants: u64,
     /// Participants who cannot be written to (their address was erased on request).
     pub without_email: u64,
+    /// Participants whose address is undeliverable or complained (see `/v1/addresses`).
+    pub undeliverable: u64,
     /// By administration code.
     pub administrations: Vec<AdministrationTimeline>,
 }
@@ -177,6 +183,19 @@ async fn build(
         .filter(participant::Column::WorkshopId.is_in(attached.iter().map(|(_, w)| w.id)))
         .all(db)
         .await?;
+    let suppressed: std::collections::HashSet<String> = address_state::Entity::find()
+        .filter(
+            address_state::Column::State
+                .is_in([AddressState::Undeliverable, AddressState::Complained]),
+        )
+        .filter(
+            address_state::Column::Address.is_in(participants.iter().map(|(p, _)| p.email.clone())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.address)
+        .collect();
     // Only a round not yet open has its mail ahead of it to warn about.
     let ahead = matches!(state, RoundState::Draft | RoundState::Scheduled);
     let mut workshops = Vec::with_capacity(attached.len());
@@ -215,6 +234,10 @@ async fn build(
             due_on: dates.due_on,
             participants: mine.len() as u64,
             without_email,
+            undeliverable: mine
+                .iter()
+                .filter(|(p, _)| suppressed.contains(&p.email))
+                .count() as u64,
             administrations: by_code.into_values().collect(),
         };
         if state != RoundState::Closed {
@@ -283,6 +306,21 @@ fn warn(planned: &WorkshopTimeline, ahead: bool, now: DateTime<Utc>) -> Vec<Time
             format!(
                 "\"{title}\" has {} without an email address: they get no mail",
                 count(planned.without_email, "participant", "participants")
+            ),
+        );
+    }
+    if planned.undeliverable > 0 {
+        let have = if planned.undeliverable == 1 {
+            "has an undeliverable address"
+        } else {
+            "have undeliverable addresses"
+        };
+        say(
+            WarningCode::UndeliverableAddresses,
+            format!(
+                "{} of \"{title}\" {have}: reminders and feedback to them are suppressed; \
+                 correct the address or hand the invitation over",
+                count(planned.undeliverable, "participant", "participants")
             ),
         );
     }
