@@ -12,7 +12,7 @@ use crate::base::error::ServiceError;
 use crate::domain::InvalidInput;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::replies::import;
-use crate::services::{api_keys, audit::Actor};
+use crate::services::{api_keys, audit::Actor, deliverability};
 use crate::startup::{Application, prepare_database};
 use crate::{db, domain, openapi, telemetry};
 
@@ -57,6 +57,13 @@ pub enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Read returned mail saved as files (bounces, complaints, automatic replies, as
+    /// `.eml`), as the bounce mailbox's poller reads its messages: each is recorded once.
+    Bounces {
+        /// The message files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,8 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { demo } => {
             if demo {
-                let db = db::connect(&settings.database()).await?;
-                prepare_database(&db).await?;
+                let db = database(&settings).await?;
                 if !crate::demo::is_loaded(&db).await? {
                     let loaded = crate::demo::load(&db).await?;
                     tracing::info!(round = loaded.survey_2020, "loaded the demo data");
@@ -111,8 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
         }
         Command::Demo => {
-            let db = db::connect(&settings.database()).await?;
-            prepare_database(&db).await?;
+            let db = database(&settings).await?;
             let loaded = crate::demo::load(&db).await?;
             println!(
                 "loaded Survey 2019 (round id {}) and Survey 2020 (round id {})",
@@ -120,18 +125,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Migrate => {
-            let db = db::connect(&settings.database()).await?;
-            prepare_database(&db).await?;
+            database(&settings).await?;
             println!("database is up to date");
         }
         Command::Keys(command) => {
-            let db = db::connect(&settings.database()).await?;
-            prepare_database(&db).await?;
+            let db = database(&settings).await?;
             run_keys(&db, command).await?;
         }
         Command::Import { round, file } => {
-            let db = db::connect(&settings.database()).await?;
-            prepare_database(&db).await?;
+            let db = database(&settings).await?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             match import::import(
@@ -156,7 +158,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(other) => return Err(anyhow::anyhow!(other)),
             }
         }
+        Command::Bounces { files } => {
+            let db = database(&settings).await?;
+            read_bounces(&db, &settings, &files).await?;
+        }
         Command::Openapi => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+/// The configured database, migrated.
+async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = db::connect(&settings.database()).await?;
+    prepare_database(&db).await?;
+    Ok(db)
+}
+
+/// Records what each file says and prints what became of it.
+async fn read_bounces(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
+    let bounce = match settings.bounce_address.as_deref() {
+        Some(address) => Some(
+            address
+                .parse()
+                .with_context(|| format!("bounce_address {address:?} is not an address"))?,
+        ),
+        None => None,
+    };
+    let returns = deliverability::Returns {
+        bounce,
+        key: settings.token_key()?,
+    };
+    for file in files {
+        let raw = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let taken = deliverability::take_returned(db, &returns, &raw, chrono::Utc::now()).await?;
+        let said = match taken {
+            deliverability::Taken::Recorded => "recorded",
+            deliverability::Taken::AlreadySeen => "recorded before",
+            deliverability::Taken::Unmatched => "about no mail of ours: nothing recorded",
+            deliverability::Taken::Unreadable => {
+                "not a bounce, complaint or automatic reply: nothing recorded"
+            }
+        };
+        println!("{}: {said}", file.display());
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 
 pub mod context;
 pub mod cross_tab;
+pub mod dispositions;
 pub mod findings;
 pub mod member_counts;
 pub mod queries;

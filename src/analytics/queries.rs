@@ -10,8 +10,6 @@ use entity::{answer, answer_choice, invitation, reply, round_workshop, workshop}
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
-use super::tables::Dispositions;
-
 /// A workshop of a round, as the tables name it.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct WorkshopRow {
@@ -325,64 +323,4 @@ pub async fn options_by_question(
             )
         })
         .collect())
-}
-
-/// What became of each invitation of a round, counted per workshop (Table 1's
-/// dispositions): replied on time or late; else undeliverable (a hard bounce of a mail to
-/// the invited officer, or their address given up on), handed over (its mail went to more
-/// than one officer), or no reply.
-pub async fn dispositions(
-    db: &impl ConnectionTrait,
-    round_id: i32,
-) -> Result<HashMap<i32, Dispositions>, DbErr> {
-    let backend = db.get_database_backend();
-    let parameter = match backend {
-        sea_orm::DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
-    let undeliverable = "(EXISTS (SELECT 1 FROM delivery_events e \
-             JOIN mailings m ON m.id = e.mailing_id \
-           WHERE m.invitation_id = i.id AND m.participant_id = i.participant_id \
-             AND e.finding = 'undeliverable') \
-         OR EXISTS (SELECT 1 FROM address_states s JOIN participants p ON p.email = s.address \
-           WHERE p.id = i.participant_id AND s.state = 'undeliverable'))";
-    let handed_over = "(SELECT COUNT(DISTINCT m.participant_id) FROM mailings m \
-           WHERE m.invitation_id = i.id AND m.kind = 'invitation') > 1";
-    let sql = format!(
-        "SELECT i.workshop_id, \
-           SUM(CASE WHEN r.id IS NOT NULL AND NOT r.late THEN 1 ELSE 0 END) AS replied, \
-           SUM(CASE WHEN r.id IS NOT NULL AND r.late THEN 1 ELSE 0 END) AS replied_late, \
-           SUM(CASE WHEN r.id IS NULL AND {undeliverable} THEN 1 ELSE 0 END) AS undeliverable, \
-           SUM(CASE WHEN r.id IS NULL AND NOT {undeliverable} AND {handed_over} \
-             THEN 1 ELSE 0 END) AS handed_over, \
-           COUNT(*) AS invited \
-         FROM invitations i LEFT JOIN replies r ON r.invitation_id = i.id \
-         WHERE i.round_id = {parameter} GROUP BY i.workshop_id"
-    );
-    let statement = Statement::from_sql_and_values(backend, sql, [round_id.into()]);
-    let mut found = HashMap::new();
-    for row in db.query_all_raw(statement).await? {
-        let count = |column: &str| -> Result<u64, DbErr> {
-            Ok(u64::try_from(row.try_get::<i64>("", column)?).unwrap_or(0))
-        };
-        let (replied, replied_late, undeliverable, handed_over) = (
-            count("replied")?,
-            count("replied_late")?,
-            count("undeliverable")?,
-            count("handed_over")?,
-        );
-        let invited = count("invited")?;
-        found.insert(
-            row.try_get::<i32>("", "workshop_id")?,
-            Dispositions {
-                replied,
-                replied_late,
-                no_reply: invited
-                    .saturating_sub(replied + replied_late + undeliverable + handed_over),
-                undeliverable,
-                handed_over,
-            },
-        );
-    }
-    Ok(found)
 }

@@ -75,7 +75,7 @@ pub struct RoundData {
     /// Invitations per workshop.
     pub invited: HashMap<i32, u64>,
     /// What became of them, per workshop (Table 1).
-    pub dispositions: HashMap<i32, super::tables::Dispositions>,
+    pub dispositions: HashMap<i32, super::dispositions::Dispositions>,
     pub replies: Vec<ReplyFacts>,
     administrations: Vec<String>,
     questions: Vec<String>,
@@ -115,7 +115,7 @@ impl RoundData {
         let statement = Statement::from_sql_and_values(backend, facts_sql(backend), values);
         let (invited, dispositions, rows) = tokio::try_join!(
             queries::invited_per_workshop(db, round_id),
-            queries::dispositions(db, round_id),
+            super::dispositions::per_workshop(db, round_id),
             db.query_all_raw(statement)
         )?;
         let mut data = Self {

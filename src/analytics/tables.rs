@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::context::{OptionRef, QuestionRef, RoundContext, RoundRef, WorkshopRef, option_refs};
+use super::dispositions::Dispositions;
 use super::queries;
 use super::round_data::RoundData;
 use super::stats::Share;
@@ -18,38 +19,6 @@ use crate::base::error::ServiceError;
 use crate::domain::questionnaire::QuestionType;
 
 // ----- Table 1 -----
-
-/// What became of a group's invitations, each counted once: a reply (on time or late)
-/// first; else undeliverable, handed over, or no reply. They add up to the invited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Dispositions {
-    pub replied: u64,
-    pub replied_late: u64,
-    pub no_reply: u64,
-    /// No reply, and mail to the invited officer's address did not arrive (a hard bounce,
-    /// or soft ones that gave the address up).
-    pub undeliverable: u64,
-    /// No reply, and the invitation went on to another officer.
-    pub handed_over: u64,
-}
-
-impl Dispositions {
-    fn add(self, other: Self) -> Self {
-        Self {
-            replied: self.replied + other.replied,
-            replied_late: self.replied_late + other.replied_late,
-            no_reply: self.no_reply + other.no_reply,
-            undeliverable: self.undeliverable + other.undeliverable,
-            handed_over: self.handed_over + other.handed_over,
-        }
-    }
-
-    /// Replies of the invitations whose mail arrived (all but the undeliverable).
-    pub fn rate_over_delivered(self) -> Share {
-        let replied = self.replied + self.replied_late;
-        Share::new(replied, replied + self.no_reply + self.handed_over)
-    }
-}
 
 /// Replies against invitations, for a workshop or a group of workshops.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -174,9 +143,9 @@ pub fn reply_rates(
         })
         .collect();
     let total = sum(&mut rows.iter());
-    let dispositions = rows.iter().fold(Dispositions::default(), |all, row| {
-        all.add(row.dispositions)
-    });
+    let dispositions = rows
+        .iter()
+        .fold(Dispositions::default(), |all, row| all + row.dispositions);
     ReplyRates {
         round: (&context.round).into(),
         rows,

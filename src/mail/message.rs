@@ -123,6 +123,7 @@ mod tests {
             body_purged_at: None,
             link_generation: None,
             participant_id: None,
+            suppressed_reason: None,
         };
         String::from_utf8(build(&mail, sender).unwrap().formatted()).unwrap()
     }

@@ -100,16 +100,24 @@ pub async fn mailing_failed<C: ConnectionTrait>(
     .await
 }
 
+/// What came back about a mail, as its event tells it.
+pub struct Returned<'a> {
+    pub finding: Finding,
+    pub code: Option<&'a str>,
+    pub detail: Option<&'a str>,
+    /// The address's state after it (bounces and complaints).
+    pub address_state: Option<AddressState>,
+}
+
 /// Something came back about a mail (see `deliverability`): a bounce or complaint is
 /// `mailing.bounced`, a policy block `mailing.blocked`, an automatic reply
 /// `mailing.auto_replied`; a notice (delayed, delivered) is no event.
 pub async fn mail_returned<C: ConnectionTrait>(
     db: &C,
     mailing: &mailing::Model,
-    news: &super::deliverability::News,
-    address_state: Option<AddressState>,
+    returned: Returned<'_>,
 ) -> Result<(), ServiceError> {
-    let kind = match news.finding {
+    let kind = match returned.finding {
         Finding::Undeliverable | Finding::Soft | Finding::Complaint => EventType::MailingBounced,
         Finding::Blocked => EventType::MailingBlocked,
         Finding::AutoReply => EventType::MailingAutoReplied,
@@ -120,10 +128,10 @@ pub async fn mail_returned<C: ConnectionTrait>(
         kind: mailing.kind,
         round_id: mailing.round_id,
         invitation_id: mailing.invitation_id,
-        finding: news.finding,
-        code: news.code.clone(),
-        address_state,
-        detail: news.detail.clone(),
+        finding: returned.finding,
+        code: returned.code.map(str::to_owned),
+        address_state: returned.address_state,
+        detail: returned.detail.map(str::to_owned),
     };
     record(db, kind.as_str(), payload(data)).await
 }

@@ -130,6 +130,12 @@ async fn a_bounce_in_the_mailbox_suppresses_the_officers_next_reminder(backend: 
     assert_eq!(imap.count("INBOX").await, 0);
     assert_eq!(imap.count("Processed").await, 2);
     assert_eq!(imap.count("Set aside").await, 3);
+    let set_aside = imap.subjects("Set aside").await.join("\n");
+    assert!(
+        set_aside.contains("Delivery Status Notification (Failure)")
+            && set_aside.contains("Undeliverable"),
+        "{set_aside}"
+    );
     assert_eq!(
         delivery_event::Entity::find().count(&app.db).await.unwrap(),
         1,
@@ -357,6 +363,43 @@ async fn a_refusal_at_send_marks_the_address_undeliverable(backend: Backend) {
     app.get("/v1/addresses/not-an-address")
         .await
         .expect_problem(422);
+
+    // A corrected address starts clean: the invitation goes to it, and no warning stays.
+    let workshop = app.get("/v1/workshops").await.expect(200).body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let officer = app
+        .get(&format!(
+            "/v1/workshops/{workshop}/participants?administration=MY"
+        ))
+        .await
+        .expect(200)
+        .body["items"][0]
+        .clone();
+    assert_eq!(officer["delivery"]["state"], "undeliverable");
+    let path = format!("/v1/workshops/{workshop}/participants/{}", officer["id"]);
+    let etag = app.get(&path).await.expect(200).headers["etag"].clone();
+    app.send(
+        app.request_as(&app.admin_key, reqwest::Method::PUT, &path)
+            .header("If-Match", etag)
+            .json(&serde_json::json!({
+                "name": officer["name"], "email": "aminah.new@customs.my.example.org",
+                "administration": "MY"
+            })),
+    )
+    .await
+    .expect(200);
+    let queued = app.mailings("kind=invitation&status=queued").await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0]["recipient"], "aminah.new@customs.my.example.org");
+    let round_id = app.get("/v1/rounds").await.expect(200).body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let timeline = app
+        .get(&format!("/v1/rounds/{round_id}/timeline"))
+        .await
+        .expect(200);
+    assert_eq!(timeline.body["workshops"][0]["undeliverable"], 0);
 }
 
 /// A mailbox that refuses the login is a failed pass, counted and shown on `/readyz`
@@ -419,7 +462,57 @@ async fn a_mailbox_that_refuses_the_login_is_reported_not_fatal(backend: Backend
     );
 }
 
+/// `followup bounces FILE...` reads saved messages as the poller reads the mailbox's.
+async fn the_bounces_command_reads_saved_messages(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    let received = invited(&app).await;
+    let my = mail_to(&received, "my");
+    let dir = tempfile::tempdir().unwrap();
+    let bounce = dir.path().join("bounce.eml");
+    std::fs::write(
+        &bounce,
+        bounce_fixture(
+            "exchange-365-recipient-not-found.eml",
+            &my.to(),
+            "nobody@example.org",
+            my.message_id().trim_matches(['<', '>']),
+        ),
+    )
+    .unwrap();
+    let question = dir.path().join("question.eml");
+    std::fs::write(
+        &question,
+        "From: a@b.example\r\nSubject: Where is the form?\r\n\r\nHello\r\n",
+    )
+    .unwrap();
+    let run = || {
+        let output = crate::process::followup()
+            .env("DATABASE_URL", &app.database_url)
+            .env("DATA_DIR", dir.path())
+            .arg("bounces")
+            .args([&bounce, &question])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let first = run();
+    assert!(first.contains("bounce.eml: recorded\n"), "{first}");
+    assert!(first.contains("question.eml: not a bounce"), "{first}");
+    assert!(run().contains("bounce.eml: recorded before"));
+    let listed = app
+        .get("/v1/addresses?state=undeliverable")
+        .await
+        .expect(200);
+    assert_eq!(listed.body["items"][0]["code"], "5.1.10");
+}
+
 on_both_databases!(
+    the_bounces_command_reads_saved_messages,
     a_bounce_in_the_mailbox_suppresses_the_officers_next_reminder,
     an_out_of_office_reply_is_kept_and_a_complaint_stops_the_reminders,
     a_refusal_at_send_marks_the_address_undeliverable,

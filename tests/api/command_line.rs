@@ -15,6 +15,7 @@ fn every_subcommand_has_help() {
         vec!["keys", "create", "--help"],
         vec!["openapi", "--help"],
         vec!["import", "--help"],
+        vec!["bounces", "--help"],
     ] {
         let output = followup().args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");

@@ -12,8 +12,10 @@ The report's HTML, as the service sent it, is checked with the Nu Html Checker
 (html_check.py: any error fails) and, on screen, with axe-core (WCAG 2.2 A and AA rules): it
 has a viewport meta tag, a caption on every table, and at 375 px (a phone) the page does not
 scroll sideways: its charts scale down. The round's timeline (GET /v1/rounds/{id}/timeline, JSON)
-is laid out as a table and photographed. Pictures go to docs/ with SCREENSHOTS=docs, else
-to the temporary folder.
+is laid out as a table and photographed. A bounce for one officer of a scheduled round, read
+with `followup bounces`, makes the timeline warn of an undeliverable address and Table 1
+print each invitation's disposition; both are photographed, and that report is checked
+like the first. Pictures go to docs/ with SCREENSHOTS=docs, else to the temporary folder.
 
 Usage: python report_print.py BINARY   (scripts/browser-test.sh installs what it needs)
 """
@@ -22,6 +24,8 @@ import html
 import re
 import subprocess
 import sys
+import time
+from pathlib import Path
 from datetime import date, timedelta
 
 from playwright.sync_api import sync_playwright
@@ -165,6 +169,29 @@ def draft_with_problems(service):
     return round_
 
 
+def sent_invitations(service, round_id, expected):
+    """The invitations of a round once the scheduler queued them and the worker wrote them."""
+    for _ in range(150):
+        sent = service.api("GET", f"/v1/mailings?round_id={round_id}&kind=invitation&status=sent")["items"]
+        if len(sent) >= expected:
+            return sent
+        time.sleep(0.2)
+    raise AssertionError(f"{expected} invitations were not sent: {sent}")
+
+
+def bounce_one_officer(service, binary, mail):
+    """Postfix's bounce for `mail`, saved as a file and read with `followup bounces`."""
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "bounces" / "postfix-user-unknown.eml"
+    text = (fixture.read_text().replace("%RECIPIENT%", mail["recipient"])
+            .replace("%ENVELOPE%", "followup@localhost")
+            .replace("%MESSAGE_ID%", mail["message_id"].strip("<>")))
+    path = service.dir / "bounce.eml"
+    path.write_text(text)
+    said = subprocess.run([binary, "bounces", str(path)], env=service.env, check=True,
+                          capture_output=True, text=True).stdout
+    assert said.strip().endswith(": recorded"), said
+
+
 def timeline_page(timeline, round_title, source):
     rows = []
     for workshop in timeline["workshops"]:
@@ -239,6 +266,24 @@ def main(binary):
             page.set_content(timeline_page(preview, draft["title"],
                                            f"POST /v1/rounds/{draft['id']}/schedule?dry_run=true"))
             page.screenshot(path=str(shots / "timeline-dry-run.png"), full_page=True)
+
+            service.api("POST", f"/v1/rounds/{draft['id']}/schedule", {})
+            sent = sent_invitations(service, draft["id"], 3)
+            bounce_one_officer(service, binary, next(m for m in sent if ".my." in m["recipient"]))
+            timeline = service.api("GET", f"/v1/rounds/{draft['id']}/timeline")
+            codes = [w["code"] for w in timeline["warnings"]]
+            assert "undeliverable_addresses" in codes, codes
+            page.set_content(timeline_page(timeline, draft["title"],
+                                           f"GET /v1/rounds/{draft['id']}/timeline"))
+            page.screenshot(path=str(shots / "timeline-undeliverable-address.png"), full_page=True)
+            rates = service.api("GET", f"/v1/rounds/{draft['id']}/analytics/reply-rates")
+            assert rates["dispositions"]["undeliverable"] == 1, rates["dispositions"]
+            bounced_html = service.api("GET", f"/v1/rounds/{draft['id']}/report?format=html", raw=True)
+            assert "What became of each invitation" in bounced_html
+            html.add(f"a report with a bounce: GET /v1/rounds/{draft['id']}/report?format=html",
+                     bounced_html)
+            page.set_content(bounced_html)
+            page.locator("#table-1").screenshot(path=str(shots / "report-table-1-dispositions.png"))
             browser.close()
         html.check()
         print(f"report and timeline: pictures in {shots}")

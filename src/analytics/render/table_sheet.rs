@@ -3,9 +3,10 @@
 
 use crate::analytics::context::scope_words;
 use crate::analytics::cross_tab::{CrossTab, Member};
+use crate::analytics::dispositions::Dispositions;
 use crate::analytics::report::{Report, ReportTable, TableContent};
 use crate::analytics::stats::Share;
-use crate::analytics::tables::{ChoiceTable, Dispositions, ReplyRates, YesNoTable};
+use crate::analytics::tables::{ChoiceTable, ReplyRates, YesNoTable};
 use crate::base::sheets::{self, Cell, Sheet};
 
 fn members(list: &[Member]) -> Cell {

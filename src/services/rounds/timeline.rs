@@ -183,19 +183,7 @@ async fn build(
         .filter(participant::Column::WorkshopId.is_in(attached.iter().map(|(_, w)| w.id)))
         .all(db)
         .await?;
-    let suppressed: std::collections::HashSet<String> = address_state::Entity::find()
-        .filter(
-            address_state::Column::State
-                .is_in([AddressState::Undeliverable, AddressState::Complained]),
-        )
-        .filter(
-            address_state::Column::Address.is_in(participants.iter().map(|(p, _)| p.email.clone())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.address)
-        .collect();
+    let suppressed = suppressed_addresses(db, &participants).await?;
     // Only a round not yet open has its mail ahead of it to warn about.
     let ahead = matches!(state, RoundState::Draft | RoundState::Scheduled);
     let mut workshops = Vec::with_capacity(attached.len());
@@ -252,6 +240,25 @@ async fn build(
         workshops,
         warnings,
     })
+}
+
+/// The addresses among `participants` that reminders and feedback are suppressed to.
+async fn suppressed_addresses(
+    db: &impl ConnectionTrait,
+    participants: &[(participant::Model, Option<administration::Model>)],
+) -> Result<std::collections::HashSet<String>, ServiceError> {
+    let emails = participants.iter().map(|(p, _)| p.email.clone());
+    Ok(address_state::Entity::find()
+        .filter(
+            address_state::Column::State
+                .is_in([AddressState::Undeliverable, AddressState::Complained]),
+        )
+        .filter(address_state::Column::Address.is_in(emails))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.address)
+        .collect())
 }
 
 fn administration_timeline(
