@@ -173,11 +173,7 @@ impl BouncePoller {
                     );
                 }
             }
-            let pause = self
-                .settings
-                .poll
-                .saturating_mul(1 << failures.min(10))
-                .min(LONGEST_PAUSE.max(self.settings.poll));
+            let pause = pause_after(self.settings.poll, failures);
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = stop.changed() => break,
@@ -187,5 +183,29 @@ impl BouncePoller {
             }
         }
         let _ = lease::release(&self.db, LEASE, &self.holder, self.clock.now()).await;
+    }
+}
+
+/// The pause before the next pass after `failures` failed passes in a row: `poll`,
+/// doubled per failure, at most half an hour (or `poll`, when that is longer).
+fn pause_after(poll: Duration, failures: u32) -> Duration {
+    poll.saturating_mul(1 << failures.min(10))
+        .min(LONGEST_PAUSE.max(poll))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_doubles_with_each_failure_up_to_half_an_hour() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(pause_after(minute, 0), minute);
+        assert_eq!(pause_after(minute, 1), 2 * minute);
+        assert_eq!(pause_after(minute, 4), 16 * minute);
+        assert_eq!(pause_after(minute, 5), 30 * minute);
+        assert_eq!(pause_after(minute, 400), 30 * minute);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(pause_after(hour, 3), hour);
     }
 }

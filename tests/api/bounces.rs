@@ -402,8 +402,8 @@ async fn a_refusal_at_send_marks_the_address_undeliverable(backend: Backend) {
     assert_eq!(timeline.body["workshops"][0]["undeliverable"], 0);
 }
 
-/// A mailbox that refuses the login is a failed pass, counted and shown on `/readyz`
-/// (which stays ready: the service works without it).
+/// A mailbox that refuses the login, is gone or does not answer in time is a failed pass,
+/// counted and shown on `/readyz` (which stays ready: the service works without it).
 async fn a_mailbox_that_refuses_the_login_is_reported_not_fatal(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
         settings.bounce_address = Some(BOUNCES.into());
@@ -445,9 +445,17 @@ async fn a_mailbox_that_refuses_the_login_is_reported_not_fatal(backend: Backend
     );
     assert!(gone.run_once().await.is_err());
     release(gone.holder.clone()).await;
+    // Times out: a server that takes the connection and never greets.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let mut slow = poller(&app, &format!("imap://u:p@127.0.0.1:{port}/INBOX"));
+    slow.settings.timeout = std::time::Duration::from_millis(300);
+    let error = format!("{:#}", slow.run_once().await.unwrap_err());
+    assert!(error.contains("took longer than"), "{error}");
+    release(slow.holder.clone()).await;
     let ready = app.get("/readyz").await.expect(200);
     assert_eq!(
-        ready.body["bounce_mailbox"]["failures"], 2,
+        ready.body["bounce_mailbox"]["failures"], 3,
         "{}",
         ready.body
     );
