@@ -63,14 +63,23 @@ fn mail_to<'a>(received: &'a [Received], code: &str) -> &'a Received {
         })
 }
 
-async fn a_bounce_in_the_mailbox_suppresses_the_officers_next_reminder(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| {
+/// A service whose mail leaves with VERP envelope senders.
+async fn with_bounce_address(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |settings| {
         settings.bounce_address = Some(BOUNCES.into());
     })
-    .await;
+    .await
+}
+
+/// A received mail's Message-ID without its angle brackets, as bounces quote it.
+fn message_id(mail: &Received) -> String {
+    mail.message_id().trim_matches(['<', '>']).to_owned()
+}
+
+async fn a_bounce_in_the_mailbox_suppresses_the_officers_next_reminder(backend: Backend) {
+    let app = with_bounce_address(backend).await;
     let received = invited(&app).await;
     let (my, sg) = (mail_to(&received, "my"), mail_to(&received, "sg"));
-    let message_id = |m: &Received| m.message_id().trim_matches(['<', '>']).to_owned();
 
     let imap = ImapServer::start();
     // The bounce for Malaysia's officer, as Postfix writes it, twice (a relay that
@@ -267,13 +276,9 @@ async fn a_bounce_in_the_mailbox_suppresses_the_officers_next_reminder(backend: 
 }
 
 async fn an_out_of_office_reply_is_kept_and_a_complaint_stops_the_reminders(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| {
-        settings.bounce_address = Some(BOUNCES.into());
-    })
-    .await;
+    let app = with_bounce_address(backend).await;
     let received = invited(&app).await;
     let (my, sg) = (mail_to(&received, "my"), mail_to(&received, "sg"));
-    let message_id = |m: &Received| m.message_id().trim_matches(['<', '>']).to_owned();
     let imap = ImapServer::start();
     imap.append(&bounce_fixture(
         "out-of-office.eml",
@@ -405,10 +410,7 @@ async fn a_refusal_at_send_marks_the_address_undeliverable(backend: Backend) {
 /// A mailbox that refuses the login, is gone or does not answer in time is a failed pass,
 /// counted and shown on `/readyz` (which stays ready: the service works without it).
 async fn a_mailbox_that_refuses_the_login_is_reported_not_fatal(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| {
-        settings.bounce_address = Some(BOUNCES.into());
-    })
-    .await;
+    let app = with_bounce_address(backend).await;
     let imap = ImapServer::start();
     let wrong = poller(&app, &imap.url_with("not-the-password"));
     assert!(wrong.run_once().await.is_err());
@@ -483,7 +485,7 @@ async fn the_bounces_command_reads_saved_messages(backend: Backend) {
             "exchange-365-recipient-not-found.eml",
             &my.to(),
             "nobody@example.org",
-            my.message_id().trim_matches(['<', '>']),
+            &message_id(my),
         ),
     )
     .unwrap();
