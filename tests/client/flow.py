@@ -173,6 +173,7 @@ class Service:
                    FOLLOWUP_WEBHOOK_ALLOWED_HOSTS='["127.0.0.1"]',
                    FOLLOWUP_WEBHOOK_POLL_INTERVAL_MS="200")
         env.pop("DATABASE_URL", None)
+        self.binary, self.env = binary, env
         key = subprocess.run([binary, "keys", "create", "--role", "admin", "--name", "client-flow"],
                              env=env, check=True, capture_output=True, text=True).stdout.strip()
         self.log = open(self.dir / "service.log", "w")
@@ -229,7 +230,12 @@ def sorted_rows(text):
 
 # --- webhooks ----------------------------------------------------------------------------
 
-WEBHOOK_EVENTS = ("reply.submitted", "reply.revised", "round.opened", "round.closed", "mailing.failed")
+WEBHOOK_EVENTS = ("reply.submitted", "reply.revised", "round.opened", "round.closed", "mailing.failed",
+                  "mailing.bounced", "mailing.blocked", "mailing.auto_replied")
+RETURNED = {"mailing.bounced": "postfix-user-unknown.eml",
+            "mailing.blocked": "outlook-5.7.515-sender-authentication.eml",
+            "mailing.auto_replied": "out-of-office.eml"}
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bounces"
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 DOCUMENT_URI = "https://followup.invalid/openapi.json"  # the document's base URI for $refs
 
@@ -384,6 +390,8 @@ def check_webhooks(receiver, endpoints, validators):
             assert data["revision"] == 1, data
         if kind == "reply.revised":
             assert data["revision"] > 1, data
+        if kind in RETURNED and endpoint.audience == models.Audience.PARTNER:
+            assert "detail" not in data, f"a partner endpoint got the server's words: {data}"
         if kind == "mailing.failed":
             if endpoint.audience == models.Audience.PARTNER:
                 assert "error" not in data, f"a partner endpoint got a mail error: {data}"
@@ -640,9 +648,36 @@ def flow(service, receiver):
     after = expect(op("list_replies").sync_detailed(target.id, client=admin), 200)
     assert after.total == 2, "a bad import writes nothing"
 
+    read_returned_mail(service)
+
     print("webhooks: every event type, signed, bodies as the document's webhooks section says")
     await_webhooks(admin, receiver, endpoints)
     check_webhooks(receiver, endpoints, validators)
+
+
+def read_returned_mail(service):
+    """A bounce, a policy block and an automatic reply about three of the mails sent, saved
+    as files and read with `followup bounces`; the bounced address is listed undeliverable."""
+    print("returned mail read with `followup bounces`: a bounce, a policy block, an automatic reply")
+    admin = service.admin
+    sent = expect(op("list_mailings").sync_detailed(client=admin, per_page=200), 200).items
+    bounced = next(m for m in sent if m.kind == models.MailKind.INVITATION)
+    mails = [bounced] + [m for m in sent if m.recipient != bounced.recipient][:2]
+    assert len(mails) == 3, f"three mails to answer for: {sent}"
+    files = []
+    for (kind, fixture), mail in zip(RETURNED.items(), mails):
+        text = ((FIXTURES / fixture).read_text().replace("%RECIPIENT%", mail.recipient)
+                .replace("%ENVELOPE%", "followup@localhost")
+                .replace("%MESSAGE_ID%", mail.message_id.strip("<>")))
+        path = service.dir / f"{kind}.eml"
+        path.write_text(text)
+        files.append(str(path))
+    said = subprocess.run([service.binary, "bounces", *files], env=service.env, check=True,
+                          capture_output=True, text=True).stdout
+    assert said.count(": recorded\n") == 3, said
+    listed = expect(op("list_addresses").sync_detailed(client=admin), 200)
+    assert [a.address for a in listed.items] == [mails[0].recipient], listed
+    assert listed.items[0].state == models.AddressState.UNDELIVERABLE, listed.items[0]
 
 
 def main():
