@@ -93,11 +93,11 @@ async fn list_addresses(
     Ok(HttpResponse::Ok().json(Page::from_listing(listing, page, AddressStanding::from)))
 }
 
+/// The address a path names; a text that is no address names nothing (404).
 fn address_in_path(text: &str) -> Result<String, ApiError> {
-    let mut v = crate::domain::Validator::default();
-    let email = v.check("address", Email::parse(text));
-    v.finish()?;
-    Ok(email.map(Email::into_inner).unwrap_or_default())
+    Email::parse(text)
+        .map(Email::into_inner)
+        .map_err(|_| ApiError::NotFound(format!("address {text:?} has no delivery state")))
 }
 
 /// Read an address's state and what came back about it.

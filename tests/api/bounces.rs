@@ -367,7 +367,7 @@ async fn a_refusal_at_send_marks_the_address_undeliverable(backend: Backend) {
     assert_eq!(detail.body["returned"][0]["source"], "smtp");
     app.get("/v1/addresses/not-an-address")
         .await
-        .expect_problem(422);
+        .expect_problem(404);
 
     // A corrected address starts clean: the invitation goes to it, and no warning stays.
     let workshop = app.get("/v1/workshops").await.expect(200).body["items"][0]["id"]
