@@ -10,6 +10,8 @@ pub mod answer;
 pub mod answer_choice;
 pub mod api_key;
 pub mod audit_log;
+pub mod contact_attempt;
+pub mod contact_point;
 pub mod delivery_event;
 pub mod event;
 pub mod good_practice;

@@ -19,6 +19,7 @@ mod m20261130_000013_round_changes;
 mod m20261130_000014_practices_by_round;
 mod m20261205_000015_without_change_counters;
 mod m20261206_000016_deliverability;
+mod m20261206_000017_follow_up;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_practices_by_round::Migration),
             Box::new(m20261205_000015_without_change_counters::Migration),
             Box::new(m20261206_000016_deliverability::Migration),
+            Box::new(m20261206_000017_follow_up::Migration),
         ]
     }
 }

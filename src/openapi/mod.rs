@@ -47,6 +47,8 @@ Lists take `page` (from 1) and `per_page` (1-200, default 50) and answer \
         (name = "analytics", description = "Reply rates, tables, cross-tabulations, findings, the report and trends"),
         (name = "mailings", description = "The mail outbox; releasing the feedback mailing"),
         (name = "addresses", description = "How mail fares at each address: bounces, complaints, clearing a state"),
+        (name = "contact points", description = "The people each administration names for staff to reach its officers through"),
+        (name = "follow-up", description = "Chasing missing replies: the follow-up list of a round, contact attempts"),
         (name = "mail-templates", description = "Templates of invitations, reminders, thank-you notes and feedback"),
         (name = "api-keys", description = "API keys (admins)"),
         (name = "audit-log", description = "Every change made by staff (admins)"),

@@ -9,6 +9,8 @@ pub mod analytics;
 pub mod analytics_answers;
 pub mod api_keys;
 pub mod audit_log;
+mod contact_points;
+mod follow_up;
 pub mod good_practices;
 pub mod invitations;
 pub mod mail_templates;
@@ -52,6 +54,8 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(analytics::routes)
             .configure(mailings::routes)
             .configure(addresses::routes)
+            .configure(contact_points::routes)
+            .configure(follow_up::routes)
             .configure(mail_templates::routes)
             .configure(api_keys::routes)
             .configure(audit_log::routes)

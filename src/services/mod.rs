@@ -6,10 +6,13 @@
 pub mod administrations;
 pub mod api_keys;
 pub mod audit;
+pub mod contact_attempts;
+pub mod contact_points;
 pub mod deliverability;
 pub mod due_mail;
 pub mod events;
 pub mod feedback;
+pub mod follow_up;
 pub mod good_practices;
 pub mod idempotency;
 pub mod invitations;

@@ -14,6 +14,7 @@ mod bounces;
 mod command_line;
 mod conditional;
 mod errors;
+mod follow_up;
 mod good_practices;
 mod http_protocol;
 mod idempotency;

@@ -1,4 +1,5 @@
-//! The schema's latest migrations go down and up again on both databases: migration 16
+//! The schema's latest migrations go down and up again on both databases: migration 17
+//! (contact points and contact attempts) and migration 16
 //! (deliverability: address states, delivery events, job leases, suppressed mail's
 //! reason) goes and comes back; migration 15 removes the analytics epoch, the change
 //! notices and the rounds' change counts, and its `down` brings them back as migrations
@@ -26,6 +27,14 @@ async fn the_latest_migration_goes_down_and_up_again(backend: Backend) {
         assert!(!table_exists(&app, table).await, "{table}");
     }
 
+    let follow_up = ["contact_points", "contact_attempts"];
+    for table in follow_up {
+        assert!(table_exists(&app, table).await, "{table}");
+    }
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    for table in follow_up {
+        assert!(!table_exists(&app, table).await, "{table}");
+    }
     let deliverability = ["address_states", "delivery_events", "job_leases"];
     for table in deliverability {
         assert!(table_exists(&app, table).await, "{table}");
@@ -49,7 +58,7 @@ async fn the_latest_migration_goes_down_and_up_again(backend: Backend) {
     for table in ["analytics_epoch", "round_changes"] {
         assert!(!table_exists(&app, table).await, "{table}");
     }
-    for table in deliverability {
+    for table in deliverability.iter().chain(&follow_up) {
         assert!(table_exists(&app, table).await, "{table}");
     }
     app.respond(&token, &full_answers()).await.expect(200);

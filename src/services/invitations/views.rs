@@ -128,6 +128,23 @@ pub async fn list(
     .await
 }
 
+/// The invitations of round `round_id` without a reply, by workshop, administration and
+/// id.
+pub async fn without_reply(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<InvitationRow>, ServiceError> {
+    Ok(rows()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .filter(reply::Column::Id.is_null())
+        .order_by_asc(invitation::Column::WorkshopId)
+        .order_by_asc(administration::Column::Code)
+        .order_by_asc(invitation::Column::Id)
+        .into_model::<InvitationRow>()
+        .all(db)
+        .await?)
+}
+
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<InvitationRow, ServiceError> {
     rows()
         .filter(invitation::Column::Id.eq(id))

@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use entity::mailing::{self, MailStatus};
 use entity::{
-    address_state, delivery_event, event, idempotency_key, invitation, participant,
-    webhook_delivery,
+    address_state, contact_attempt, delivery_event, event, idempotency_key, invitation,
+    participant, webhook_delivery,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -50,6 +50,15 @@ pub async fn erase(
     secrets.scrub_audit(&txn, audit).await?;
     scrub_deliveries_and_events(&txn, &secrets).await?;
     revoke_links(&txn, &invitation_ids, at).await?;
+    // Staff's notes on reaching the officer may name them.
+    contact_attempt::Entity::update_many()
+        .col_expr(
+            contact_attempt::Column::Note,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(contact_attempt::Column::InvitationId.is_in(invitation_ids.clone()))
+        .exec(&txn)
+        .await?;
     let mut active: participant::ActiveModel = before.clone().into();
     active.name = Set(ERASED_NAME.into());
     active.email = Set(erased_email(participant_id));

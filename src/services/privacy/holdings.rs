@@ -88,6 +88,29 @@ pub(super) struct Secrets {
 
 impl Secrets {
     pub(super) fn of(record: &participant::Model, audit: &[audit_log::Model]) -> Self {
+        let position = record.position.as_deref().unwrap_or_default();
+        Self::of_person(
+            "participant",
+            [&record.name, &record.email, position],
+            audit,
+        )
+    }
+
+    /// A contact point's name and email, as its record and its audit entries hold them.
+    pub(super) fn of_contact_point(
+        record: &entity::contact_point::Model,
+        audit: &[audit_log::Model],
+    ) -> Self {
+        Self::of_person("contact_point", [&record.name, &record.email, ""], audit)
+    }
+
+    /// The name, email and position of a person, and the values the audit entries about
+    /// `entity_type` held for them.
+    fn of_person(
+        entity_type: &str,
+        [name, email, position]: [&str; 3],
+        audit: &[audit_log::Model],
+    ) -> Self {
         let mut secrets = Self::default();
         let mut add = |key: &str, value: &str| {
             let value = value.trim().to_lowercase();
@@ -100,10 +123,10 @@ impl Secrets {
                 list.push(value);
             }
         };
-        add("name", &record.name);
-        add("email", &record.email);
-        add("position", record.position.as_deref().unwrap_or_default());
-        for entry in audit.iter().filter(|e| e.entity_type == "participant") {
+        add("name", name);
+        add("email", email);
+        add("position", position);
+        for entry in audit.iter().filter(|e| e.entity_type == entity_type) {
             for snapshot in [&entry.before, &entry.after].into_iter().flatten() {
                 for key in ["name", "email", "position"] {
                     if let Some(value) = snapshot.get(key).and_then(Value::as_str) {

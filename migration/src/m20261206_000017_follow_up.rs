@@ -1,0 +1,123 @@
+//! Following up missing replies: the contact points of each administration and the
+//! contact attempts staff record on an invitation.
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ContactPoints::Table)
+                    .col(pk_auto(ContactPoints::Id))
+                    .col(integer(ContactPoints::AdministrationId))
+                    .col(string(ContactPoints::Name))
+                    .col(string_len(ContactPoints::Email, 320))
+                    .col(string_len(ContactPoints::Role, 32))
+                    .col(boolean(ContactPoints::Active).default(true))
+                    .col(timestamp_with_time_zone(ContactPoints::CreatedAt))
+                    .col(timestamp_with_time_zone(ContactPoints::UpdatedAt))
+                    .col(timestamp_with_time_zone_null(ContactPoints::ErasedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_contact_points_administration")
+                            .from(ContactPoints::Table, ContactPoints::AdministrationId)
+                            .to(Administrations::Table, Administrations::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contact_points_administration")
+                    .table(ContactPoints::Table)
+                    .col(ContactPoints::AdministrationId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ContactAttempts::Table)
+                    .col(pk_auto(ContactAttempts::Id))
+                    .col(integer(ContactAttempts::InvitationId))
+                    .col(string_len(ContactAttempts::Channel, 32))
+                    .col(string_len(ContactAttempts::Outcome, 32))
+                    .col(text_null(ContactAttempts::Note))
+                    .col(timestamp_with_time_zone(ContactAttempts::AttemptedAt))
+                    .col(string(ContactAttempts::RecordedBy))
+                    .col(timestamp_with_time_zone(ContactAttempts::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_contact_attempts_invitation")
+                            .from(ContactAttempts::Table, ContactAttempts::InvitationId)
+                            .to(Invitations::Table, Invitations::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contact_attempts_invitation")
+                    .table(ContactAttempts::Table)
+                    .col(ContactAttempts::InvitationId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ContactAttempts::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ContactPoints::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ContactPoints {
+    Table,
+    Id,
+    AdministrationId,
+    Name,
+    Email,
+    Role,
+    Active,
+    CreatedAt,
+    UpdatedAt,
+    ErasedAt,
+}
+
+#[derive(DeriveIden)]
+enum ContactAttempts {
+    Table,
+    Id,
+    InvitationId,
+    Channel,
+    Outcome,
+    Note,
+    AttemptedAt,
+    RecordedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Administrations {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Invitations {
+    Table,
+    Id,
+}

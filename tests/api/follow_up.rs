@@ -1,0 +1,194 @@
+//! Chasing missing replies: the administrations' contact points (personal data: audited,
+//! erasable, never shown to partners), the follow-up list of a round (JSON, CSV, `.xlsx`)
+//! with its suggested next steps, and the contact attempts staff record.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, clock_at, full_answers, spawn_app, system_clock};
+use crate::smtp::{Mode, SmtpServer};
+
+const POINTS: &str = "/v1/administrations/MY/contact-points";
+
+async fn add_contact_point(app: &TestApp, email: &str) -> Value {
+    app.post(
+        POINTS,
+        &json!({"name": "Nurul Huda", "email": email, "role": "capacity_building"}),
+    )
+    .await
+    .expect(201)
+    .body
+}
+
+async fn contact_points_are_kept_audited_and_erasable(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let created = add_contact_point(&app, "Nurul.Huda@Customs.MY.example.org").await;
+    assert_eq!(created["email"], "nurul.huda@customs.my.example.org");
+    assert_eq!(created["active"], true);
+    let path = format!("{POINTS}/{}", created["id"]);
+    let problems = app
+        .post(
+            POINTS,
+            &json!({"name": "", "email": "nobody", "role": "other"}),
+        )
+        .await
+        .expect_problem(422);
+    assert!(problems.contains(&"name".to_owned()) && problems.contains(&"email".to_owned()));
+    app.get("/v1/administrations/ZZ/contact-points")
+        .await
+        .expect(404);
+    let replaced = app
+        .put(
+            &path,
+            &json!({"name": "Nurul Huda", "email": "nurul.huda@customs.my.example.org",
+                    "role": "training_unit", "active": false}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (replaced["role"].as_str(), replaced["active"].as_bool()),
+        (Some("training_unit"), Some(false))
+    );
+    assert_eq!(app.get(POINTS).await.expect(200).body["total"], 1);
+
+    // Partners never see them.
+    let partner = app.key_for("partner").await;
+    app.send(app.request_as(&partner, Method::GET, POINTS))
+        .await
+        .expect(403);
+
+    // Erased: the record stays, inactive, and the audit log no longer holds the address.
+    let erased = app
+        .post(&format!("{path}/erase"), &json!({}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(erased["name"], "Erased contact point");
+    assert_eq!(erased["email"], "");
+    assert!(erased["erased_at"].is_string());
+    let audit = app
+        .get("/v1/audit-log?entity_type=contact_point&per_page=100")
+        .await
+        .expect(200)
+        .body;
+    assert!(audit["total"].as_u64().unwrap() >= 3, "{audit}");
+    assert!(!audit.to_string().contains("nurul.huda"), "{audit}");
+    app.delete(&path).await.expect(204);
+    app.get(&path).await.expect_problem(404);
+}
+
+async fn the_follow_up_list_suggests_the_next_step_for_each_missing_reply(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "SG", "TO"]).await;
+    add_contact_point(&app, "contact.point@customs.my.example.org").await;
+    app.scheduler(&clock_at("2020-06-12T01:00:00Z"))
+        .tick()
+        .await
+        .unwrap();
+    // Malaysia's address is refused at send: undeliverable.
+    let smtp = SmtpServer::start();
+    smtp.set_mode(Mode::PermanentFor("customs.my."));
+    app.worker(&smtp.url(), system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    // Singapore replies.
+    let token = app.link(setup.invitation_of("SG")).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+
+    let path = format!("/v1/rounds/{}/follow-up", setup.round_id);
+    let list = app.get(&path).await.expect(200).body;
+    let items = list["items"].as_array().unwrap();
+    let of = |items: &[Value], code: &str| {
+        items
+            .iter()
+            .find(|i| i["administration"] == code)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(items.len(), 2, "{list}");
+    assert!(of(items, "SG").is_null());
+    let my = of(items, "MY");
+    assert_eq!(my["delivery"]["state"], "undeliverable");
+    assert_eq!(my["next_step"], "ask_contact_point");
+    assert_eq!(
+        my["contact_points"][0]["email"],
+        "contact.point@customs.my.example.org"
+    );
+    assert_eq!(my["workshop"], "AEO");
+    let to = of(items, "TO");
+    assert_eq!(to["next_step"], "phone_or_write_personally");
+    assert!(to["days_after_due"].as_i64().unwrap() > 365);
+    assert!(to["contact_points"].as_array().unwrap().is_empty());
+
+    // A contact attempt: Tonga's officer left; with no contact point on record, find the
+    // current officer.
+    let attempts = format!(
+        "/v1/invitations/{}/contact-attempts",
+        setup.invitation_of("TO")
+    );
+    let recorded = app
+        .post(
+            &attempts,
+            &json!({"channel": "phone", "outcome": "left_administration", "note": "Moved to the Ministry of Finance"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(recorded["outcome"], "left_administration");
+    let problems = app
+        .post(
+            &attempts,
+            &json!({"channel": "phone", "outcome": "no_answer", "attempted_at": "2999-01-01T00:00:00Z"}),
+        )
+        .await
+        .expect_problem(422);
+    assert_eq!(problems, vec!["attempted_at".to_owned()]);
+    app.post(
+        &attempts,
+        &json!({"channel": "fax", "outcome": "no_answer"}),
+    )
+    .await
+    .expect_problem(422);
+    assert_eq!(
+        app.get(&attempts).await.expect(200).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let list = app.get(&path).await.expect(200).body;
+    let to = of(list["items"].as_array().unwrap(), "TO");
+    assert_eq!(to["next_step"], "find_current_officer");
+    assert_eq!(to["last_attempt"]["channel"], "phone");
+
+    // As CSV and as a workbook.
+    let (media, csv) = app.get_bytes(&format!("{path}?format=csv")).await;
+    assert!(media.starts_with("text/csv"), "{media}");
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("invitation_id,workshop,administration,officer,email"));
+    assert!(
+        csv.contains("ask_contact_point") && csv.contains("find_current_officer"),
+        "{csv}"
+    );
+    let (media, xlsx) = app.get_bytes(&format!("{path}?format=xlsx")).await;
+    assert!(media.contains("spreadsheetml"), "{media}");
+    assert!(xlsx.starts_with(b"PK"));
+
+    // Not for partners; not for an unknown round.
+    let partner = app.key_for("partner").await;
+    app.send(app.request_as(&partner, Method::GET, &path))
+        .await
+        .expect(403);
+    app.get("/v1/rounds/999999/follow-up")
+        .await
+        .expect_problem(404);
+}
+
+on_both_databases!(
+    contact_points_are_kept_audited_and_erasable,
+    the_follow_up_list_suggests_the_next_step_for_each_missing_reply,
+);
