@@ -26,6 +26,9 @@ pub enum MailKind {
     ThankYou,
     #[sea_orm(string_value = "feedback")]
     Feedback,
+    /// To an administration's contact points: its officers who have not replied.
+    #[sea_orm(string_value = "escalation")]
+    Escalation,
 }
 
 /// Where a mail is in the outbox.

@@ -15,6 +15,9 @@ use crate::domain::answers::Answers;
 use crate::domain::questionnaire::Question;
 use crate::domain::{TimeZone, wording};
 
+/// Who signs the mail.
+pub const OFFICE: &str = "ROCB Asia/Pacific";
+
 /// One mail to the officer of an invitation.
 pub struct Letter<'a> {
     pub kind: MailKind,
@@ -136,7 +139,7 @@ async fn variables(
         "due_date": wording::moment(invitation.due_at, tz, &administration.name),
         "late": invitation.due_at <= written_at,
         "link": link,
-        "office": "ROCB Asia/Pacific",
+        "office": OFFICE,
     }))
 }
 

@@ -38,6 +38,13 @@ pub fn sample_context(kind: MailKind) -> serde_json::Value {
             "min_base": 5,
             "reportable": true,
         }),
+        MailKind::Escalation => json!({
+            "contact_name": "Nurul Huda",
+            "officers": [
+                {"name": "Aminah Binti Ahmad", "workshop": "WCO Regional Workshop on AEO"},
+                {"name": "Lim Wei Ling", "workshop": "WCO Regional Workshop on AEO"}
+            ],
+        }),
     };
     if let (Some(base), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
         base.extend(extra.clone());

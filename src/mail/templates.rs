@@ -31,11 +31,12 @@ pub struct Rendered {
     pub html: String,
 }
 
-pub const KINDS: [MailKind; 4] = [
+pub const KINDS: [MailKind; 5] = [
     MailKind::Invitation,
     MailKind::Reminder,
     MailKind::ThankYou,
     MailKind::Feedback,
+    MailKind::Escalation,
 ];
 
 /// The shipped template of a kind.
@@ -60,6 +61,11 @@ pub fn default_parts(kind: MailKind) -> TemplateParts {
             include_str!("templates/feedback.subject"),
             include_str!("templates/feedback.txt"),
             include_str!("templates/feedback.html"),
+        ),
+        MailKind::Escalation => (
+            include_str!("templates/escalation.subject"),
+            include_str!("templates/escalation.txt"),
+            include_str!("templates/escalation.html"),
         ),
     };
     TemplateParts {

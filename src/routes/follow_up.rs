@@ -14,11 +14,12 @@ use crate::base::sheets::{self, Cell, Sheet};
 use crate::domain::{InvalidInput, LongTextInput, Validator, wire_name};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, JsonOrDefault, Query};
 use crate::http::policy::Access;
 use crate::http::responses;
 use crate::http::state::AppState;
 use crate::services::contact_attempts::{self, AttemptInput};
+use crate::services::escalations;
 use crate::services::follow_up::{self, FollowUpRow};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -27,7 +28,8 @@ pub fn routes(config: &mut ServiceConfig) {
     config
         .service(round_follow_up)
         .service(list_contact_attempts)
-        .service(record_contact_attempt);
+        .service(record_contact_attempt)
+        .service(escalate_round);
 }
 
 /// The follow-up list of a round.
@@ -276,4 +278,54 @@ async fn record_contact_attempt(
         format!("/v1/invitations/{id}/contact-attempts"),
         ContactAttempt::from(created),
     ))
+}
+
+/// Whether to write again to administrations escalated to before.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationRequest {
+    /// Write again to administrations already escalated to in this round.
+    #[serde(default)]
+    pub repeat: bool,
+}
+
+/// What an escalation queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationSummary {
+    /// Mails queued, one per active contact point.
+    pub queued: usize,
+    /// Codes of the administrations written to.
+    pub administrations: Vec<String>,
+    /// Administrations with unanswered invitations and no active contact point.
+    pub without_contact_point: Vec<String>,
+    /// Administrations escalated to before in this round, not written to again.
+    pub already_escalated: Vec<String>,
+}
+
+/// Escalate a round's missing replies to the administrations: one mail per administration
+/// with unanswered invitations, to each of its active contact points, naming the officers
+/// who have not replied and their workshops (never links or answers). Once per round and
+/// administration; `repeat: true` writes again. Audited.
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::WriteData))),
+    tag = "follow-up",
+    params(("id" = i32, Path, description = "Round id")),
+    request_body(content = Option<EscalationRequest>, description = "Optional; none (or `{}`) writes only to administrations not escalated to yet"),
+    responses((status = 200, body = EscalationSummary))
+)]
+#[post("/rounds/{id}/escalations")]
+async fn escalate_round(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    JsonOrDefault(request): JsonOrDefault<EscalationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let done =
+        escalations::escalate(&state.db, &state.mail, &caller.actor(), *id, request.repeat).await?;
+    Ok(HttpResponse::Ok().json(EscalationSummary {
+        queued: done.queued,
+        administrations: done.administrations,
+        without_contact_point: done.without_contact_point,
+        already_escalated: done.already_escalated,
+    }))
 }

@@ -16,7 +16,7 @@ use entity::address_state::AddressState;
 use entity::contact_attempt::{self, Channel, Outcome};
 use entity::contact_point::{self, ContactRole};
 use entity::mailing::{self, MailKind, MailStatus};
-use entity::{administration, round, workshop};
+use entity::{administration, round};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -133,13 +133,7 @@ async fn read_facts(
     rows: &[InvitationRow],
 ) -> Result<Facts, ServiceError> {
     let invitation_ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let titles = workshop::Entity::find()
-        .filter(workshop::Column::Id.is_in(rows.iter().map(|r| r.workshop_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|w| (w.id, w.title))
-        .collect();
+    let titles = super::workshops::titles(db, rows.iter().map(|r| r.workshop_id)).await?;
     let deliveries = deliverability::deliveries(
         db,
         rows.iter().filter_map(|r| r.participant_email.as_deref()),

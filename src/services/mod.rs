@@ -10,6 +10,7 @@ pub mod contact_attempts;
 pub mod contact_points;
 pub mod deliverability;
 pub mod due_mail;
+pub mod escalations;
 pub mod events;
 pub mod feedback;
 pub mod follow_up;

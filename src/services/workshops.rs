@@ -196,3 +196,17 @@ pub async fn delete(
     txn.commit().await?;
     Ok(())
 }
+
+/// The titles of the workshops `ids`.
+pub async fn titles(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, String>, ServiceError> {
+    Ok(workshop::Entity::find()
+        .filter(workshop::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.title))
+        .collect())
+}

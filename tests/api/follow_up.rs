@@ -188,7 +188,119 @@ async fn the_follow_up_list_suggests_the_next_step_for_each_missing_reply(backen
         .expect_problem(404);
 }
 
+/// The mails the worker wrote as `.eml` files to `address`, as text.
+fn written_to(dir: &std::path::Path, address: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let to = message
+            .to()
+            .and_then(|to| to.first())
+            .and_then(|a| a.address());
+        if to == Some(address) {
+            let subject = message.subject().unwrap_or_default().to_owned();
+            let text = message.body_text(0).unwrap_or_default().into_owned();
+            let html = message.body_html(0).unwrap_or_default().into_owned();
+            found.push(format!("{subject}\n{text}\n{html}"));
+        }
+    }
+    found
+}
+
+async fn an_escalation_names_the_missing_officers_to_the_contact_points(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "SG", "TO"]).await;
+    let path = format!("/v1/rounds/{}/escalations", setup.round_id);
+    // Not before the round is under way.
+    app.post(&path, &json!({})).await.expect_problem(409);
+    app.scheduler(&clock_at("2020-06-12T01:00:00Z"))
+        .tick()
+        .await
+        .unwrap();
+    add_contact_point(&app, "contact.point@customs.my.example.org").await;
+    app.post(
+        POINTS,
+        &json!({"name": "Former Contact", "email": "former@customs.my.example.org",
+                "role": "training_unit", "active": false}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/v1/administrations/SG/contact-points",
+        &json!({"name": "Tan Mei", "email": "tan.mei@customs.sg.example.org", "role": "other"}),
+    )
+    .await
+    .expect(201);
+    let token = app.link(setup.invitation_of("SG")).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+
+    let done = app.post(&path, &json!({})).await.expect(200).body;
+    assert_eq!(
+        done,
+        json!({"queued": 1, "administrations": ["MY"], "without_contact_point": ["TO"],
+               "already_escalated": []})
+    );
+    let again = app
+        .send(app.request_as(&app.admin_key, Method::POST, &path))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (again["queued"].as_u64(), &again["already_escalated"]),
+        (Some(0), &json!(["MY"]))
+    );
+    let repeated = app
+        .post(&path, &json!({"repeat": true}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(repeated["queued"], 1);
+
+    // Written as the embedded default writes mail: the officer named, never a link.
+    let dir = tempfile::tempdir().unwrap();
+    let transport = followup::mail::transport::Transport::new(
+        None,
+        dir.path(),
+        std::time::Duration::from_secs(5),
+        1,
+    )
+    .unwrap();
+    app.worker_with(transport, system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    let mails = written_to(dir.path(), "contact.point@customs.my.example.org");
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    for mail in &mails {
+        assert!(
+            mail.starts_with("Officers of Malaysia yet to reply: Survey 2020"),
+            "{mail}"
+        );
+        assert!(mail.contains("Dear Nurul Huda"), "{mail}");
+        assert!(mail.contains("Officer of MY (AEO)"), "{mail}");
+        assert!(
+            !mail.contains("/respond/") && !mail.contains("Officer of SG"),
+            "{mail}"
+        );
+    }
+    assert!(written_to(dir.path(), "former@customs.my.example.org").is_empty());
+    let audit = app
+        .get("/v1/audit-log?entity_type=round")
+        .await
+        .expect(200)
+        .body;
+    let escalations = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["action"] == "escalate")
+        .count();
+    assert_eq!(escalations, 3);
+}
+
 on_both_databases!(
+    an_escalation_names_the_missing_officers_to_the_contact_points,
     contact_points_are_kept_audited_and_erasable,
     the_follow_up_list_suggests_the_next_step_for_each_missing_reply,
 );

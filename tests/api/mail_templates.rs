@@ -13,7 +13,16 @@ async fn every_kind_has_a_shipped_template(backend: Backend) {
         .iter()
         .map(|t| t["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["invitation", "reminder", "thank_you", "feedback"]);
+    assert_eq!(
+        kinds,
+        [
+            "invitation",
+            "reminder",
+            "thank_you",
+            "feedback",
+            "escalation"
+        ]
+    );
     assert!(
         all.as_array()
             .unwrap()
