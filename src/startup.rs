@@ -35,6 +35,7 @@ use crate::mail::bounce_mailbox::MailboxUrl;
 use crate::mail::transport::Transport;
 use crate::openapi;
 use crate::services::deliverability::Returns;
+use crate::services::digest::DigestSettings;
 use crate::services::questionnaires::QuestionCache;
 use crate::services::replies::context::RevisionBounds;
 use crate::services::{api_keys, questionnaires, seed};
@@ -85,6 +86,7 @@ impl Jobs {
             mail: mail.clone(),
             clock: clock.clone(),
             mail_retention: chrono::Duration::days(i64::from(settings.mail_retention_days)),
+            digest: digest_settings(settings)?,
         };
         let bounce_poller = bounce_poller(settings, db, mail, clock.clone())?;
         let (stop, stopped) = watch::channel(false);
@@ -115,6 +117,36 @@ impl Jobs {
             let _ = handle.await;
         }
     }
+}
+
+/// The weekly digest's recipients and moment, when it has recipients.
+pub fn digest_settings(settings: &Settings) -> anyhow::Result<Option<DigestSettings>> {
+    if settings.digest_recipients.is_empty() {
+        return Ok(None);
+    }
+    let recipients = settings
+        .digest_recipients
+        .iter()
+        .map(|r| {
+            crate::domain::Email::parse(r)
+                .map(crate::domain::Email::into_inner)
+                .map_err(|e| anyhow::anyhow!("digest_recipients: {r:?}: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let weekday = settings
+        .digest_weekday
+        .parse::<chrono::Weekday>()
+        .map_err(|_| {
+            anyhow::anyhow!("digest_weekday {:?} is not a day", settings.digest_weekday)
+        })?;
+    let zone = crate::domain::TimeZone::parse(&settings.office_time_zone)
+        .map_err(|e| anyhow::anyhow!("office_time_zone: {e}"))?
+        .tz();
+    Ok(Some(DigestSettings {
+        recipients,
+        weekday,
+        zone,
+    }))
 }
 
 /// The bounce mailbox's poller, when `bounce_mailbox_url` is set.

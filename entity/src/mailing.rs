@@ -29,6 +29,9 @@ pub enum MailKind {
     /// To an administration's contact points: its officers who have not replied.
     #[sea_orm(string_value = "escalation")]
     Escalation,
+    /// The weekly digest of an open round, to the office.
+    #[sea_orm(string_value = "digest")]
+    Digest,
 }
 
 /// Where a mail is in the outbox.

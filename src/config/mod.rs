@@ -137,6 +137,12 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// Days after a round closes when the subject and bodies of its sent mail are removed.
     pub mail_retention_days: u32,
+    /// Who gets the weekly digest of each open round (the office's staff); none, no digest.
+    pub digest_recipients: Vec<String>,
+    /// The day the digest goes out, at 09:00 in `office_time_zone`: `monday` ... `sunday`.
+    pub digest_weekday: String,
+    /// The office's time zone (IANA), for the digest's hour.
+    pub office_time_zone: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -197,6 +203,9 @@ impl Default for Settings {
             idempotency_key_ttl_secs: 24 * 3600,
             cors_allowed_origins: Vec::new(),
             mail_retention_days: 365,
+            digest_recipients: Vec::new(),
+            digest_weekday: "monday".into(),
+            office_time_zone: "Asia/Bangkok".into(),
         }
     }
 }

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::poll::poll_until_stopped;
 use crate::base::clock::Clock;
 use crate::mail::MailContext;
+use crate::services::digest::{self, DigestSettings};
 use crate::services::privacy::retention;
 use crate::services::{due_mail, idempotency};
 
@@ -25,6 +26,8 @@ pub struct ScheduleReport {
     pub idempotency_keys_expired: u64,
     /// Sent mails whose subject and bodies were removed under the retention setting.
     pub mail_bodies_purged: u64,
+    /// Weekly digests queued.
+    pub digests: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +37,8 @@ pub struct Scheduler {
     pub clock: Arc<dyn Clock>,
     /// Sent mail of a round closed longer ago loses its subject and bodies.
     pub mail_retention: chrono::Duration,
+    /// The weekly digest, when it has recipients.
+    pub digest: Option<DigestSettings>,
 }
 
 impl Scheduler {
@@ -53,6 +58,10 @@ impl Scheduler {
                 self.mail_retention,
             )
             .await?,
+            digests: match &self.digest {
+                Some(digest) => digest::queue_due(&self.db, &self.mail, digest, now).await?,
+                None => 0,
+            },
         })
     }
 
@@ -69,6 +78,7 @@ impl Scheduler {
                     rounds_opened = report.rounds_opened,
                     idempotency_keys_expired = report.idempotency_keys_expired,
                     mail_bodies_purged = report.mail_bodies_purged,
+                    digests = report.digests,
                     "scheduler tick"
                 );
             }

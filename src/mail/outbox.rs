@@ -54,7 +54,7 @@ pub async fn queue(
                 .await?
                 .and_then(|state| suppression(&state, mail.kind, mail.round_id))
         }
-        MailKind::Invitation | MailKind::ThankYou | MailKind::Escalation => None,
+        MailKind::Invitation | MailKind::ThankYou | MailKind::Escalation | MailKind::Digest => None,
     };
     let inserted = mailing::Entity::insert(mailing::ActiveModel {
         kind: Set(mail.kind),

@@ -38,6 +38,16 @@ pub fn sample_context(kind: MailKind) -> serde_json::Value {
             "min_base": 5,
             "reportable": true,
         }),
+        MailKind::Digest => json!({
+            "since": "Monday 6 July 2020",
+            "replies_since": 4,
+            "late_since": 1,
+            "replied": 21,
+            "invited": 40,
+            "workshops": [{"title": "WCO Regional Workshop on AEO", "unanswered": 3, "invited": 12}],
+            "undeliverable": 1,
+            "participant_name": "Aminah Binti Ahmad",
+        }),
         MailKind::Escalation => json!({
             "contact_name": "Nurul Huda",
             "officers": [

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod contact_attempts;
 pub mod contact_points;
 pub mod deliverability;
+pub mod digest;
 pub mod due_mail;
 pub mod escalations;
 pub mod events;

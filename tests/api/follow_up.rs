@@ -299,7 +299,79 @@ async fn an_escalation_names_the_missing_officers_to_the_contact_points(backend:
     assert_eq!(escalations, 3);
 }
 
+/// The weekly digest: from 09:00 on the set weekday in the office's zone, once a week per
+/// open round and recipient, however many instances tick.
+async fn the_weekly_digest_goes_out_once_a_week(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |settings| {
+        settings.digest_recipients = vec![
+            "office@rocb.example.org".into(),
+            "head@rocb.example.org".into(),
+        ];
+        settings.digest_weekday = "monday".into();
+        settings.office_time_zone = "Asia/Bangkok".into();
+    })
+    .await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "SG", "TO"]).await;
+    // Friday: the round opens, no digest.
+    let friday = clock_at("2020-06-12T01:00:00Z");
+    assert_eq!(app.scheduler(&friday).tick().await.unwrap().digests, 0);
+    let smtp = SmtpServer::start();
+    smtp.set_mode(Mode::PermanentFor("customs.my."));
+    app.worker(&smtp.url(), system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    let token = app.link(setup.invitation_of("SG")).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+
+    // Monday 08:00 in Bangkok: not yet. 09:30: one per recipient, even with two instances.
+    let early = clock_at("2020-06-15T01:00:00Z");
+    assert_eq!(app.scheduler(&early).tick().await.unwrap().digests, 0);
+    let monday = clock_at("2020-06-15T02:30:00Z");
+    let (one, two) = (app.scheduler(&monday), app.scheduler(&monday));
+    let (a, b) = tokio::join!(one.tick(), two.tick());
+    assert_eq!(a.unwrap().digests + b.unwrap().digests, 2);
+    assert_eq!(one.tick().await.unwrap().digests, 0, "once a week");
+    let next = clock_at("2020-06-22T03:00:00Z");
+    assert_eq!(app.scheduler(&next).tick().await.unwrap().digests, 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let transport = followup::mail::transport::Transport::new(
+        None,
+        dir.path(),
+        std::time::Duration::from_secs(5),
+        1,
+    )
+    .unwrap();
+    app.worker_with(transport, system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    let digests = written_to(dir.path(), "office@rocb.example.org");
+    assert_eq!(digests.len(), 2, "{digests:?}");
+    let first = digests
+        .iter()
+        .find(|d| d.contains("1 reply came in"))
+        .unwrap_or_else(|| panic!("{digests:?}"));
+    assert!(
+        first.starts_with("This week's replies: Survey 2020"),
+        "{first}"
+    );
+    assert!(
+        first.contains("In all, 1 of 3 invitations have a reply."),
+        "{first}"
+    );
+    assert!(first.contains("- AEO: 2 of 3"), "{first}");
+    assert!(
+        first.contains("Mail does not reach 1 officer without a reply"),
+        "{first}"
+    );
+    assert!(!first.contains("/respond/"), "{first}");
+    assert_eq!(written_to(dir.path(), "head@rocb.example.org").len(), 2);
+}
+
 on_both_databases!(
+    the_weekly_digest_goes_out_once_a_week,
     an_escalation_names_the_missing_officers_to_the_contact_points,
     contact_points_are_kept_audited_and_erasable,
     the_follow_up_list_suggests_the_next_step_for_each_missing_reply,

@@ -578,6 +578,7 @@ impl TestApp {
             mail: self.mail.clone(),
             clock: clock.clone(),
             mail_retention: chrono::Duration::days(i64::from(self.settings.mail_retention_days)),
+            digest: followup::startup::digest_settings(&self.settings).expect("digest settings"),
         }
     }
 

@@ -20,7 +20,8 @@ async fn every_kind_has_a_shipped_template(backend: Backend) {
             "reminder",
             "thank_you",
             "feedback",
-            "escalation"
+            "escalation",
+            "digest"
         ]
     );
     assert!(
