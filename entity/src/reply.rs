@@ -44,6 +44,9 @@ pub struct Model {
     pub provenance: Provenance,
     /// 1 for the first submission, then one more per revision.
     pub revision: i32,
+    /// The contact that preceded the first submission: `invitation`, `reminder_<n>`,
+    /// `escalation`, `contact_attempt` or `feedback`; none for imported history.
+    pub last_contact: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,5 @@
-//! Following up missing replies: the contact points of each administration and the
-//! contact attempts staff record on an invitation.
+//! Following up missing replies: the contact points of each administration, the contact
+//! attempts staff record on an invitation, and the contact that preceded each reply.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -70,10 +70,26 @@ impl MigrationTrait for Migration {
                     .col(ContactAttempts::InvitationId)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Replies::Table)
+                    .add_column(string_len_null(Replies::LastContact, 32))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Replies::Table)
+                    .drop_column(Replies::LastContact)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(ContactAttempts::Table).to_owned())
             .await?;
@@ -120,4 +136,10 @@ enum Administrations {
 enum Invitations {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum Replies {
+    Table,
+    LastContact,
 }

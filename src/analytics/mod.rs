@@ -24,3 +24,4 @@ pub mod selector;
 pub mod stats;
 pub mod tables;
 pub mod trends;
+pub mod what_worked;

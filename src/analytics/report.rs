@@ -81,6 +81,11 @@ pub struct Report {
     pub tables: Vec<ReportTable>,
     pub findings: Vec<String>,
     pub good_practices: Vec<ReportPractice>,
+    /// Replies by the contact that preceded them, and by day; only when any reply has its
+    /// contact recorded (never for imported history, so published reports stay as they
+    /// were printed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_worked: Option<super::what_worked::WhatWorked>,
 }
 
 /// What the report computes from counts: its tables and the findings written from them.
@@ -275,6 +280,7 @@ pub fn assemble(
     context: &RoundContext,
     figures: Figures,
     practices: Vec<ReportPractice>,
+    what_worked: super::what_worked::WhatWorked,
 ) -> Report {
     let Figures { tables, findings } = figures;
     Report {
@@ -284,6 +290,7 @@ pub fn assemble(
         tables,
         findings,
         good_practices: practices,
+        what_worked: what_worked.recorded().then_some(what_worked),
     }
 }
 

@@ -29,6 +29,7 @@ use super::analytics_answers::{conditional, json, query_error};
 pub fn routes(config: &mut ServiceConfig) {
     config
         .service(get_reply_rates)
+        .service(get_what_worked)
         .service(get_choices)
         .service(get_yes_no)
         .service(get_cross_tab)
@@ -55,6 +56,24 @@ async fn get_reply_rates(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     json(&reports::reply_rates(&state.db, &state.questions, *id).await?)
+}
+
+/// What brought replies: the round's replies by the contact that preceded them
+/// (`invitation`, `reminder_<n>`, `escalation`, `contact_attempt`, `feedback`, or
+/// `not_recorded` for imported history), and the reply curve by day with the days
+/// reminders went out. Names nobody.
+#[utoipa::path(
+    extensions(("x-access" = json!(Access::ReadAnalytics))),
+    tag = "analytics",
+    params(("id" = i32, Path, description = "Round id")),
+    responses((status = 200, body = crate::analytics::what_worked::WhatWorked), (status = 304, description = "Not modified"))
+)]
+#[get("/rounds/{id}/analytics/what-worked")]
+async fn get_what_worked(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    json(&reports::what_worked(&state.db, *id).await?)
 }
 
 /// Which question to count.

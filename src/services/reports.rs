@@ -14,6 +14,7 @@ use crate::analytics::report::{self, Headline, Report};
 use crate::analytics::round_data::RoundData;
 use crate::analytics::tables::{self, ChoiceTable, PreviousRate, ReplyRates, YesNoTable};
 use crate::analytics::trends::{self, Trends};
+use crate::analytics::what_worked::{self, WhatWorked};
 use crate::base::error::ServiceError;
 use crate::base::records::find_by_id;
 use crate::domain::questionnaire::QuestionType;
@@ -151,11 +152,12 @@ pub async fn report(
     let context = context(db, analysis.questions, round_id).await?;
     let previous = previous(db, analysis.questions, &context.round).await?;
     let compared = (&context, previous.as_ref());
-    let (figures, practices) = tokio::try_join!(
+    let (figures, practices, what_worked) = tokio::try_join!(
         report::figures(db, compared, analysis.min_base),
         report::approved_practices(db, round_id, report::Approval::ForReport),
+        async { Ok(what_worked::read(db, round_id).await?) },
     )?;
-    Ok(report::assemble(&context, figures, practices))
+    Ok(report::assemble(&context, figures, practices, what_worked))
 }
 
 /// What the feedback mailing quotes of a round: its reply rates and first four findings,
@@ -189,4 +191,13 @@ pub async fn trends(
         asked.push(AskedRound { round, questions });
     }
     trends::trends(db, &asked).await
+}
+
+/// A round's replies by the contact that preceded them, and by day.
+pub async fn what_worked(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<WhatWorked, ServiceError> {
+    crate::base::records::find_by_id::<entity::round::Entity>(db, "round", round_id).await?;
+    Ok(what_worked::read(db, round_id).await?)
 }

@@ -370,7 +370,86 @@ async fn the_weekly_digest_goes_out_once_a_week(backend: Backend) {
     assert_eq!(written_to(dir.path(), "head@rocb.example.org").len(), 2);
 }
 
+/// Each reply records the contact that preceded it; the report counts replies by it and
+/// draws the reply curve with the reminders marked.
+async fn a_reply_records_the_contact_that_preceded_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = app.scheduled_round(6, "AEO", &["MY", "SG", "TO"]).await;
+    app.scheduler(&clock_at("2020-06-12T01:00:00Z"))
+        .tick()
+        .await
+        .unwrap();
+    let smtp = SmtpServer::start();
+    app.worker(&smtp.url(), system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    // Malaysia answers after the invitation alone.
+    let token = app.link(setup.invitation_of("MY")).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+    // Singapore after a reminder; Tonga after a phone call.
+    app.scheduler(&clock_at("2020-06-26T03:00:00Z"))
+        .tick()
+        .await
+        .unwrap();
+    app.worker(&smtp.url(), system_clock())
+        .run_once()
+        .await
+        .unwrap();
+    let token = app.link(setup.invitation_of("SG")).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+    app.post(
+        &format!(
+            "/v1/invitations/{}/contact-attempts",
+            setup.invitation_of("TO")
+        ),
+        &json!({"channel": "phone", "outcome": "promised"}),
+    )
+    .await
+    .expect(201);
+    let token = app.link(setup.invitation_of("TO")).await;
+    app.respond(&token, &full_answers()).await.expect(200);
+
+    let worked = app
+        .get(&format!(
+            "/v1/rounds/{}/analytics/what-worked",
+            setup.round_id
+        ))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        worked["by_contact"],
+        json!([
+            {"contact": "invitation", "replies": 1},
+            {"contact": "reminder_1", "replies": 1},
+            {"contact": "contact_attempt", "replies": 1}
+        ]),
+        "{worked}"
+    );
+    assert_eq!(
+        worked["curve"].as_array().unwrap().last().unwrap()["cumulative"],
+        3
+    );
+    assert_eq!(worked["reminder_days"].as_array().unwrap().len(), 1);
+    let html = app
+        .get_bytes(&format!("/v1/rounds/{}/report?format=html", setup.round_id))
+        .await
+        .1;
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("What brought replies"),
+        "the report's section"
+    );
+    assert!(
+        html.contains("<td>Reminder 1</td>")
+            && html.contains("<td>A contact attempt by staff</td>")
+    );
+    assert!(html.contains("Replies by day, with the days reminders went out"));
+}
+
 on_both_databases!(
+    a_reply_records_the_contact_that_preceded_it,
     the_weekly_digest_goes_out_once_a_week,
     an_escalation_names_the_missing_officers_to_the_contact_points,
     contact_points_are_kept_audited_and_erasable,

@@ -276,14 +276,30 @@ def main(binary):
             page.set_content(timeline_page(timeline, draft["title"],
                                            f"GET /v1/rounds/{draft['id']}/timeline"))
             page.screenshot(path=str(shots / "timeline-undeliverable-address.png"), full_page=True)
+            # Thailand's officer answers after the invitation: the report says what brought it.
+            th = next(m for m in sent if ".th." in m["recipient"])
+            token = service.api("POST", f"/v1/invitations/{th['invitation_id']}/link", {})["token"]
+            service.api("PUT", f"/v1/respond/{token}", {"answers": {
+                "follow_up_actions": {"choices": ["share_materials"]},
+                "lessons_applied": {"text": "Briefed the valuation unit."},
+                "direct_effects": {"yes": True}, "efficiency_improved": {"yes": True},
+                "new_projects": {"yes": False}}})
             rates = service.api("GET", f"/v1/rounds/{draft['id']}/analytics/reply-rates")
             assert rates["dispositions"]["undeliverable"] == 1, rates["dispositions"]
             bounced_html = service.api("GET", f"/v1/rounds/{draft['id']}/report?format=html", raw=True)
             assert "What became of each invitation" in bounced_html
+            assert "What brought replies" in bounced_html
             html.add(f"a report with a bounce: GET /v1/rounds/{draft['id']}/report?format=html",
                      bounced_html)
             page.set_content(bounced_html)
             page.locator("#table-1").screenshot(path=str(shots / "report-table-1-dispositions.png"))
+            page.locator("#what-worked").screenshot(path=str(shots / "report-what-brought-replies.png"))
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                                   WCAG_TAGS)
+            assert not result["violations"], \
+                f"axe on the report with a bounce and a reply: {[v['id'] for v in result['violations']]}"
+            print("  the report with a bounce and a reply: axe: no violations")
             browser.close()
         html.check()
         print(f"report and timeline: pictures in {shots}")

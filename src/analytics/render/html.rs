@@ -71,6 +71,40 @@ fn practice_groups(report: &Report) -> Vec<(&str, Vec<&ReportPractice>)> {
     groups
 }
 
+/// The rows of "What brought replies" (a contact in words, its replies) and the reply
+/// curve, when the report has them.
+fn what_worked(report: &Report) -> (Vec<(String, u64)>, String) {
+    let Some(worked) = &report.what_worked else {
+        return (Vec::new(), String::new());
+    };
+    let words = |contact: &str| match contact {
+        "invitation" => "The invitation".to_owned(),
+        "escalation" => "An escalation to the administration".to_owned(),
+        "contact_attempt" => "A contact attempt by staff".to_owned(),
+        "feedback" => "The feedback mail".to_owned(),
+        "not_recorded" => "Not recorded".to_owned(),
+        other => other
+            .strip_prefix("reminder_")
+            .map_or_else(|| other.to_owned(), |n| format!("Reminder {n}")),
+    };
+    let rows = worked
+        .by_contact
+        .iter()
+        .map(|c| (words(&c.contact), c.replies))
+        .collect();
+    let days: Vec<_> = worked
+        .curve
+        .iter()
+        .map(|d| (d.day, d.replies, d.cumulative))
+        .collect();
+    let curve = super::svg::reply_curve(
+        "Replies by day, with the days reminders went out",
+        &days,
+        &worked.reminder_days,
+    );
+    (rows, curve)
+}
+
 /// The printable page.
 pub fn html(report: &Report) -> Result<String, ServiceError> {
     let charts: BTreeMap<String, Value> = report
@@ -78,6 +112,7 @@ pub fn html(report: &Report) -> Result<String, ServiceError> {
         .iter()
         .filter_map(|t| chart(t).map(|svg| (t.number.to_string(), Value::from_safe_string(svg))))
         .collect();
+    let (contacts, reply_curve) = what_worked(report);
     let page = environment()
         .get_template("report.html")
         .and_then(|t| {
@@ -85,6 +120,8 @@ pub fn html(report: &Report) -> Result<String, ServiceError> {
                 report => Value::from(Serde(report)),
                 charts => charts,
                 practice_groups => Value::from(Serde(practice_groups(report))),
+                contacts => contacts,
+                reply_curve => Value::from_safe_string(reply_curve),
             })
         })
         .map_err(|e| anyhow::anyhow!("rendering the report: {e:#}"))?;

@@ -118,6 +118,76 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
     svg
 }
 
+/// The cumulative replies by day as a line, with the days reminders went out as dashed
+/// vertical lines; each point and line carries its words in a `<title>`.
+pub fn reply_curve(
+    title: &str,
+    days: &[(chrono::NaiveDate, u64, u64)],
+    reminders: &[chrono::NaiveDate],
+) -> String {
+    const WIDTH: f64 = 720.0;
+    const HEIGHT: f64 = 240.0;
+    const LEFT: f64 = 50.0;
+    const RIGHT: f64 = 700.0;
+    const TOP: f64 = 40.0;
+    const BOTTOM: f64 = 200.0;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12"><title>{}</title><text x="0" y="16" font-weight="bold">{}</text>"#,
+        escape(title),
+        escape(&shorten(title, 100))
+    );
+    let first = days
+        .iter()
+        .map(|d| d.0)
+        .chain(reminders.iter().copied())
+        .min();
+    let last = days
+        .iter()
+        .map(|d| d.0)
+        .chain(reminders.iter().copied())
+        .max();
+    let (Some(first), Some(last)) = (first, last) else {
+        svg.push_str("</svg>");
+        return svg;
+    };
+    let span = (last - first).num_days().max(1) as f64;
+    let x = |day: chrono::NaiveDate| LEFT + (RIGHT - LEFT) * (day - first).num_days() as f64 / span;
+    let top = days.iter().map(|d| d.2).max().unwrap_or(0).max(1) as f64;
+    let y = |n: u64| BOTTOM - (BOTTOM - TOP) * n as f64 / top;
+    svg.push_str(&format!(
+        r##"<line x1="{LEFT}" y1="{BOTTOM}" x2="{RIGHT}" y2="{BOTTOM}" stroke="#999"/><text x="{}" y="{}" text-anchor="end" fill="#444">{}</text><text x="{}" y="{}" text-anchor="end" fill="#444">0</text><text x="{LEFT}" y="{}" fill="#444">{first}</text><text x="{RIGHT}" y="{}" text-anchor="end" fill="#444">{last}</text>"##,
+        LEFT - 6.0, TOP + 4.0, top as u64, LEFT - 6.0, BOTTOM + 4.0, BOTTOM + 18.0, BOTTOM + 18.0,
+    ));
+    for day in reminders {
+        svg.push_str(&format!(
+            r##"<g><title>Reminders sent on {day}</title><line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{BOTTOM}" stroke="#c05621" stroke-dasharray="4 3"/></g>"##,
+            x(*day)
+        ));
+    }
+    let points: Vec<String> = days
+        .iter()
+        .map(|(day, _, total)| format!("{:.1},{:.1}", x(*day), y(*total)))
+        .collect();
+    svg.push_str(&format!(
+        r##"<polyline points="{}" fill="none" stroke="#2b6cb0" stroke-width="2"/>"##,
+        points.join(" ")
+    ));
+    for (day, replies, total) in days {
+        svg.push_str(&format!(
+            r##"<g><title>{day}: {replies} (in all {total})</title><circle cx="{:.1}" cy="{:.1}" r="3" fill="#2b6cb0"/></g>"##,
+            x(*day),
+            y(*total)
+        ));
+    }
+    svg.push_str(&format!(
+        r##"<text x="{LEFT}" y="{}" fill="#2b6cb0">replies in all</text><text x="{}" y="{}" fill="#c05621">- - reminders sent</text></svg>"##,
+        HEIGHT - 6.0,
+        LEFT + 140.0,
+        HEIGHT - 6.0
+    ));
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

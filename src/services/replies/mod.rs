@@ -11,5 +11,6 @@ pub mod import;
 pub mod import_rows;
 pub mod import_target;
 pub mod invitation_for_reply;
+pub mod last_contact;
 pub mod submit;
 pub mod views;

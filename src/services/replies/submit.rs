@@ -160,6 +160,7 @@ async fn create_reply(
     submission: &Submission,
 ) -> Result<Written, ServiceError> {
     let at = submission.received_at;
+    let last_contact = super::last_contact::last_before(db, &invitation, at).await?;
     let created = reply::ActiveModel {
         invitation_id: Set(invitation.id),
         round_id: Set(invitation.round_id),
@@ -170,6 +171,7 @@ async fn create_reply(
         late: Set(at > invitation.due_at),
         provenance: Set(submission.provenance),
         revision: Set(1),
+        last_contact: Set(last_contact),
         ..Default::default()
     }
     .insert(db)
