@@ -15,6 +15,7 @@ pub mod contact_point;
 pub mod delivery_event;
 pub mod event;
 pub mod good_practice;
+pub mod handover_request;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod job_lease;

@@ -78,10 +78,45 @@ impl MigrationTrait for Migration {
                     .add_column(string_len_null(Replies::LastContact, 32))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(HandoverRequests::Table)
+                    .col(pk_auto(HandoverRequests::Id))
+                    .col(integer(HandoverRequests::InvitationId))
+                    .col(string(HandoverRequests::ColleagueName))
+                    .col(string_len(HandoverRequests::ColleagueEmail, 320))
+                    .col(text_null(HandoverRequests::Note))
+                    .col(string_len(HandoverRequests::Status, 16))
+                    .col(timestamp_with_time_zone(HandoverRequests::CreatedAt))
+                    .col(timestamp_with_time_zone_null(HandoverRequests::DecidedAt))
+                    .col(string_null(HandoverRequests::DecidedBy))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_handover_requests_invitation")
+                            .from(HandoverRequests::Table, HandoverRequests::InvitationId)
+                            .to(Invitations::Table, Invitations::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_handover_requests_status")
+                    .table(HandoverRequests::Table)
+                    .col(HandoverRequests::Status)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(HandoverRequests::Table).to_owned())
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -142,4 +177,18 @@ enum Invitations {
 enum Replies {
     Table,
     LastContact,
+}
+
+#[derive(DeriveIden)]
+enum HandoverRequests {
+    Table,
+    Id,
+    InvitationId,
+    ColleagueName,
+    ColleagueEmail,
+    Note,
+    Status,
+    CreatedAt,
+    DecidedAt,
+    DecidedBy,
 }

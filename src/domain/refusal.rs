@@ -66,6 +66,8 @@ pub enum Refusal {
     NoOfficer,
     #[error("the invitation is already this officer's")]
     AlreadyTheOfficers,
+    #[error("the hand-over request was decided already")]
+    HandoverDecided,
     #[error("this officer has an invitation of their own in the round")]
     OfficerHasOwnInvitation,
     // Replies.

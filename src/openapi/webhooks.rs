@@ -14,7 +14,9 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, Required, Respon
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::webhooks::EventType;
-use crate::webhooks::payloads::{MailingFailedEvent, MailingReturnedEvent, ReplyEvent, RoundEvent};
+use crate::webhooks::payloads::{
+    HandoverEvent, MailingFailedEvent, MailingReturnedEvent, ReplyEvent, RoundEvent,
+};
 
 /// What an endpoint is told of each event, and the schema of its `data`.
 fn described(event: EventType) -> (&'static str, &'static str) {
@@ -49,6 +51,14 @@ fn described(event: EventType) -> (&'static str, &'static str) {
         EventType::MailingAutoReplied => (
             "An automatic reply came back to a mail. Partner endpoints get no `detail`.",
             MailingReturnedEvent::name_static(),
+        ),
+        EventType::HandoverAccepted => (
+            "Staff accepted an officer's \"not for me\": the colleague named has the invitation.",
+            HandoverEvent::name_static(),
+        ),
+        EventType::HandoverRejected => (
+            "Staff rejected an officer's \"not for me\".",
+            HandoverEvent::name_static(),
         ),
     }
 }
@@ -91,6 +101,7 @@ pub fn describe(api: &mut Document) {
         (RoundEvent::name(), RoundEvent::schema()),
         (MailingFailedEvent::name(), MailingFailedEvent::schema()),
         (MailingReturnedEvent::name(), MailingReturnedEvent::schema()),
+        (HandoverEvent::name(), HandoverEvent::schema()),
     ] {
         components.schemas.insert(name.into_owned(), schema);
     }

@@ -27,7 +27,7 @@ pub(super) fn office(state: &AppState) -> String {
 }
 
 /// The same page for every token that opens nothing: unknown, revoked or handed over.
-fn not_found(state: &AppState) -> HttpResponse {
+pub(super) fn not_found(state: &AppState) -> HttpResponse {
     render::message(
         StatusCode::NOT_FOUND,
         Message {
@@ -44,7 +44,7 @@ fn not_found(state: &AppState) -> HttpResponse {
     )
 }
 
-fn failed(state: &AppState, error: &ServiceError) -> HttpResponse {
+pub(super) fn failed(state: &AppState, error: &ServiceError) -> HttpResponse {
     tracing::error!(error = format!("{error:#}"), "the answering page failed");
     render::message(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -59,7 +59,7 @@ fn failed(state: &AppState, error: &ServiceError) -> HttpResponse {
 }
 
 /// What the link opens, or the page to send instead.
-async fn load(state: &AppState, token: &str) -> Result<ResponseForm, HttpResponse> {
+pub(super) async fn load(state: &AppState, token: &str) -> Result<ResponseForm, HttpResponse> {
     match views::form(&state.db, token).await {
         Ok(form) => Ok(form),
         Err(ServiceError::NotFound(_)) => Err(not_found(state)),
@@ -77,6 +77,7 @@ fn title(form: &ResponseForm) -> String {
 
 fn form_page(
     state: &AppState,
+    token: &str,
     status: StatusCode,
     form: &ResponseForm,
     entered: &Form,
@@ -97,6 +98,7 @@ fn form_page(
             "summary": view::summary(&form.questions, errors),
             "revision": reply.map(|r| r.reply.revision),
             "replied_on": reply.map(|r| view::local(r.reply.last_submitted_at, form)),
+            "not_for_me_url": format!("/respond/{token}/not-for-me"),
         }),
     )
 }
@@ -135,7 +137,14 @@ pub async fn show_form(state: web::Data<AppState>, token: web::Path<String>) -> 
         .as_ref()
         .map(|r| form::from_answers(&r.answers))
         .unwrap_or_default();
-    form_page(&state, StatusCode::OK, &form, &entered, &Errors::new())
+    form_page(
+        &state,
+        &token,
+        StatusCode::OK,
+        &form,
+        &entered,
+        &Errors::new(),
+    )
 }
 
 /// A form sent from another site is refused: the page posts only to itself. Browsers say
@@ -160,6 +169,20 @@ fn cross_site(request: &HttpRequest) -> bool {
     bare != host
 }
 
+/// The page refusing a form sent from another site, when it was.
+pub(super) fn cross_site_refusal(state: &AppState, request: &HttpRequest) -> Option<HttpResponse> {
+    cross_site(request).then(|| {
+        render::message(
+            StatusCode::FORBIDDEN,
+            Message {
+                title: "This form must be sent from its own page",
+                paragraphs: vec!["Open your personal link and send the form from there.".into()],
+                office: &office(state),
+            },
+        )
+    })
+}
+
 /// Saves the answers and redirects to the confirmation; shows the form again with every
 /// error when anything is invalid (nothing is saved then).
 pub async fn submit_form(
@@ -181,15 +204,8 @@ pub async fn submit_form(
             },
         );
     };
-    if cross_site(&request) {
-        return render::message(
-            StatusCode::FORBIDDEN,
-            Message {
-                title: "This form must be sent from its own page",
-                paragraphs: vec!["Open your personal link and send the form from there.".into()],
-                office: &office(&state),
-            },
-        );
+    if let Some(refused) = cross_site_refusal(&state, &request) {
+        return refused;
     }
     // The questions read the form; the whole page is loaded only to be shown again.
     let questions = match views::asked(&state.db, &state.questions, &token).await {
@@ -258,6 +274,7 @@ async fn invalid_page(
     match load(state, token).await {
         Ok(form) => form_page(
             state,
+            token,
             StatusCode::UNPROCESSABLE_ENTITY,
             &form,
             entered,

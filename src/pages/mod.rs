@@ -9,6 +9,7 @@
 pub mod answering;
 pub mod form;
 pub mod home;
+pub mod not_for_me;
 pub mod render;
 pub mod view;
 
@@ -36,7 +37,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .wrap(from_fn(limit))
                 .route("/{token}", web::get().to(answering::show_form))
                 .route("/{token}", web::post().to(answering::submit_form))
-                .route("/{token}/done", web::get().to(answering::show_confirmation)),
+                .route("/{token}/done", web::get().to(answering::show_confirmation))
+                .route("/{token}/not-for-me", web::get().to(not_for_me::show))
+                .route("/{token}/not-for-me", web::post().to(not_for_me::submit)),
         );
 }
 

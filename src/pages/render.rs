@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::base::markup;
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("home.html", include_str!("templates/home.html")),
     ("base.html", include_str!("templates/base.html")),
     ("questions.html", include_str!("templates/questions.html")),
@@ -19,6 +19,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("done.html", include_str!("templates/done.html")),
     ("closed.html", include_str!("templates/closed.html")),
     ("message.html", include_str!("templates/message.html")),
+    ("not_for_me.html", include_str!("templates/not_for_me.html")),
 ];
 
 /// The pages' stylesheet, served at [`STYLESHEET_PATH`].

@@ -12,6 +12,7 @@ pub mod audit_log;
 mod contact_points;
 mod follow_up;
 pub mod good_practices;
+mod handover_requests;
 pub mod invitations;
 pub mod mail_templates;
 pub mod mailings;
@@ -56,6 +57,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .configure(addresses::routes)
             .configure(contact_points::routes)
             .configure(follow_up::routes)
+            .configure(handover_requests::routes)
             .configure(mail_templates::routes)
             .configure(api_keys::routes)
             .configure(audit_log::routes)

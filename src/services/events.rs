@@ -136,6 +136,23 @@ pub async fn mail_returned<C: ConnectionTrait>(
     record(db, kind.as_str(), payload(data)).await
 }
 
+/// Staff decided an officer's "not for me".
+pub async fn handover_decided<C: ConnectionTrait>(
+    db: &C,
+    request: &entity::handover_request::Model,
+) -> Result<(), ServiceError> {
+    let kind = match request.status {
+        entity::handover_request::HandoverStatus::Accepted => EventType::HandoverAccepted,
+        _ => EventType::HandoverRejected,
+    };
+    let data = crate::webhooks::payloads::HandoverEvent {
+        request_id: request.id,
+        invitation_id: request.invitation_id,
+        status: request.status,
+    };
+    record(db, kind.as_str(), payload(data)).await
+}
+
 /// A round opened or closed.
 pub async fn round_changed<C: ConnectionTrait>(
     db: &C,

@@ -3,6 +3,8 @@
 //! contact attempt, the administration's contact points) and a next step suggested by
 //! plain rules, first that applies:
 //!
+//! 0. the officer said the survey is not for them and named a colleague: decide the
+//!    hand-over;
 //! 1. mail does not reach the officer (undeliverable or complained address), or the last
 //!    attempt found the wrong person or that the officer left: ask the administration's
 //!    contact point for the current officer (or find one, when none is on record);
@@ -32,6 +34,9 @@ use crate::base::records::find_by_id;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NextStep {
+    /// The officer said the survey is not for them and named a colleague: accept or
+    /// reject the hand-over request.
+    DecideHandover,
     /// Mail does not reach the officer: ask the administration's contact point who the
     /// current officer is.
     AskContactPoint,
@@ -110,6 +115,8 @@ struct Facts {
     reminders: HashMap<i32, u64>,
     attempts: HashMap<i32, contact_attempt::Model>,
     points: HashMap<String, Vec<contact_point::Model>>,
+    /// Invitations with a pending hand-over request.
+    handovers: std::collections::HashSet<i32>,
 }
 
 /// The invitations of round `id` without a reply, by workshop, administration and id.
@@ -153,6 +160,17 @@ async fn read_facts(
         .into_iter()
         .filter_map(|(id, n)| Some((id?, u64::try_from(n).unwrap_or(0))))
         .collect();
+    let handovers = entity::handover_request::Entity::find()
+        .filter(entity::handover_request::Column::InvitationId.is_in(invitation_ids.clone()))
+        .filter(
+            entity::handover_request::Column::Status
+                .eq(entity::handover_request::HandoverStatus::Pending),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| h.invitation_id)
+        .collect();
     let attempts = contact_attempt::Entity::find()
         .filter(contact_attempt::Column::InvitationId.is_in(invitation_ids))
         .order_by_asc(contact_attempt::Column::AttemptedAt)
@@ -182,6 +200,7 @@ async fn read_facts(
         reminders,
         attempts,
         points,
+        handovers,
     })
 }
 
@@ -210,6 +229,7 @@ fn follow_up_row(row: InvitationRow, facts: &Facts, now: DateTime<Utc>) -> Follo
         )
     });
     let next_step = match (unreachable, points.is_empty()) {
+        _ if facts.handovers.contains(&row.id) => NextStep::DecideHandover,
         (true, false) => NextStep::AskContactPoint,
         (true, true) => NextStep::FindCurrentOfficer,
         _ if now >= row.due_at => NextStep::PhoneOrWritePersonally,

@@ -16,6 +16,7 @@ pub mod events;
 pub mod feedback;
 pub mod follow_up;
 pub mod good_practices;
+pub mod handover_requests;
 pub mod idempotency;
 pub mod invitations;
 pub mod mail_templates;

@@ -31,10 +31,16 @@ pub enum EventType {
     /// An automatic reply (out of office) came back to a mail.
     #[serde(rename = "mailing.auto_replied")]
     MailingAutoReplied,
+    /// Staff accepted an officer's "not for me": the colleague named has the invitation.
+    #[serde(rename = "handover.accepted")]
+    HandoverAccepted,
+    /// Staff rejected an officer's "not for me".
+    #[serde(rename = "handover.rejected")]
+    HandoverRejected,
 }
 
 impl EventType {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::ReplySubmitted,
         Self::ReplyRevised,
         Self::RoundOpened,
@@ -43,6 +49,8 @@ impl EventType {
         Self::MailingBounced,
         Self::MailingBlocked,
         Self::MailingAutoReplied,
+        Self::HandoverAccepted,
+        Self::HandoverRejected,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -55,6 +63,8 @@ impl EventType {
             Self::MailingBounced => "mailing.bounced",
             Self::MailingBlocked => "mailing.blocked",
             Self::MailingAutoReplied => "mailing.auto_replied",
+            Self::HandoverAccepted => "handover.accepted",
+            Self::HandoverRejected => "handover.rejected",
         }
     }
 

@@ -112,3 +112,13 @@ pub struct MailingReturnedEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+
+/// `handover.accepted` and `handover.rejected`: staff's decision on an officer's "not for
+/// me". Names nobody.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverEvent {
+    pub request_id: i32,
+    pub invitation_id: i32,
+    pub status: entity::handover_request::HandoverStatus,
+}

@@ -28,6 +28,7 @@ mod mail_reading;
 mod mail_templates;
 mod migrations;
 mod none_of_these;
+mod not_for_me;
 mod officer_mail;
 mod operations;
 mod pages;

@@ -27,7 +27,7 @@ async fn the_latest_migration_goes_down_and_up_again(backend: Backend) {
         assert!(!table_exists(&app, table).await, "{table}");
     }
 
-    let follow_up = ["contact_points", "contact_attempts"];
+    let follow_up = ["contact_points", "contact_attempts", "handover_requests"];
     for table in follow_up {
         assert!(table_exists(&app, table).await, "{table}");
     }

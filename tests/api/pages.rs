@@ -7,20 +7,20 @@ use serde_json::json;
 use crate::helpers::{Backend, ScheduledRound, TestApp, spawn_app, spawn_app_with};
 
 /// A client that shows redirects instead of following them.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-struct Page {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    html: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) html: String,
 }
 
-async fn read(response: reqwest::Response) -> Page {
+pub(crate) async fn read(response: reqwest::Response) -> Page {
     Page {
         status: response.status(),
         headers: response.headers().clone(),
@@ -28,7 +28,7 @@ async fn read(response: reqwest::Response) -> Page {
     }
 }
 
-async fn open(app: &TestApp, path: &str) -> Page {
+pub(crate) async fn open(app: &TestApp, path: &str) -> Page {
     read(browser().get(app.url(path)).send().await.unwrap()).await
 }
 
@@ -55,7 +55,7 @@ const FULL: &[(&str, &str)] = &[
     ("new_projects", "no"),
 ];
 
-async fn open_round(app: &TestApp) -> (ScheduledRound, String) {
+pub(crate) async fn open_round(app: &TestApp) -> (ScheduledRound, String) {
     let setup = app.scheduled_round(6, "AEO workshop", &["MY"]).await;
     app.open_today(&setup).await;
     let token = app.link(setup.invitation_of("MY")).await;

@@ -661,6 +661,28 @@ def closed_and_unknown(browser, service, round_id, link):
     page.context.close()
 
 
+def not_for_me(browser, link):
+    """From the form's link to "This survey is not for me": the form, its errors, sent."""
+    page = browser.page(viewport={"width": 1024, "height": 800})
+    page.goto(link)
+    page.click("text=This survey is not for me, or I have changed post")
+    assert page.url.endswith("/not-for-me"), page.url
+    browser.axe(page, "the 'not for me' form")
+    page.click("#submit")
+    assert page.locator(".error-summary").is_visible(), "an empty form shows its errors"
+    browser.axe(page, "the 'not for me' form with errors")
+    page.fill("#name", "Niran Chai")
+    page.fill("#email", "niran.chai@customs.example")
+    page.fill("#note", "He took over the valuation unit in October.")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert "that Niran Chai should answer" in page.inner_text(".notice"), page.inner_text("main")
+    browser.axe(page, "the 'not for me' form, sent")
+    page.screenshot(path=str(browser.shots / "not-for-me-form.png"), full_page=True)
+    print("  the request is recorded; the page says so")
+    page.context.close()
+
+
 def main(binary):
     service = Service(binary)
     try:
@@ -675,6 +697,7 @@ def main(binary):
                 ("answered with the keyboard alone", lambda: answer_with_the_keyboard(browser, second)),
                 ("an answer taken back with \"No answer\"", lambda: take_an_answer_back(browser, service, second)),
                 ("no horizontal scrolling at 320 px, error links, the h1", lambda: small_screen(browser, first)),
+                ("'this survey is not for me': the form, its errors, sent", lambda: not_for_me(browser, second)),
                 ("a closed round's answers, an unknown link",
                  lambda: closed_and_unknown(browser, service, round_id, first)),
                 ("the page at / and the favicon", lambda: home_page(browser, service)),

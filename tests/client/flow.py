@@ -46,6 +46,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -231,7 +233,8 @@ def sorted_rows(text):
 # --- webhooks ----------------------------------------------------------------------------
 
 WEBHOOK_EVENTS = ("reply.submitted", "reply.revised", "round.opened", "round.closed", "mailing.failed",
-                  "mailing.bounced", "mailing.blocked", "mailing.auto_replied")
+                  "mailing.bounced", "mailing.blocked", "mailing.auto_replied",
+                  "handover.accepted", "handover.rejected")
 RETURNED = {"mailing.bounced": "postfix-user-unknown.eml",
             "mailing.blocked": "outlook-5.7.515-sender-authentication.eml",
             "mailing.auto_replied": "out-of-office.eml"}
@@ -512,6 +515,8 @@ def flow(service, receiver):
     assert same.revision == 2, "the same answers again change nothing"
     expect_problem(op("get_response_form").sync_detailed("not-a-token", client=anonymous), 404)
 
+    not_for_me(service, invitation_of["TH"])
+
     print("a reply entered by staff")
     staff = expect(op("enter_reply").sync_detailed(invitation_of["TH"], client=admin, body=models.StaffReplyRequest(
         answers=answers(models.StaffReplyRequestAnswers, {
@@ -653,6 +658,30 @@ def flow(service, receiver):
     print("webhooks: every event type, signed, bodies as the document's webhooks section says")
     await_webhooks(admin, receiver, endpoints)
     check_webhooks(receiver, endpoints, validators)
+
+
+def not_for_me(service, invitation_id):
+    """Thailand's officer says twice, on the page, that a colleague should answer: staff
+    reject the first request and accept the second (the invitation is handed over)."""
+    print("'not for me' on the page, the requests rejected and accepted through the client")
+    admin = service.admin
+    listing = op("list_handover_requests")
+    for decision in ("reject_handover_request", "accept_handover_request"):
+        token = expect(op("issue_link").sync_detailed(invitation_id, client=admin), 200,
+                       models.IssuedLink).token
+        form = urllib.parse.urlencode({"name": "Niran Chai", "email": "niran.chai@customs.example"})
+        request = urllib.request.Request(
+            f"{service.base}/respond/{token}/not-for-me", data=form.encode(), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert "that Niran Chai should answer" in response.read().decode(), "the page says it was sent"
+        pending = expect(listing.sync_detailed(client=admin, status=models.HandoverStatus.PENDING), 200)
+        assert pending.total == 1, pending
+        decided = expect(op(decision).sync_detailed(pending.items[0].id, client=admin), 200,
+                         models.HandoverRequest)
+        assert decided.status != models.HandoverStatus.PENDING, decided
+    invitation = expect(op("get_invitation").sync_detailed(invitation_id, client=admin), 200, models.Invitation)
+    assert invitation.participant.email == "niran.chai@customs.example", invitation.participant
 
 
 def read_returned_mail(service):

@@ -33,16 +33,29 @@ pub async fn hand_over(
     officer: Officer,
 ) -> Result<(InvitationRow, Token), ServiceError> {
     let txn = db::begin(db).await?;
-    let before = lock_by_id::<invitation::Entity>(&txn, "invitation", id).await?;
-    round_accepting_links(&txn, &before).await?;
+    let handed = hand_over_in(&txn, mail, actor, id, officer).await?;
+    txn.commit().await?;
+    Ok(handed)
+}
+
+/// [`hand_over`] inside the caller's transaction.
+pub async fn hand_over_in(
+    txn: &impl sea_orm::ConnectionTrait,
+    mail: &MailContext,
+    actor: &Actor,
+    id: i32,
+    officer: Officer,
+) -> Result<(InvitationRow, Token), ServiceError> {
+    let before = lock_by_id::<invitation::Entity>(txn, "invitation", id).await?;
+    round_accepting_links(txn, &before).await?;
     let administration = administration::Entity::find_by_id(before.administration_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .context("the invitation's administration is missing")?;
     let existing = participant::Entity::find()
         .filter(participant::Column::WorkshopId.eq(before.workshop_id))
         .filter(participant::Column::Email.eq(officer.email.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?;
     let successor = match existing {
         Some(found) if found.administration_id != administration.id => {
@@ -54,7 +67,7 @@ pub async fn hand_over(
         }
         Some(found) => found,
         None => {
-            participants::insert(&txn, actor, before.workshop_id, &administration, officer)
+            participants::insert(txn, actor, before.workshop_id, &administration, officer)
                 .await?
                 .record
         }
@@ -65,21 +78,20 @@ pub async fn hand_over(
     let taken = invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(before.round_id))
         .filter(invitation::Column::ParticipantId.eq(successor.id))
-        .count(&txn)
+        .count(txn)
         .await?;
     if taken > 0 {
         return Err(Refusal::OfficerHasOwnInvitation.into());
     }
     let (mut active, token) = with_new_link(before.clone(), &mail.key);
     active.participant_id = Set(Some(successor.id));
-    let after = active.update(&txn).await?;
+    let after = active.update(txn).await?;
     let change = Change {
         action: "hand_over",
         ..Change::updated("invitation", id, &before, &after)
     };
-    audit::record(&txn, actor, change).await?;
-    officer_mail::readdress(&txn, mail, &after).await?;
-    let row = views::get(&txn, id).await?;
-    txn.commit().await?;
+    audit::record(txn, actor, change).await?;
+    officer_mail::readdress(txn, mail, &after).await?;
+    let row = views::get(txn, id).await?;
     Ok((row, token))
 }

@@ -34,7 +34,7 @@ pub async fn find_by_token(
         .await?)
 }
 
-pub(super) async fn round_accepting_links(
+pub(crate) async fn round_accepting_links(
     db: &impl ConnectionTrait,
     invitation: &invitation::Model,
 ) -> Result<round::Model, ServiceError> {
