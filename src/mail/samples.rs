@@ -46,6 +46,7 @@ pub fn sample_context(kind: MailKind) -> serde_json::Value {
             "invited": 40,
             "workshops": [{"title": "WCO Regional Workshop on AEO", "unanswered": 3, "invited": 12}],
             "undeliverable": 1,
+            "handovers_pending": 1,
             "participant_name": "Aminah Binti Ahmad",
         }),
         MailKind::Escalation => json!({

@@ -1,7 +1,8 @@
 //! The weekly digest for the office while a round is open: on the weekday the settings
 //! name, from 09:00 in the office's time zone, one mail per open round and recipient with
 //! the replies since the last digest (and how many came late), the replies in all,
-//! what is still unanswered by workshop, and the officers mail does not reach. Queued
+//! what is still unanswered by workshop, the officers mail does not reach, and the "not
+//! for me" requests waiting for staff. Queued
 //! under a key of the round, the ISO week and the recipient: once a week, however many
 //! instances tick.
 
@@ -70,6 +71,7 @@ pub async fn queue_due(
                 "invited": facts.invited,
                 "workshops": facts.workshops,
                 "undeliverable": facts.undeliverable,
+                "handovers_pending": facts.handovers_pending,
                 "office": OFFICE,
             });
             let rendered = templates::render(&parts, &context).await.map_err(|error| {
@@ -105,6 +107,8 @@ struct RoundFacts {
     workshops: Vec<serde_json::Value>,
     /// Officers without a reply whose address is undeliverable or complained.
     undeliverable: usize,
+    /// "Not for me" requests waiting for staff.
+    handovers_pending: u64,
 }
 
 impl RoundFacts {
@@ -132,6 +136,14 @@ impl RoundFacts {
             .map(|s| s.address)
             .collect();
         let invited: u64 = invited_per_workshop.values().sum();
+        let handovers_pending = entity::handover_request::Entity::find()
+            .filter(entity::handover_request::Column::InvitationId.is_in(rows.iter().map(|r| r.id)))
+            .filter(
+                entity::handover_request::Column::Status
+                    .eq(entity::handover_request::HandoverStatus::Pending),
+            )
+            .count(db)
+            .await?;
         Ok(Self {
             invited,
             replied: invited.saturating_sub(rows.len() as u64),
@@ -146,6 +158,7 @@ impl RoundFacts {
                 })
                 .collect(),
             undeliverable: emails.iter().filter(|e| unreachable.contains(*e)).count(),
+            handovers_pending,
         })
     }
 }

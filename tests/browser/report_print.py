@@ -192,6 +192,22 @@ def bounce_one_officer(service, binary, mail):
     assert said.strip().endswith(": recorded"), said
 
 
+def follow_up_page(listing, round_title, source):
+    rows = "".join(
+        f"<tr><td>{html.escape(i['workshop'])}</td><td>{i['administration']}</td>"
+        f"<td>{html.escape((i.get('officer') or {}).get('name', ''))}</td><td class=n>{i['days_after_due']}</td>"
+        f"<td>{(i.get('delivery') or {}).get('state', 'ok')}</td><td class=n>{i['reminders_sent']}</td>"
+        f"<td>{html.escape(', '.join(p['name'] for p in i['contact_points']))}</td><td>{i['next_step']}</td></tr>"
+        for i in listing["items"])
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Follow-up list</title>
+<style>body{{font-family:sans-serif;margin:1.5rem;color:#222}} table{{border-collapse:collapse;font-size:13px}}
+th,td{{border:1px solid #999;padding:4px 8px;vertical-align:top;text-align:left}} th{{background:#edf2f7}}
+td.n{{text-align:right}}</style></head><body>
+<h1>Follow-up list of the {html.escape(round_title)}</h1><p><code>{html.escape(source)}</code></p>
+<table><thead><tr><th>Workshop</th><th>Administration</th><th>Officer</th><th>Days after due</th><th>Delivery</th>
+<th>Reminders sent</th><th>Contact points</th><th>Next step</th></tr></thead><tbody>{rows}</tbody></table></body></html>"""
+
+
 def timeline_page(timeline, round_title, source):
     rows = []
     for workshop in timeline["workshops"]:
@@ -294,6 +310,14 @@ def main(binary):
             page.set_content(bounced_html)
             page.locator("#table-1").screenshot(path=str(shots / "report-table-1-dispositions.png"))
             page.locator("#what-worked").screenshot(path=str(shots / "report-what-brought-replies.png"))
+            service.api("POST", "/v1/administrations/MY/contact-points", {
+                "name": "Nurul Huda", "email": "capacity.building@customs.my.example", "role": "capacity_building"})
+            listing = service.api("GET", f"/v1/rounds/{draft['id']}/follow-up")
+            steps = {i["administration"]: i["next_step"] for i in listing["items"]}
+            assert steps.get("MY") == "ask_contact_point", steps
+            follow_up = browser.new_page(viewport={"width": 1200, "height": 400})
+            follow_up.set_content(follow_up_page(listing, draft["title"], f"GET /v1/rounds/{draft['id']}/follow-up"))
+            follow_up.screenshot(path=str(shots / "follow-up-list.png"), full_page=True)
             page.add_script_tag(path=str(AXE))
             result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
                                    WCAG_TAGS)
