@@ -180,16 +180,8 @@ async fn read_bounces(
     settings: &Settings,
     files: &[PathBuf],
 ) -> anyhow::Result<()> {
-    let bounce = match settings.bounce_address.as_deref() {
-        Some(address) => Some(
-            address
-                .parse()
-                .with_context(|| format!("bounce_address {address:?} is not an address"))?,
-        ),
-        None => None,
-    };
     let returns = deliverability::Returns {
-        bounce,
+        bounce: crate::mail::bounce_address(settings)?,
         key: settings.token_key()?,
     };
     for file in files {

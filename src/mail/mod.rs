@@ -70,15 +70,7 @@ impl MailContext {
                         .with_context(|| format!("mail_reply_to {reply_to:?} is not a mailbox"))
                 })
                 .transpose()?,
-            bounce: settings
-                .bounce_address
-                .as_deref()
-                .map(|bounce| {
-                    bounce
-                        .parse()
-                        .with_context(|| format!("bounce_address {bounce:?} is not an address"))
-                })
-                .transpose()?,
+            bounce: bounce_address(settings)?,
             link_base: settings.link_base(listening),
             files: settings.smtp_url.is_none().then(|| settings.mail_dir()),
             key: settings.token_key()?,
@@ -113,4 +105,20 @@ impl MailContext {
 /// The text with `token` in place of the link's placeholder.
 pub fn with_token(text: &str, token: &Token) -> String {
     text.replace(LINK_TOKEN_PLACEHOLDER, token.as_str())
+}
+
+/// The `bounce_address` setting as an address, when set.
+pub fn bounce_address(
+    settings: &crate::config::Settings,
+) -> anyhow::Result<Option<lettre::Address>> {
+    use anyhow::Context;
+    settings
+        .bounce_address
+        .as_deref()
+        .map(|bounce| {
+            bounce
+                .parse()
+                .with_context(|| format!("bounce_address {bounce:?} is not an address"))
+        })
+        .transpose()
 }

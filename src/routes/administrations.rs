@@ -134,7 +134,7 @@ pub struct AdministrationQuery {
     pub q: Option<TextInput>,
 }
 
-fn path_code(code: &str) -> Result<AdministrationCode, ApiError> {
+pub(super) fn path_code(code: &str) -> Result<AdministrationCode, ApiError> {
     AdministrationCode::parse(code)
         .map_err(|_| ApiError::NotFound(format!("administration {code:?} does not exist")))
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::administrations::path_code;
 use crate::base::listing::PageRequest;
 use crate::domain::{AdministrationCode, Email, TextInput, Validator};
 use crate::error::ApiError;
@@ -98,11 +99,6 @@ impl TryFrom<ContactPointRequest> for ContactPointInput {
             active: request.active.unwrap_or(true),
         })
     }
-}
-
-fn path_code(code: &str) -> Result<AdministrationCode, ApiError> {
-    AdministrationCode::parse(code)
-        .map_err(|_| ApiError::NotFound(format!("administration {code:?} does not exist")))
 }
 
 /// List an administration's contact points, active first.

@@ -10,6 +10,6 @@ mod news;
 mod returned;
 mod views;
 
-pub use news::{News, address_key, record, state_of};
+pub use news::{News, address_key, record};
 pub use returned::{MAILBOX_LEASE, Returns, Taken, mailbox_health, take_returned};
 pub use views::{AutoReply, Delivery, clear, deliveries, get, list, news_of_mailings};

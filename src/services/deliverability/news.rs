@@ -131,16 +131,6 @@ async fn move_state<C: ConnectionTrait>(
     Ok(after.state)
 }
 
-/// The state of `address`, if anything came back about it.
-pub async fn state_of<C: ConnectionTrait>(
-    db: &C,
-    address: &str,
-) -> Result<Option<address_state::Model>, ServiceError> {
-    Ok(address_state::Entity::find_by_id(address_key(address))
-        .one(db)
-        .await?)
-}
-
 /// Marks the queued reminders and feedback to the address that its state stops as
 /// suppressed, with the reason.
 async fn suppress_queued<C: ConnectionTrait>(
